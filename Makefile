@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test install servers lint format bench-hot-event bench-campaign bench-confirmation-latency clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+servers:
+	devtools/ensure-servers.sh
+
+## Run the whole system with the demo programme; Ctrl-C stops it.
+run: install servers
+	$(BIN)/python -m shared.migrations all
+	$(BIN)/python -m shared.messaging.declare
+	$(BIN)/python -m devtools.seed
+	$(BIN)/honcho start -f Procfile
+
+## Run every test (real PostgreSQL, RabbitMQ, SMTP and Chromium).
+test: install servers
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

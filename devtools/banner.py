@@ -1,0 +1,67 @@
+"""Waits for the three services to be ready, then tells a newcomer where everything is."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import httpx
+
+from shared.auth import mint_token
+from shared.settings import ServiceSettings
+
+SERVICES = {"catalogue": 8001, "bookings": 8002, "notifications": 8003}
+
+
+async def wait_ready() -> None:
+    async with httpx.AsyncClient() as client:
+        for name, port in SERVICES.items():
+            for _ in range(600):
+                try:
+                    if (
+                        await client.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                    ).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.5)
+            else:
+                print(f"{name} did not become ready; see its lines above", flush=True)
+
+
+def banner() -> str:
+    settings = ServiceSettings()
+    token = mint_token(
+        settings.jwt_secret.get_secret_value(), roles=["staff", "ops"], issuer=settings.jwt_issuer
+    )
+    lines = ["", "=" * 72, "The programme is running.", ""]
+    for name, port in SERVICES.items():
+        lines.append(f"  {name:<14} http://127.0.0.1:{port}   (API docs: /docs)")
+    lines += [
+        "",
+        f"  emails land in {Path('var/mail').resolve()} as .eml files (SMTP sink on 1025)",
+        "",
+        "  staff token (12 h; make another with `python -m shared.auth mint --role staff`):",
+        f"  {token}",
+        "",
+        "  Ctrl-C stops everything.",
+        "=" * 72,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    await wait_ready()
+    print(banner(), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    # Stays up: honcho stops every process when one of them exits.
+    await stop.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,56 @@
+"""The bookings service's tables (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+metadata = sa.MetaData()
+
+# The bookable facts of each published event, from catalogue messages, plus the counters
+# capacity is decided on. The row is the lock every booking for the event takes.
+event_replicas = sa.Table(
+    "event_replicas",
+    metadata,
+    sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("waitlist_enabled", sa.Boolean, nullable=False),
+    sa.Column("state", JSONB, nullable=False),
+    sa.Column("confirmed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("waiting", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("waitlist_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column(
+        "event_id", UUID(as_uuid=True), sa.ForeignKey("event_replicas.event_id"), nullable=False
+    ),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("waitlist_seq", sa.BigInteger),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("email_key", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("organisation", sa.Text, nullable=False, server_default=""),
+    sa.Column("manage_token_hash", sa.LargeBinary, nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(
+        "uq_bookings_one_active_per_email",
+        "event_id",
+        "email_key",
+        unique=True,
+        postgresql_where=sa.text("status IN ('confirmed', 'waitlisted')"),
+    ),
+)

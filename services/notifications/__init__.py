@@ -1,0 +1,1 @@
+"""The notifications service: every email a booker expects, and invitation campaigns."""

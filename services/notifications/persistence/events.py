@@ -1,0 +1,31 @@
+"""The replica of catalogue events, applied by version."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.notifications.persistence.tables import events
+from shared.contracts import EventState
+from shared.db import UnitOfWork
+
+
+async def apply_state(uow: UnitOfWork, state: EventState) -> bool:
+    statement = pg_insert(events).values(
+        event_id=state.event_id, version=state.version, state=state.model_dump(mode="json")
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[events.c.event_id],
+        set_={"version": statement.excluded.version, "state": statement.excluded.state},
+        where=events.c.version < statement.excluded.version,
+    ).returning(events.c.event_id)
+    return (await uow.execute(statement)).first() is not None
+
+
+async def get(uow: UnitOfWork, event_id: uuid.UUID) -> EventState | None:
+    row = (
+        await uow.execute(sa.select(events.c.state).where(events.c.event_id == event_id))
+    ).first()
+    return EventState.model_validate(row.state) if row else None

@@ -1,0 +1,1 @@
+"""What every service shares: message contract, messaging, logging, settings, database, auth."""

@@ -1,0 +1,52 @@
+"""The message contract: one envelope, and a versioned payload model per message type.
+
+`REGISTRY` maps each routing key to its current payload version and model; consumers call
+`parse_payload` and get the typed payload back. Adding a field with a default keeps old
+messages parsing (tests hold samples of every version that was ever published).
+"""
+
+from shared.contracts.bookings import (
+    Attendee,
+    BookingCancelled,
+    BookingChanged,
+    BookingState,
+)
+from shared.contracts.catalogue import (
+    AudienceState,
+    CohortMemberAdded,
+    CohortMemberRemoved,
+    EventCancelled,
+    EventOption,
+    EventSession,
+    EventState,
+    PersonOnEvent,
+    VenueState,
+)
+from shared.contracts.envelope import Envelope, new_envelope
+from shared.contracts.notifications import CampaignProgress, DeliveryQueued, EmailOutcome
+from shared.contracts.registry import REGISTRY, UnknownMessageType, parse_payload, payload_version
+
+__all__ = [
+    "REGISTRY",
+    "Attendee",
+    "AudienceState",
+    "BookingCancelled",
+    "BookingChanged",
+    "BookingState",
+    "CampaignProgress",
+    "CohortMemberAdded",
+    "CohortMemberRemoved",
+    "DeliveryQueued",
+    "EmailOutcome",
+    "Envelope",
+    "EventCancelled",
+    "EventOption",
+    "EventSession",
+    "EventState",
+    "PersonOnEvent",
+    "UnknownMessageType",
+    "VenueState",
+    "new_envelope",
+    "parse_payload",
+    "payload_version",
+]

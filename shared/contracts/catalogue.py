@@ -1,0 +1,111 @@
+"""Payloads the catalogue publishes. They carry the whole bookable state of an event or a
+roster entry, so bookings and notifications can work with the catalogue switched off."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class EventSession(_Payload):
+    session_id: uuid.UUID
+    title: str = ""
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+
+class EventOption(_Payload):
+    option_id: uuid.UUID
+    name: str
+    description: str = ""
+    capacity: int = Field(ge=0)
+
+
+class VenueState(_Payload):
+    venue_id: uuid.UUID | None = None
+    name: str
+    address: str = ""
+    accessibility: str = ""
+    map_url: str | None = None
+
+
+class AudienceState(_Payload):
+    kind: Literal["public", "cohorts", "invitation"] = "public"
+    cohort_ids: list[uuid.UUID] = Field(default_factory=list)
+
+
+class PersonOnEvent(_Payload):
+    name: str
+    title: str = ""
+    organisation: str = ""
+    role: str = ""
+
+
+class EventState(_Payload):
+    """`catalogue.event.published` and `catalogue.event.updated`: the full bookable state.
+
+    `version` grows by one with every change to the event; consumers apply a state only if
+    its version is newer than the one they hold.
+    """
+
+    event_id: uuid.UUID
+    version: int = Field(ge=1)
+    status: Literal["published", "cancelled", "completed"] = "published"
+    programme_id: uuid.UUID | None = None
+    programme_name: str = ""
+    slug: str = ""
+    kind: str = "event"
+    title: str
+    summary: str = ""
+    timezone: str = "Europe/London"
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    sessions: list[EventSession] = Field(default_factory=list)
+    venue: VenueState | None = None
+    capacity: int = Field(ge=0)
+    options: list[EventOption] = Field(default_factory=list)
+    audience: AudienceState = Field(default_factory=AudienceState)
+    booking_opens_at: AwareDatetime | None = None
+    booking_closes_at: AwareDatetime | None = None
+    waitlist_enabled: bool = True
+    people: list[PersonOnEvent] = Field(default_factory=list)
+
+
+class EventCancelled(EventState):
+    """`catalogue.event.cancelled`: the final state plus the reason staff gave."""
+
+    status: Literal["cancelled"] = "cancelled"
+    reason: str = ""
+
+
+class CohortMemberAdded(_Payload):
+    """`catalogue.cohort.member_added`, also sent when a member's details change.
+
+    `version` is the cohort's roster version, which grows with every roster change, so it
+    orders all changes to one member too.
+    """
+
+    cohort_id: uuid.UUID
+    cohort_number: int | None = None
+    cohort_name: str = ""
+    member_id: uuid.UUID
+    email: str
+    name: str
+    organisation: str = ""
+    role: str = ""
+    version: int = Field(ge=1)
+
+
+class CohortMemberRemoved(_Payload):
+    """`catalogue.cohort.member_removed`."""
+
+    cohort_id: uuid.UUID
+    member_id: uuid.UUID
+    email: str
+    version: int = Field(ge=1)

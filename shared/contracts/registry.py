@@ -1,0 +1,57 @@
+"""Routing key -> (payload version, payload model): the single table of the contract."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from shared.contracts.bookings import BookingCancelled, BookingChanged, BookingState
+from shared.contracts.catalogue import (
+    CohortMemberAdded,
+    CohortMemberRemoved,
+    EventCancelled,
+    EventState,
+)
+from shared.contracts.envelope import Envelope
+from shared.contracts.notifications import CampaignProgress, DeliveryQueued, EmailOutcome
+
+REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
+    "catalogue.event.published": (1, EventState),
+    "catalogue.event.updated": (1, EventState),
+    "catalogue.event.cancelled": (1, EventCancelled),
+    "catalogue.cohort.member_added": (1, CohortMemberAdded),
+    "catalogue.cohort.member_removed": (1, CohortMemberRemoved),
+    "bookings.booking.confirmed": (1, BookingState),
+    "bookings.booking.waitlisted": (1, BookingState),
+    "bookings.booking.promoted": (1, BookingState),
+    "bookings.booking.changed": (1, BookingChanged),
+    "bookings.booking.cancelled": (1, BookingCancelled),
+    "notifications.email.sent": (1, EmailOutcome),
+    "notifications.email.failed": (1, EmailOutcome),
+    "notifications.campaign.progressed": (1, CampaignProgress),
+    "notifications.campaign.completed": (1, CampaignProgress),
+    "notifications.delivery.queued": (1, DeliveryQueued),
+}
+
+
+class UnknownMessageType(ValueError):
+    pass
+
+
+def payload_version(type_: str) -> int:
+    try:
+        return REGISTRY[type_][0]
+    except KeyError:
+        raise UnknownMessageType(type_) from None
+
+
+def parse_payload(envelope: Envelope) -> BaseModel:
+    """The typed payload of an envelope; a newer version than this code knows is refused."""
+    try:
+        version, model = REGISTRY[envelope.type]
+    except KeyError:
+        raise UnknownMessageType(envelope.type) from None
+    if envelope.version > version:
+        raise UnknownMessageType(
+            f"{envelope.type} v{envelope.version} (this code knows v{version})"
+        )
+    return model.model_validate(envelope.payload)

@@ -1,0 +1,147 @@
+"""Database edge: one async engine per process, and the unit of work every change goes through.
+
+A unit of work is one transaction. Messages a change implies are written to the outbox in
+that same transaction (`uow.emit`), so a change and its message are committed together or
+not at all; the relay publishes them after commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from pydantic import BaseModel
+from sqlalchemy import insert, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from shared.contracts.envelope import Envelope, new_envelope
+from shared.messaging.schema import inbox_table, outbox_table
+
+AfterCommit = Callable[[], None]
+
+
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        # A dead database must fail a request quickly, not hang it.
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+
+
+class Database:
+    """The engine, a session factory, and who to tell after a commit wrote outbox rows."""
+
+    def __init__(self, engine: AsyncEngine, *, producer: str) -> None:
+        self.engine = engine
+        self.producer = producer
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._after_outbox_commit: list[AfterCommit] = []
+
+    def on_outbox_commit(self, callback: AfterCommit) -> None:
+        self._after_outbox_commit.append(callback)
+
+    def outbox_committed(self) -> None:
+        for callback in self._after_outbox_commit:
+            callback()
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+class UnitOfWork:
+    """`async with db.unit_of_work() as uow: ...; await uow.commit()`; leaving without commit
+    rolls back, so an error half-way writes nothing."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.session: AsyncSession
+        self._pending: list[Envelope] = []
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        self.session = self._db.sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    def emit(self, type_: str, payload: BaseModel) -> Envelope:
+        """Record a message to publish once this unit of work commits."""
+        envelope = new_envelope(type_, payload, producer=self._db.producer)
+        self._pending.append(envelope)
+        return envelope
+
+    @property
+    def emitted(self) -> Sequence[Envelope]:
+        return tuple(self._pending)
+
+    async def execute(self, statement: Any, params: Any = None) -> Any:
+        return await self.session.execute(statement, params)
+
+    async def first_delivery(self, consumer: str, message_id: uuid.UUID) -> bool:
+        """Claim a message for a consumer in this transaction; False if it was handled before.
+
+        A concurrent redelivery blocks on the primary key until this transaction ends, then
+        finds the row and backs off, so an effect happens once even under a race.
+        """
+        result = await self.session.execute(
+            pg_insert(inbox_table)
+            .values(consumer=consumer, message_id=message_id)
+            .on_conflict_do_nothing()
+            .returning(inbox_table.c.message_id)
+        )
+        return result.first() is not None
+
+    async def commit(self) -> None:
+        if self._pending:
+            await self.session.execute(
+                insert(outbox_table),
+                [
+                    {
+                        "message_id": env.message_id,
+                        "routing_key": env.type,
+                        "body": env.to_json(),
+                        "correlation_id": env.correlation_id,
+                    }
+                    for env in self._pending
+                ],
+            )
+        await self.session.commit()
+        self._committed = True
+        if self._pending:
+            self._db.outbox_committed()
+
+
+async def run_in_unit_of_work(db: Database, work: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:
+    async with db.unit_of_work() as uow:
+        result = await work(uow)
+        await uow.commit()
+        return result

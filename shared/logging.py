@@ -1,0 +1,155 @@
+"""One logger setup: structlog JSON to stdout, a line per event, the same keys in every service.
+
+Every line carries `timestamp`, `level`, `service`, `event`, `correlation_id` and `message_id`
+(null when none is in play). Correlation ids live in context variables, bound by the HTTP
+middleware and by the consumer runner, so whatever a request or message causes is tagged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+import structlog
+from structlog.contextvars import bind_contextvars, get_contextvars, reset_contextvars
+
+_EMAIL = re.compile(
+    r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9\-])[A-Za-z0-9.\-]*(\.[A-Za-z]{2,})"
+)
+_ALWAYS = ("correlation_id", "message_id")
+
+
+def mask_email(email: str | None) -> str | None:
+    """`jane.doe@council.gov.uk` -> `j***@c***.uk`: tells addresses apart without revealing one."""
+    if not email:
+        return email
+    return _EMAIL.sub(r"\1***@\2***\3", email)
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _EMAIL.sub(r"\1***@\2***\3", value) if "@" in value else value
+    if isinstance(value, Mapping):
+        return {k: _mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_value(v) for v in value]
+    return value
+
+
+def _mask_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    # A backstop: code logs masked addresses itself, but an address inside an error text
+    # (an SMTP refusal, say) must not reach the logs either.
+    return {k: _mask_value(v) for k, v in event_dict.items()}
+
+
+def _common_keys(service: str) -> Any:
+    def add(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        event_dict.setdefault("service", service)
+        for key in _ALWAYS:
+            event_dict.setdefault(key, None)
+        return event_dict
+
+    return add
+
+
+_FIRST = ("timestamp", "level", "service", "event", "correlation_id", "message_id")
+
+
+def _common_keys_first(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    # Readers scan the left edge: the same keys in the same place on every line.
+    ordered = {k: event_dict.pop(k) for k in _FIRST if k in event_dict}
+    ordered.update(event_dict)
+    return ordered
+
+
+def _dumps(obj: Any, default: Any = None) -> str:
+    return orjson.dumps(obj, default=default or str).decode()
+
+
+_configured_service: str | None = None
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Set up structlog and route the standard library's loggers through the same JSON renderer."""
+    global _configured_service
+    _configured_service = service
+    shared_processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+        _common_keys(service),
+        structlog.processors.format_exc_info,
+        _mask_personal_data,
+    ]
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared_processors,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared_processors],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _common_keys_first,
+            structlog.processors.JSONRenderer(serializer=_dumps),
+        ],
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # The access log is replaced by our own request line, which carries the correlation id.
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+    for noisy in ("aiormq", "aio_pika", "asyncio", "mail.log"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    return structlog.stdlib.get_logger(name)
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accept_correlation_id(value: str | None) -> str:
+    """Keep a caller's `X-Request-ID` only if it is a plain token; anything else is replaced."""
+    if value and _SAFE_ID.match(value):
+        return value
+    return new_correlation_id()
+
+
+def current_correlation_id() -> str | None:
+    return get_contextvars().get("correlation_id")
+
+
+def current_message_id() -> str | None:
+    return get_contextvars().get("message_id")
+
+
+@contextmanager
+def log_context(**values: Any) -> Iterator[None]:
+    """Bind ids for the duration of a block (a request, a message) and restore what was there."""
+    tokens = bind_contextvars(**values)
+    try:
+        yield
+    finally:
+        reset_contextvars(**tokens)

@@ -1,0 +1,1 @@
+"""Messaging on aio-pika: topology, the publisher, the consumer runner, the outbox relay."""

@@ -1,0 +1,74 @@
+"""The process's one broker connection. It keeps trying to connect in the background (the
+service starts and answers /readyz even while RabbitMQ is down) and, once connected, aio-pika's
+robust connection restores channels, queues and consumers after every outage."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Broker:
+    def __init__(self, url: str, *, name: str) -> None:
+        self._url = url
+        self._name = name
+        self.connection: AbstractRobustConnection | None = None
+        self.connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._connect_forever(), name="broker-connect")
+
+    async def _connect_forever(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                self.connection = await aio_pika.connect_robust(
+                    self._url,
+                    client_properties={"connection_name": self._name},
+                    reconnect_interval=1,
+                    fail_fast=True,
+                )
+                self.connected.set()
+                log.info("broker.connected")
+                return
+            except Exception as exc:
+                log.warning("broker.connect_failed", error=str(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5)
+
+    async def wait_connected(self) -> AbstractRobustConnection:
+        await self.connected.wait()
+        assert self.connection is not None
+        return self.connection
+
+    async def channel(
+        self, *, prefetch: int | None = None, confirms: bool = True
+    ) -> AbstractChannel:
+        connection = await self.wait_connected()
+        channel = await connection.channel(publisher_confirms=confirms)
+        if prefetch is not None:
+            await channel.set_qos(prefetch_count=prefetch)
+        return channel
+
+    @property
+    def is_ready(self) -> bool:
+        # A robust connection object outlives outages; its own `connected` event says whether
+        # it is up right now.
+        conn = self.connection
+        return conn is not None and not conn.is_closed and conn.connected.is_set()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.connection is not None:
+            await self.connection.close()

@@ -1,0 +1,211 @@
+"""The one consumer runner: manual acks, bounded prefetch, retry with growing delays, then park.
+
+Per message: parse the envelope, bind its correlation id for every log line it causes, call
+the handler for its type, and ack only after the handler returned. A failing handler's message
+goes to the retry queue for its attempt (which dead-letters it back after the delay); after the
+last delay it is parked with the error; an unparseable message takes the same path, so one
+rule covers every poison message. Infrastructure errors (the database unreachable) hold the
+message and wait, so messages stay in the queue instead of burning retries during an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from pydantic import ValidationError
+
+from shared.contracts.envelope import Envelope
+from shared.logging import get_logger, log_context
+from shared.messaging.broker import Broker
+from shared.messaging.publisher import Publisher
+from shared.messaging.topology import (
+    Subscription,
+    declare_exchange,
+    declare_subscription,
+    parked_queue_name,
+    retry_queue_name,
+)
+from shared.messaging.transient import is_transient
+from shared.metrics import MESSAGES_CONSUMED, MESSAGES_PARKED, MESSAGES_RETRIED
+
+Handler = Callable[[Envelope], Awaitable[None]]
+log = get_logger(__name__)
+
+ATTEMPTS_HEADER = "x-attempts"
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        broker: Broker,
+        publisher: Publisher,
+        subscription: Subscription,
+        handlers: Mapping[str, Handler],
+        *,
+        exchange_name: str,
+        prefetch: int,
+        retry_delays: list[float],
+        delivery_limit: int,
+        transient: Callable[[BaseException], bool] = is_transient,
+    ) -> None:
+        self._broker = broker
+        self._publisher = publisher
+        self.subscription = subscription
+        self._handlers = dict(handlers)
+        self._exchange_name = exchange_name
+        self._prefetch = prefetch
+        self._delays = list(retry_delays)
+        self._delivery_limit = delivery_limit
+        self._transient = transient
+        self._channel: AbstractChannel | None = None
+        self._queue: AbstractQueue | None = None
+        self._tag: str | None = None
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def queue_name(self) -> str:
+        return self.subscription.queue
+
+    async def start(self) -> None:
+        self._channel = await self._broker.channel(prefetch=self._prefetch, confirms=False)
+        exchange = await declare_exchange(self._channel, self._exchange_name)
+        self._queue = await declare_subscription(
+            self._channel,
+            exchange,
+            self.subscription,
+            retry_delays=self._delays,
+            delivery_limit=self._delivery_limit,
+        )
+        self._tag = await self._queue.consume(self._on_message, no_ack=False)
+        log.info("consumer.started", queue=self.queue_name, prefetch=self._prefetch)
+
+    async def stop(self, grace: float) -> None:
+        """Stop taking messages, give in-flight ones `grace` seconds, then close the channel,
+        which hands anything still unacked back to the queue."""
+        self._stopping = True
+        if self._queue is not None and self._tag is not None:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._tag)
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=grace)
+        except TimeoutError:
+            log.warning(
+                "consumer.stop_timeout", queue=self.queue_name, inflight=len(self._inflight)
+            )
+        if self._channel is not None:
+            with contextlib.suppress(Exception):
+                await self._channel.close()
+        log.info("consumer.stopped", queue=self.queue_name)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._inflight.add(task)
+        self._idle.clear()
+        try:
+            await self._process(message)
+        finally:
+            self._inflight.discard(task)
+            if not self._inflight:
+                self._idle.set()
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.from_json(message.body)
+        except (ValidationError, ValueError) as exc:
+            with log_context(message_id=message.message_id, correlation_id=message.correlation_id):
+                await self._retry_or_park(message, message.type or "unparseable", exc)
+            return
+        handler = self._handlers.get(envelope.type)
+        with log_context(
+            correlation_id=envelope.correlation_id,
+            message_id=str(envelope.message_id),
+            causation_id=envelope.causation_id,
+            message_type=envelope.type,
+            queue=self.queue_name,
+        ):
+            if handler is None:
+                await message.ack()
+                MESSAGES_CONSUMED.labels(self.queue_name, envelope.type, "ignored").inc()
+                return
+            await self._run_handler(message, envelope, handler)
+
+    async def _run_handler(
+        self, message: AbstractIncomingMessage, envelope: Envelope, handler: Handler
+    ) -> None:
+        started = time.perf_counter()
+        wait = 0.5
+        while True:
+            try:
+                await handler(envelope)
+                break
+            except Exception as exc:
+                if self._transient(exc) and not self._stopping:
+                    log.warning("message.waiting_for_infrastructure", error=str(exc), retry_in=wait)
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, 5)
+                    continue
+                if self._stopping and self._transient(exc):
+                    await message.nack(requeue=True)
+                    return
+                await self._retry_or_park(message, envelope.type, exc)
+                return
+        await message.ack()
+        MESSAGES_CONSUMED.labels(self.queue_name, envelope.type, "handled").inc()
+        log.info(
+            "message.handled",
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    async def _retry_or_park(
+        self, message: AbstractIncomingMessage, type_: str, exc: Exception
+    ) -> None:
+        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        MESSAGES_CONSUMED.labels(self.queue_name, type_, "failed").inc()
+        if attempts > len(self._delays):
+            log.error("message.failed", error=error, attempts=attempts, exc_info=exc)
+            await self._park(message, error, attempts=attempts)
+            return
+        delay = self._delays[attempts - 1]
+        log.warning("message.retry_scheduled", error=error, attempts=attempts, delay_s=delay)
+        await self._publisher.send_to_queue(
+            retry_queue_name(self.queue_name, delay),
+            message.body,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type_=message.type,
+            headers={**(message.headers or {}), ATTEMPTS_HEADER: attempts, "x-last-error": error},
+        )
+        # Acked only once the retry copy is confirmed: at worst a crash here duplicates a
+        # message, which the idempotent handlers absorb; it never loses one.
+        await message.ack()
+        MESSAGES_RETRIED.labels(self.queue_name).inc()
+
+    async def _park(self, message: AbstractIncomingMessage, error: str, *, attempts: int) -> None:
+        await self._publisher.send_to_queue(
+            parked_queue_name(self.queue_name),
+            message.body,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type_=message.type,
+            headers={
+                **(message.headers or {}),
+                ATTEMPTS_HEADER: attempts,
+                "x-last-error": error[:2000],
+                "x-original-queue": self.queue_name,
+                "x-parked-at": datetime.now(UTC).isoformat(),
+            },
+        )
+        await message.ack()
+        MESSAGES_PARKED.labels(self.queue_name).inc()
+        log.error("message.parked", error=error[:500], attempts=attempts)

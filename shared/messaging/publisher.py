@@ -1,0 +1,96 @@
+"""The one publisher: persistent messages, publisher confirms, and a timeout, so a message
+counts as published only when the broker has acknowledged it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aio_pika import DeliveryMode, Message
+from aio_pika.abc import AbstractChannel, AbstractExchange
+
+from shared.messaging.broker import Broker
+from shared.messaging.topology import declare_exchange
+from shared.metrics import MESSAGES_PUBLISHED, PUBLISH_FAILURES
+
+
+class Publisher:
+    def __init__(
+        self, broker: Broker, exchange_name: str, *, producer: str, timeout: float = 10
+    ) -> None:
+        self._broker = broker
+        self._exchange_name = exchange_name
+        self._producer = producer
+        self._timeout = timeout
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._lock = asyncio.Lock()
+
+    async def _ready(self) -> tuple[AbstractChannel, AbstractExchange]:
+        async with self._lock:
+            if self._channel is None or self._exchange is None:
+                self._channel = await self._broker.channel(confirms=True)
+                self._exchange = await declare_exchange(self._channel, self._exchange_name)
+        return self._channel, self._exchange
+
+    async def publish(
+        self,
+        routing_key: str,
+        body: bytes,
+        *,
+        message_id: str,
+        correlation_id: str,
+        headers: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Publish an envelope to the topic exchange; raises unless the broker confirmed it."""
+        _, exchange = await self._ready()
+        message = self._message(body, message_id, correlation_id, routing_key, headers)
+        try:
+            # Not mandatory: an event nobody subscribes to yet is not an error.
+            await exchange.publish(message, routing_key, mandatory=False, timeout=self._timeout)
+        except BaseException:
+            PUBLISH_FAILURES.labels(routing_key).inc()
+            raise
+        MESSAGES_PUBLISHED.labels(routing_key).inc()
+
+    async def send_to_queue(
+        self,
+        queue: str,
+        body: bytes,
+        *,
+        message_id: str | None,
+        correlation_id: str | None,
+        type_: str | None,
+        headers: Mapping[str, Any],
+    ) -> None:
+        """Put a message straight into one queue (retry, parked, replay), confirmed."""
+        channel, _ = await self._ready()
+        message = self._message(body, message_id, correlation_id, type_, headers)
+        await channel.default_exchange.publish(
+            message, queue, mandatory=True, timeout=self._timeout
+        )
+
+    def _message(
+        self,
+        body: bytes,
+        message_id: str | None,
+        correlation_id: str | None,
+        type_: str | None,
+        headers: Mapping[str, Any] | None,
+    ) -> Message:
+        all_headers: dict[str, Any] = {"x-correlation-id": correlation_id or ""}
+        if headers:
+            all_headers.update(headers)
+        return Message(
+            body,
+            content_type="application/json",
+            delivery_mode=DeliveryMode.PERSISTENT,
+            message_id=message_id,
+            correlation_id=correlation_id,
+            type=type_,
+            app_id=self._producer,
+            timestamp=datetime.now(UTC),
+            headers=all_headers,
+        )

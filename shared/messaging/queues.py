@@ -1,0 +1,31 @@
+"""Every consumer queue in the system, by service: part of the contract, so operations tools
+(the parked-message command, the deploy topology) know them without importing a service."""
+
+from __future__ import annotations
+
+from shared.messaging.topology import Subscription
+
+BOOKINGS_CATALOGUE_EVENTS = Subscription(
+    "bookings.catalogue-events", ("catalogue.event.*", "catalogue.cohort.*")
+)
+NOTIFICATIONS_CATALOGUE_EVENTS = Subscription(
+    "notifications.catalogue-events", ("catalogue.event.*", "catalogue.cohort.*")
+)
+NOTIFICATIONS_BOOKING_EVENTS = Subscription("notifications.booking-events", ("bookings.booking.*",))
+NOTIFICATIONS_EMAIL_SEND = Subscription(
+    "notifications.email-send", ("notifications.delivery.queued",)
+)
+
+BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
+    "catalogue": (),
+    "bookings": (BOOKINGS_CATALOGUE_EVENTS,),
+    "notifications": (
+        NOTIFICATIONS_CATALOGUE_EVENTS,
+        NOTIFICATIONS_BOOKING_EVENTS,
+        NOTIFICATIONS_EMAIL_SEND,
+    ),
+}
+
+
+def all_queues() -> list[str]:
+    return [sub.queue for subs in BY_SERVICE.values() for sub in subs]

@@ -1,0 +1,164 @@
+"""The outbox relay: publishes committed outbox rows with publisher confirms, then marks them.
+
+Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several processes relay one outbox without
+publishing a row twice in the usual case; a crash after the broker's ack and before the mark
+publishes that row again, which idempotent consumers absorb. A commit that wrote outbox rows
+wakes the relay at once (no polling delay on the happy path); the poll only picks up rows
+left by another process or a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from shared.db import Database
+from shared.logging import get_logger, log_context
+from shared.messaging.publisher import Publisher
+from shared.messaging.schema import outbox_table as outbox
+from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
+
+log = get_logger(__name__)
+
+PUBLISHED_RETENTION = timedelta(days=1)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        *,
+        batch_size: int = 200,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._db = db
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._last_gauges = 0.0
+        self._last_purge = time.monotonic()
+        db.on_outbox_commit(self.wake)
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                while await self.publish_batch() == self._batch_size:
+                    pass
+                await self._housekeeping()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                log.warning("outbox.relay_failed", error=str(exc), failures=failures)
+                await asyncio.sleep(min(0.2 * 2**failures, 5))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+            self._wakeup.clear()
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch of unpublished rows; returns how many were confirmed."""
+        async with self._db.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(
+                        outbox.c.id,
+                        outbox.c.message_id,
+                        outbox.c.routing_key,
+                        outbox.c.body,
+                        outbox.c.correlation_id,
+                    )
+                    .where(outbox.c.published_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            results = await asyncio.gather(
+                *(
+                    self._publisher.publish(
+                        row.routing_key,
+                        row.body,
+                        message_id=str(row.message_id),
+                        correlation_id=row.correlation_id,
+                    )
+                    for row in rows
+                ),
+                return_exceptions=True,
+            )
+            confirmed = [
+                row
+                for row, result in zip(rows, results, strict=True)
+                if not isinstance(result, BaseException)
+            ]
+            failed = [
+                (row, result)
+                for row, result in zip(rows, results, strict=True)
+                if isinstance(result, BaseException)
+            ]
+            now = datetime.now(UTC)
+            if confirmed:
+                await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id.in_([row.id for row in confirmed]))
+                    .values(published_at=now, attempts=outbox.c.attempts + 1)
+                )
+            for row, error in failed:
+                await conn.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id == row.id)
+                    .values(attempts=outbox.c.attempts + 1, last_error=str(error)[:1000])
+                )
+        for row in confirmed:
+            with log_context(correlation_id=row.correlation_id, message_id=str(row.message_id)):
+                log.info("outbox.published", routing_key=row.routing_key)
+        if failed:
+            raise RuntimeError(f"{len(failed)} outbox messages not confirmed: {failed[0][1]!r}")
+        return len(confirmed)
+
+    async def _housekeeping(self) -> None:
+        """Every few seconds the backlog gauges; every ten minutes, forget long-published rows."""
+        now = time.monotonic()
+        if now - self._last_gauges < 5:
+            return
+        self._last_gauges = now
+        purge = now - self._last_purge > 600
+        async with self._db.engine.begin() as conn:
+            backlog, oldest = (
+                await conn.execute(
+                    sa.select(sa.func.count(), sa.func.min(outbox.c.created_at)).where(
+                        outbox.c.published_at.is_(None)
+                    )
+                )
+            ).one()
+            if purge:
+                self._last_purge = now
+                await conn.execute(
+                    sa.delete(outbox).where(
+                        outbox.c.published_at < datetime.now(UTC) - PUBLISHED_RETENTION
+                    )
+                )
+        OUTBOX_BACKLOG.set(backlog)
+        OUTBOX_OLDEST_AGE.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)

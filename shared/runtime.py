@@ -1,0 +1,116 @@
+"""What a service process runs besides its routes: the database, the broker connection, the
+publisher, the outbox relay and the consumers, started and stopped in the right order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from shared.db import Database, make_engine
+from shared.logging import get_logger
+from shared.messaging.broker import Broker
+from shared.messaging.consumer import ConsumerRunner, Handler
+from shared.messaging.publisher import Publisher
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.topology import Subscription
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    subscription: Subscription
+    handlers: Mapping[str, Handler]
+    prefetch: int | None = None
+
+
+ConsumerFactory = Callable[["Runtime"], Sequence[ConsumerSpec]]
+
+
+class Runtime:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.db = Database(
+            make_engine(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            ),
+            producer=settings.service_name,
+        )
+        self.broker = Broker(settings.amqp_url, name=settings.service_name)
+        self.publisher = Publisher(
+            self.broker, settings.exchange_name, producer=settings.service_name
+        )
+        self.relay = OutboxRelay(
+            self.db,
+            self.publisher,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval,
+        )
+        self.consumers: list[ConsumerRunner] = []
+        self._starting: asyncio.Task[None] | None = None
+        self._background: list[Callable[[], object]] = []
+
+    async def start(self, consumer_factory: ConsumerFactory | None = None) -> None:
+        self.broker.start()
+        if not self.settings.run_workers:
+            return
+        self.relay.start()
+        specs = list(consumer_factory(self) if consumer_factory else [])
+        self.consumers = [
+            ConsumerRunner(
+                self.broker,
+                self.publisher,
+                spec.subscription,
+                spec.handlers,
+                exchange_name=self.settings.exchange_name,
+                prefetch=spec.prefetch or self.settings.prefetch,
+                retry_delays=self.settings.retry_delays,
+                delivery_limit=self.settings.delivery_limit,
+            )
+            for spec in specs
+        ]
+        # Consumers start once the broker is reachable; the HTTP side does not wait for it.
+        self._starting = asyncio.create_task(self._start_consumers(), name="consumers-start")
+
+    async def _start_consumers(self) -> None:
+        for consumer in self.consumers:
+            while True:
+                try:
+                    await consumer.start()
+                    break
+                except Exception as exc:
+                    log.warning("consumer.start_failed", queue=consumer.queue_name, error=str(exc))
+                    await asyncio.sleep(1)
+
+    async def stop(self) -> None:
+        if self._starting is not None:
+            self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starting
+        await asyncio.gather(
+            *(c.stop(self.settings.shutdown_grace) for c in self.consumers), return_exceptions=True
+        )
+        await self.relay.stop()
+        # One last pass so rows committed by requests that just finished go out now, not on
+        # the next start (they would not be lost either way: they stay in the outbox).
+        if self.settings.run_workers and self.broker.is_ready:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.relay.publish_batch(), timeout=5)
+        await self.broker.close()
+        await self.db.dispose()
+        log.info("service.stopped")
+
+    async def readiness(self) -> dict[str, str]:
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.db.ping(), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks["broker"] = "ok" if self.broker.is_ready else "unreachable"
+        return checks

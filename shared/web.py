@@ -1,0 +1,143 @@
+"""The HTTP edge every service shares: the app factory, request context middleware (correlation
+id, request log line, metrics), health, readiness and metrics routes, and typed dependencies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.db import Database
+from shared.errors import install_error_handlers
+from shared.logging import accept_correlation_id, configure_logging, get_logger, log_context
+from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shared.runtime import ConsumerFactory, Runtime
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class RequestContextMiddleware:
+    """Takes `X-Request-ID` (or makes one), binds it as the correlation id for everything the
+    request causes, returns it, and logs one line per request with its route and timing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode())
+        correlation_id = accept_correlation_id(incoming.decode("latin-1") if incoming else None)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), correlation_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        with log_context(correlation_id=correlation_id, message_id=None):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                elapsed = time.perf_counter() - started
+                route = scope.get("route")
+                path = getattr(route, "path", None) or "unmatched"
+                method = scope["method"]
+                HTTP_REQUESTS.labels(method, path, str(status)).inc()
+                HTTP_LATENCY.labels(method, path).observe(elapsed)
+                if path not in ("/healthz", "/readyz", "/metrics"):
+                    log.info(
+                        "http.request",
+                        method=method,
+                        route=path,
+                        status=status,
+                        duration_ms=round(elapsed * 1000, 2),
+                    )
+
+
+ops_router = APIRouter(tags=["operations"])
+
+
+@ops_router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Alive: the process answers."""
+    return {"status": "ok"}
+
+
+@ops_router.get("/readyz", responses={503: {"description": "a dependency is unreachable"}})
+async def readyz(request: Request) -> JSONResponse:
+    """Ready: the database and the broker are reachable."""
+    checks = await request.app.state.runtime.readiness()
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+@ops_router.get("/metrics", response_class=Response)
+async def metrics() -> Response:
+    """Prometheus metrics of this process."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.runtime.db  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+DbDep = Annotated[Database, Depends(get_db)]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    consumers: ConsumerFactory | None = None,
+    on_startup: Sequence[Any] = (),
+) -> FastAPI:
+    """A service's FastAPI app: its routers plus everything every service has."""
+    configure_logging(settings.service_name, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings)
+        app.state.runtime = runtime
+        await runtime.start(consumers)
+        for hook in on_startup:
+            await hook(runtime)
+        log.info("service.started", environment=settings.environment)
+        try:
+            yield
+        finally:
+            log.info("service.stopping")
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(ops_router)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,76 @@
+"""Fixtures every ring of tests shares: per-session infrastructure on the real servers, a real
+SMTP server, staff tokens, and a way to run a service app in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+
+from shared.auth import mint_token
+from shared.settings import DEV_JWT_SECRET
+from tests.support.infra import Infra, create_infra, drop_infra
+from tests.support.smtp import SmtpSink
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def infra() -> AsyncIterator[Infra]:
+    made = await create_infra()
+    try:
+        yield made
+    finally:
+        await drop_infra(made)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def smtp() -> AsyncIterator[SmtpSink]:
+    sink = await SmtpSink().start()
+    try:
+        yield sink
+    finally:
+        await sink.stop()
+
+
+def token(*roles: str, secret: str = DEV_JWT_SECRET, ttl: timedelta = timedelta(hours=1)) -> str:
+    return mint_token(secret, roles=roles, ttl=ttl)
+
+
+@pytest.fixture(scope="session")
+def staff_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {token('staff')}"}
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run an app's lifespan (database, broker, relay, consumers) and talk to it over ASGI."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+def settings_for(service: str, infra: Infra, **overrides: object):  # type: ignore[no-untyped-def]
+    """A service's settings pointed at this session's databases and vhost, with fast retries."""
+    from services.bookings.settings import BookingsSettings
+    from services.catalogue.settings import CatalogueSettings
+    from services.notifications.settings import NotificationsSettings
+
+    cls = {
+        "catalogue": CatalogueSettings,
+        "bookings": BookingsSettings,
+        "notifications": NotificationsSettings,
+    }[service]
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": infra.database_urls[service],
+        "amqp_url": infra.amqp_url,
+        "retry_delays": [0.1, 0.2],
+        "outbox_poll_interval": 0.2,
+    }
+    values.update(overrides)
+    return cls(**values)

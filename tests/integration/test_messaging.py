@@ -1,0 +1,206 @@
+"""The messaging edge against the real broker and database: outbox relay with confirms, the
+consumer runner's retry-then-park, replay of parked messages, and inbox idempotency."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+
+from shared.contracts import Envelope, EventState, new_envelope
+from shared.messaging.consumer import ConsumerRunner
+from shared.messaging.handlers import transactional
+from shared.messaging.parked import list_parked, replay_parked
+from shared.messaging.schema import inbox_table, outbox_table
+from shared.messaging.topology import Subscription, declare_exchange
+from shared.runtime import Runtime
+from tests.conftest import settings_for
+from tests.support.infra import Infra
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def event_state(**overrides: object) -> EventState:
+    values: dict[str, object] = {
+        "event_id": uuid.uuid4(),
+        "version": 1,
+        "title": "T",
+        "starts_at": "2030-01-01T09:00:00+00:00",
+        "ends_at": "2030-01-01T17:00:00+00:00",
+        "capacity": 5,
+    }
+    values.update(overrides)
+    return EventState.model_validate(values)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def runtime(infra: Infra) -> AsyncIterator[Runtime]:
+    # The bookings database stands in for any service's: outbox and inbox are the same everywhere.
+    rt = Runtime(settings_for("bookings", infra, run_workers=False))
+    rt.broker.start()
+    await rt.broker.wait_connected()
+    try:
+        yield rt
+    finally:
+        await rt.stop()
+
+
+async def bound_queue(rt: Runtime, routing_key: str) -> aio_pika.abc.AbstractQueue:
+    channel = await rt.broker.channel()
+    exchange = await declare_exchange(channel, rt.settings.exchange_name)
+    queue = await channel.declare_queue(f"probe-{uuid.uuid4().hex[:8]}", exclusive=True)
+    await queue.bind(exchange, routing_key)
+    return queue
+
+
+async def test_outbox_rows_are_published_and_marked(runtime: Runtime) -> None:
+    key = "catalogue.event.published"
+    queue = await bound_queue(runtime, key)
+    async with runtime.db.unit_of_work() as uow:
+        envelope = uow.emit(key, event_state())
+        await uow.commit()
+    # Nothing leaves before the relay runs: the commit only wrote a row.
+    assert await queue.get(fail=False) is None
+    assert await runtime.relay.publish_batch() >= 1
+    message = await wait_for(lambda: queue.get(fail=False), message="published message")
+    assert Envelope.from_json(message.body).message_id == envelope.message_id
+    assert message.headers["x-correlation-id"] == envelope.correlation_id
+    async with runtime.db.engine.connect() as conn:
+        published_at = (
+            await conn.execute(
+                sa.select(outbox_table.c.published_at).where(
+                    outbox_table.c.message_id == envelope.message_id
+                )
+            )
+        ).scalar_one()
+    assert published_at is not None
+
+
+async def test_rolled_back_work_publishes_nothing(runtime: Runtime) -> None:
+    async with runtime.db.unit_of_work() as uow:
+        envelope = uow.emit("catalogue.event.updated", event_state())
+        # leaving without commit
+    async with runtime.db.engine.connect() as conn:
+        count = (
+            await conn.execute(
+                sa.select(sa.func.count()).where(outbox_table.c.message_id == envelope.message_id)
+            )
+        ).scalar_one()
+    assert count == 0
+
+
+async def _publish(rt: Runtime, envelope: Envelope) -> None:
+    await rt.publisher.publish(
+        envelope.type,
+        envelope.to_json(),
+        message_id=str(envelope.message_id),
+        correlation_id=envelope.correlation_id,
+    )
+
+
+async def test_failing_message_is_retried_then_parked_while_others_flow(runtime: Runtime) -> None:
+    sub = Subscription(f"test.poison-{uuid.uuid4().hex[:6]}", ("catalogue.event.updated",))
+    seen: list[str] = []
+    attempts: dict[str, int] = {}
+
+    async def handler(envelope: Envelope) -> None:
+        state = EventState.model_validate(envelope.payload)
+        if state.title == "poison":
+            attempts[str(envelope.message_id)] = attempts.get(str(envelope.message_id), 0) + 1
+            raise ValueError("this handler always fails for poison")
+        seen.append(state.title)
+
+    runner = ConsumerRunner(
+        runtime.broker,
+        runtime.publisher,
+        sub,
+        {"catalogue.event.updated": handler},
+        exchange_name=runtime.settings.exchange_name,
+        prefetch=4,
+        retry_delays=[0.1, 0.2],
+        delivery_limit=20,
+    )
+    await runner.start()
+    try:
+        poison = new_envelope("catalogue.event.updated", event_state(title="poison"), producer="t")
+        await _publish(runtime, poison)
+        for i in range(5):
+            await _publish(
+                runtime,
+                new_envelope("catalogue.event.updated", event_state(title=f"ok-{i}"), producer="t"),
+            )
+        await wait_for(lambda: len(seen) == 5, message="healthy messages handled")
+        parked = await wait_for(
+            lambda: list_parked(runtime.settings.amqp_url, [sub.queue]),
+            timeout=10,
+            message="poison parked",
+        )
+        assert attempts[str(poison.message_id)] == 3  # first try + two retries
+        assert [p.message_id for p in parked] == [str(poison.message_id)]
+        assert "always fails" in parked[0].error and parked[0].attempts == 3
+        # Listing does not consume: it is still there.
+        assert len(await list_parked(runtime.settings.amqp_url, [sub.queue])) == 1
+
+        # Replay after a "fix": the handler now accepts it, and the parked queue empties.
+        async def fixed(envelope: Envelope) -> None:
+            seen.append("replayed")
+
+        runner._handlers["catalogue.event.updated"] = fixed
+        assert await replay_parked(runtime.settings.amqp_url, [sub.queue], None) == 1
+        await wait_for(lambda: "replayed" in seen, message="replayed message handled")
+        assert await list_parked(runtime.settings.amqp_url, [sub.queue]) == []
+    finally:
+        await runner.stop(grace=2)
+
+
+async def test_unparseable_message_is_parked_not_lost(runtime: Runtime) -> None:
+    sub = Subscription(f"test.garbage-{uuid.uuid4().hex[:6]}", ("catalogue.event.cancelled",))
+    runner = ConsumerRunner(
+        runtime.broker,
+        runtime.publisher,
+        sub,
+        {},
+        exchange_name=runtime.settings.exchange_name,
+        prefetch=4,
+        retry_delays=[0.1],
+        delivery_limit=20,
+    )
+    await runner.start()
+    try:
+        await runtime.publisher.publish(
+            "catalogue.event.cancelled", b"{not json", message_id="garbage-1", correlation_id="c"
+        )
+        parked = await wait_for(
+            lambda: list_parked(runtime.settings.amqp_url, [sub.queue]), message="garbage parked"
+        )
+        assert parked[0].message_id == "garbage-1"
+        assert "ValidationError" in parked[0].error and "json" in parked[0].error.lower()
+        assert parked[0].attempts == 2  # first try + one retry
+    finally:
+        await runner.stop(grace=2)
+
+
+async def test_redelivered_message_has_one_effect(runtime: Runtime) -> None:
+    effects: list[uuid.UUID] = []
+
+    async def effect(state: EventState, uow) -> None:  # type: ignore[no-untyped-def]
+        effects.append(state.event_id)
+
+    handle = transactional(runtime.db, "test-consumer", effect)
+    envelope = new_envelope("catalogue.event.published", event_state(), producer="t")
+    await asyncio.gather(handle(envelope), handle(envelope), handle(envelope))
+    await handle(envelope)
+    assert len(effects) == 1
+    async with runtime.db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.select(sa.func.count()).where(inbox_table.c.message_id == envelope.message_id)
+            )
+        ).scalar_one()
+    assert rows == 1

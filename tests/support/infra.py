@@ -1,0 +1,73 @@
+"""Per-session infrastructure on the machine's real servers: a RabbitMQ vhost and a database
+per service, made for this test session and removed after it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import asyncpg
+
+from shared.migrations import SERVICES, migrate
+
+PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
+AMQP_HOST = os.environ.get("TEST_AMQP_HOST", "127.0.0.1")
+AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", "5672"))
+
+
+def rabbitmqctl(*args: str) -> None:
+    exe = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    subprocess.run([exe, *args], check=True, capture_output=True, timeout=60)
+
+
+def pg_url(database: str, *, host: str = PG_HOST, port: int = PG_PORT) -> str:
+    return f"postgresql+asyncpg://postgres@{host}:{port}/{database}"
+
+
+def amqp_url(vhost: str, *, host: str = AMQP_HOST, port: int = AMQP_PORT) -> str:
+    return f"amqp://guest:guest@{host}:{port}/{quote(vhost, safe='')}"
+
+
+@dataclass
+class Infra:
+    tag: str
+    vhost: str
+    amqp_url: str
+    database_urls: dict[str, str] = field(default_factory=dict)
+
+    def env_for(self, service: str) -> dict[str, str]:
+        return {
+            "ENVIRONMENT": "test",
+            "DATABASE_URL": self.database_urls[service],
+            "AMQP_URL": self.amqp_url,
+        }
+
+
+async def create_infra() -> Infra:
+    tag = uuid.uuid4().hex[:10]
+    vhost = f"test-{tag}"
+    await asyncio.to_thread(rabbitmqctl, "add_vhost", vhost)
+    await asyncio.to_thread(rabbitmqctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    infra = Infra(tag=tag, vhost=vhost, amqp_url=amqp_url(vhost))
+    for service in SERVICES:
+        url = pg_url(f"t_{tag}_{service}")
+        await migrate(service, url)
+        infra.database_urls[service] = url
+    return infra
+
+
+async def drop_infra(infra: Infra) -> None:
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    try:
+        for url in infra.database_urls.values():
+            name = url.rsplit("/", 1)[-1]
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+    await asyncio.to_thread(rabbitmqctl, "delete_vhost", infra.vhost)
