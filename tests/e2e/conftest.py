@@ -48,8 +48,7 @@ class System:
 
     def stop_all(self) -> None:
         for process in self.services.values():
-            if process.process and process.process.poll() is None:
-                process.terminate()
+            process.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
