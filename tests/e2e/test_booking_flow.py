@@ -110,3 +110,11 @@ async def test_three_bookings_two_places(system: System) -> None:
         assert "Ottoline" not in log_text and "Quarrendon" not in log_text
         for email, _ in people:
             assert email not in log_text
+
+
+async def test_sigterm_stops_each_service_cleanly(system: System) -> None:
+    # Last in this module: it stops the processes the tests above used.
+    for name, process in system.services.items():
+        assert process.terminate(timeout=20) == 0, name
+        events = [line["event"] for line in process.log_lines()]
+        assert events.index("service.stopping") < events.index("service.stopped"), name
