@@ -3,6 +3,7 @@ PostgreSQL databases and a real SMTP server."""
 
 from __future__ import annotations
 
+import signal
 import uuid
 
 import httpx
@@ -115,6 +116,8 @@ async def test_three_bookings_two_places(system: System) -> None:
 async def test_sigterm_stops_each_service_cleanly(system: System) -> None:
     # Last in this module: it stops the processes the tests above used.
     for name, process in system.services.items():
-        assert process.terminate(timeout=20) == 0, name
+        # uvicorn re-raises SIGTERM after its graceful shutdown, so that is the exit status.
+        assert process.terminate(timeout=20) in (0, -signal.SIGTERM), name
         events = [line["event"] for line in process.log_lines()]
-        assert events.index("service.stopping") < events.index("service.stopped"), name
+        stopping, stopped = events.index("service.stopping"), events.index("service.stopped")
+        assert stopping < stopped < events.index("Application shutdown complete."), name
