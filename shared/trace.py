@@ -29,8 +29,21 @@ LABELS = {
     "email.sent": "email sent (SMTP accepted)",
     "email.failed": "email failed",
 }
-DETAIL_KEYS = ("method", "route", "status", "message_type", "routing_key", "kind", "booking_id",
-               "event_id", "campaign_id", "delivery_id", "recipient", "error", "duration_ms")
+DETAIL_KEYS = (
+    "method",
+    "route",
+    "status",
+    "message_type",
+    "routing_key",
+    "kind",
+    "booking_id",
+    "event_id",
+    "campaign_id",
+    "delivery_id",
+    "recipient",
+    "error",
+    "duration_ms",
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +118,11 @@ def _open_all(paths: list[str]) -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.trace", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.trace",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("correlation_id")
     parser.add_argument("files", nargs="*")
     args = parser.parse_args(argv)
