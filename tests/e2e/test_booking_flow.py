@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import token
-from tests.e2e.conftest import System
+from tests.support.system import System
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from shared.contracts import Attendee, BookingState, Envelope, EventState, new_envelope
-from tests.e2e.conftest import System
 from tests.e2e.test_booking_flow import STAFF
 from tests.support.infra import AMQP_HOST, AMQP_PORT, amqp_url
 from tests.support.proxy import CuttableProxy
+from tests.support.system import System
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

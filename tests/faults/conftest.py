@@ -7,10 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from tests.e2e.conftest import ARTIFACTS, System
-from tests.support.infra import create_infra, drop_infra
 from tests.support.rabbit_node import RabbitNode
-from tests.support.smtp import SmtpSink
+from tests.support.system import System, running_system
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -25,17 +23,5 @@ async def rabbit_node() -> AsyncIterator[RabbitNode]:
 @pytest_asyncio.fixture(loop_scope="session")
 async def system_on_own_broker(request, rabbit_node: RabbitNode) -> AsyncIterator[System]:  # type: ignore[no-untyped-def]
     """The three services as processes, on this test's own RabbitMQ node."""
-    infra = await create_infra()
-    infra.amqp_url = rabbit_node.url
-    smtp = await SmtpSink().start()
-    made = System(infra, smtp, {}, ARTIFACTS / "faults" / f"{request.node.name}-{infra.tag}")
-    try:
-        for service in ("catalogue", "bookings", "notifications"):
-            made.start(service)
-        for process in made.services.values():
-            await process.wait_ready()
+    async with running_system(f"faults/{request.node.name}", amqp_url=rabbit_node.url) as made:
         yield made
-    finally:
-        made.stop_all()
-        await smtp.stop()
-        await drop_infra(infra)

@@ -10,9 +10,9 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.conftest import System
 from tests.e2e.test_booking_flow import publish_event
 from tests.support.rabbit_node import RabbitNode
+from tests.support.system import System
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
@@ -64,7 +64,11 @@ async def test_broker_outage_loses_nothing_and_sends_nothing_twice(
         await load
 
     assert statuses == [201] * 60
-    await wait_for(lambda: all(system.smtp.to(e) for e in emails), timeout=90, interval=0.5,
-                   message="an email for every booking after the outage")
+    await wait_for(
+        lambda: all(system.smtp.to(e) for e in emails),
+        timeout=90,
+        interval=0.5,
+        message="an email for every booking after the outage",
+    )
     duplicates = [e for e in emails if len(system.smtp.to(e)) != 1]
     assert duplicates == []

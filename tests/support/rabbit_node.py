@@ -55,20 +55,34 @@ class RabbitNode:
 
     async def start(self) -> RabbitNode:
         await asyncio.to_thread(
-            subprocess.run, ["rabbitmq-server", "-detached"], env=self._env(), check=True,
-            capture_output=True, cwd="/tmp", timeout=60,
+            subprocess.run,
+            ["rabbitmq-server", "-detached"],
+            env=self._env(),
+            check=True,
+            capture_output=True,
+            cwd="/tmp",
+            timeout=60,
         )
-        await wait_for(lambda: _port_open(self.port), timeout=60, interval=0.2,
-                       message=f"RabbitMQ node {self.name} listening")
+        await wait_for(
+            lambda: _port_open(self.port),
+            timeout=60,
+            interval=0.2,
+            message=f"RabbitMQ node {self.name} listening",
+        )
         return self
 
     async def stop(self) -> None:
         await asyncio.to_thread(
-            subprocess.run, ["rabbitmqctl", "-n", self.name, "stop"], capture_output=True,
+            subprocess.run,
+            ["rabbitmqctl", "-n", self.name, "stop"],
+            capture_output=True,
             timeout=60,
         )
-        await wait_for(lambda: not _port_open(self.port), timeout=30,
-                       message=f"RabbitMQ node {self.name} stopped")
+        await wait_for(
+            lambda: not _port_open(self.port),
+            timeout=30,
+            message=f"RabbitMQ node {self.name} stopped",
+        )
 
     async def destroy(self) -> None:
         await self.stop()

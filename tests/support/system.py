@@ -1,13 +1,12 @@
-"""End-to-end fixtures: the three services as separate OS processes on their own vhost and
-databases, with a real SMTP server in the test."""
+"""The whole system for end-to-end and fault tests: the three services as separate OS
+processes on their own vhost and databases, with a real SMTP server in the test."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest_asyncio
 
 from tests.support.infra import Infra, create_infra, drop_infra
 from tests.support.processes import ROOT, ServiceProcess
@@ -51,11 +50,13 @@ class System:
             process.stop()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def system(request) -> AsyncIterator[System]:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def running_system(name: str, *, amqp_url: str | None = None) -> AsyncIterator[System]:
     infra = await create_infra()
+    if amqp_url:
+        infra.amqp_url = amqp_url
     smtp = await SmtpSink().start()
-    logs = ARTIFACTS / "e2e" / f"{request.module.__name__.rsplit('.', 1)[-1]}-{infra.tag}"
+    logs = ARTIFACTS / f"{name}-{infra.tag}"
     made = System(infra, smtp, {}, logs)
     try:
         for service in ("catalogue", "bookings", "notifications"):
