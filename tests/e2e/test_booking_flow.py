@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import token
 from tests.support.system import System
@@ -111,6 +112,51 @@ async def test_three_bookings_two_places(system: System) -> None:
         assert "Ottoline" not in log_text and "Quarrendon" not in log_text
         for email, _ in people:
             assert email not in log_text
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples matching `labels` in a Prometheus text page (0 when absent)."""
+    return sum(
+        float(sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+async def test_metrics_show_the_flow(system: System) -> None:
+    async with httpx.AsyncClient() as client:
+        pages = {
+            name: (await client.get(f"{system.url(name)}/metrics")).text for name in system.services
+        }
+    route = "/public/events/{event_id}/bookings"
+    assert metric(pages["bookings"], "http_requests_total", route=route, status="201") == 3
+    assert metric(pages["bookings"], "http_request_duration_seconds_count", route=route) == 3
+    published = pages["bookings"]
+    assert (
+        metric(published, "messages_published_total", routing_key="bookings.booking.confirmed") == 2
+    )
+    assert (
+        metric(published, "messages_published_total", routing_key="bookings.booking.waitlisted")
+        == 1
+    )
+    consumed = pages["notifications"]
+    assert (
+        metric(
+            consumed,
+            "messages_consumed_total",
+            queue="notifications.booking-events",
+            outcome="handled",
+        )
+        == 3
+    )
+    assert (
+        metric(
+            pages["catalogue"], "messages_published_total", routing_key="catalogue.event.published"
+        )
+        == 1
+    )
+    assert metric(published, "messages_parked_total", queue="bookings.catalogue-events") == 0
 
 
 async def test_sigterm_stops_each_service_cleanly(system: System) -> None:

@@ -69,3 +69,33 @@ async def test_bookings_public_bad_input(infra: Infra) -> None:
         )
         assert broken.status_code == 422
         assert (await client.post(f"{unknown}/bookings", json=[])).status_code == 422
+
+
+async def test_oversized_bodies_are_refused_with_413(infra: Infra) -> None:
+    app = bookings_app(settings_for("bookings", infra, run_workers=False, max_body_bytes=1000))
+    url = f"/public/events/{uuid.uuid4()}/bookings"
+    big = {"name": "x" * 5000, "email": "a@example.org", "organisation": "o"}
+    async with running(app) as client:
+        declared = await client.post(url, json=big)
+        assert declared.status_code == 413 and declared.json()["code"] == "http_413"
+
+        async def chunks():  # no Content-Length: the limit counts what arrives
+            for _ in range(10):
+                yield b"x" * 500
+
+        streamed = await client.post(
+            url, content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413
+        small = await client.post(url, json={**big, "name": "Sam"})
+        assert small.status_code == 404  # under the limit: answered normally
+
+
+async def test_security_headers_on_every_answer(infra: Infra) -> None:
+    app = catalogue_app(settings_for("catalogue", infra, run_workers=False))
+    async with running(app) as client:
+        answer = await client.get("/healthz")
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        docs = await client.get("/docs")  # Swagger UI loads its assets, so no strict policy
+        assert docs.status_code == 200 and "content-security-policy" not in docs.headers
