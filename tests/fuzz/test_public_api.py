@@ -33,8 +33,12 @@ async def test_public_api_survives_fuzzing(system: System, service: str) -> None
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(base_url=base, timeout=10, excluded_checks=EXCLUDED)
 
