@@ -6,7 +6,6 @@ by the use cases; here only what the event itself says.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,10 +55,11 @@ def check_sessions(event: Event) -> None:
 
 def check_options(event: Event) -> None:
     _unique_ids("options.{}.option_id", [o.id for o in event.options])
-    names = Counter(o.name.casefold() for o in event.options)
+    names: set[str] = set()
     for i, option in enumerate(event.options):
-        if names[option.name.casefold()] > 1:
-            raise Invalid(f"options.{i}.name", f"two options are called '{option.name}'")
+        if option.name.casefold() in names:
+            raise Invalid(f"options.{i}.name", f"another option is called '{option.name}'")
+        names.add(option.name.casefold())
         if option.capacity < 0:
             raise Invalid(f"options.{i}.capacity", "must not be negative")
     if event.capacity < 0:
