@@ -66,3 +66,61 @@ async def emitted_for(
         for e in await emitted(engine, after=after, type_prefix="catalogue.event.")
         if e.payload["event_id"] == str(event_id)
     ]
+
+
+async def created(
+    client: Any, url: str, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    response = await client.post(url, json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def make_programme(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    body = {
+        "name": unique("Programme"),
+        "expectations": [
+            {"name": "Lead from place"},
+            {"name": "Build trust"},
+            {"name": "Act collaboratively"},
+        ],
+    }
+    body.update(overrides)
+    return await created(client, "/staff/programmes", body, headers)
+
+
+async def make_cohort(
+    client: Any, headers: dict[str, str], programme_id: str, number: int = 1
+) -> dict[str, Any]:
+    return await created(
+        client, "/staff/cohorts", {"programme_id": programme_id, "number": number}, headers
+    )
+
+
+async def make_venue(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    body = {"name": unique("Venue"), "address": "1 Street, Salford", "accessibility": "Step-free"}
+    body.update(overrides)
+    return await created(client, "/staff/venues", body, headers)
+
+
+async def make_person(client: Any, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    body = {"name": unique("Person"), "title": "Director", "organisation": "Leading GM"}
+    body.update(overrides)
+    return await created(client, "/staff/people", body, headers)
+
+
+async def make_event(
+    client: Any, headers: dict[str, str], *, publish: bool = False, **overrides: Any
+) -> dict[str, Any]:
+    event = await created(client, "/staff/events", minimal_event(**overrides), headers)
+    if publish:
+        response = await client.post(f"/staff/events/{event['id']}/publish", headers=headers)
+        assert response.status_code == 200, response.text
+        event = response.json()
+    return event
+
+
+def error_fields(response: Any) -> list[str]:
+    """The fields a 422 names, as dotted paths without the leading 'body'."""
+    assert response.status_code == 422, response.text
+    return [".".join(str(p) for p in err["loc"][1:]) for err in response.json()["detail"]]
