@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.contracts import Envelope
@@ -61,11 +62,21 @@ async def emitted(engine: AsyncEngine, *, after: int = 0, type_prefix: str = "")
 async def emitted_for(
     engine: AsyncEngine, event_id: str | uuid.UUID, *, after: int = 0
 ) -> list[Envelope]:
-    return [
-        e
-        for e in await emitted(engine, after=after, type_prefix="catalogue.event.")
-        if e.payload["event_id"] == str(event_id)
-    ]
+    """The messages about one event written after `after`, in commit order."""
+    payload_event = (
+        sa.func.convert_from(outbox_table.c.body, "UTF8").cast(JSONB)["payload"]["event_id"].astext
+    )
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            sa.select(outbox_table.c.body)
+            .where(
+                outbox_table.c.id > after,
+                outbox_table.c.routing_key.startswith("catalogue.event."),
+                payload_event == str(event_id),
+            )
+            .order_by(outbox_table.c.id)
+        )
+        return [Envelope.from_json(row.body) for row in rows]
 
 
 async def created(
