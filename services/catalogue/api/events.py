@@ -16,6 +16,7 @@ from services.catalogue.api.schemas.events import (
 )
 from services.catalogue.handlers import events as handlers
 from services.catalogue.handlers.events import EventResult
+from services.catalogue.persistence import event_queries
 from services.catalogue.persistence import events as store
 from services.catalogue.persistence.context import context, contexts
 from shared.web import DbDep
@@ -41,7 +42,7 @@ async def list_events(
 ) -> list[EventStaffOut]:
     """Every event, drafts included, soonest first."""
     async with db.unit_of_work() as uow:
-        found = await store.list_staff(uow, status=status, programme_id=programme_id)
+        found = await event_queries.list_staff(uow, status=status, programme_id=programme_id)
         held = await contexts(uow, found)
     return [EventStaffOut.of(e, held[e.id]) for e in found]
 

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.catalogue.api.caching import cached_json
 from services.catalogue.api.schemas.events import EventOut
+from services.catalogue.persistence import event_queries, programmes
 from services.catalogue.persistence import events as store
-from services.catalogue.persistence import programmes
 from services.catalogue.persistence.context import contexts
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Invalid, NotFound
@@ -57,7 +57,7 @@ async def list_events(
     if from_ and to and to < from_:
         raise Invalid("to", "must not be before from")
     async with db.unit_of_work() as uow:
-        found = await store.list_public(
+        found = await event_queries.list_public(
             uow,
             now=datetime.now(UTC),
             programme_id=await _programme_id(uow, programme),

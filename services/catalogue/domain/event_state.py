@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from services.catalogue.domain.events import Event
 from services.catalogue.domain.people import Person
@@ -41,57 +42,64 @@ def to_state(event: Event, context: EventContext) -> EventState:
     if event.status == "draft":
         raise ValueError("a draft publishes nothing")
     programme = context.programme
-    values = dict(
-        event_id=event.id,
-        version=event.version,
-        programme_id=event.programme_id,
-        programme_name=programme.name if programme else "",
-        slug=event.slug,
-        kind=event.kind,
-        title=event.title,
-        summary=event.summary,
-        description=event.description,
-        timezone=event.timezone,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        sessions=[
-            EventSession(session_id=s.id, title=s.title, starts_at=s.starts_at, ends_at=s.ends_at)
-            for s in event.sessions
-        ],
-        venue=context.venue.to_state() if context.venue else None,
-        capacity=event.capacity,
-        options=[
-            EventOption(option_id=o.id, name=o.name, description=o.description, capacity=o.capacity)
-            for o in event.options
-        ],
-        audience=AudienceState(
+    values = {
+        **{name: getattr(event, name) for name in _COPIED},
+        "event_id": event.id,
+        "programme_name": programme.name if programme else "",
+        "venue": context.venue.to_state() if context.venue else None,
+        "audience": AudienceState(
             kind=event.audience.kind, cohort_ids=list(event.audience.cohort_ids)
         ),
-        booking_opens_at=event.booking_opens_at,
-        booking_closes_at=event.booking_closes_at,
-        waitlist_enabled=event.waitlist_enabled,
-        people=_people(event, context.people),
-        expectations=programme.expectation_names(event.expectations) if programme else [],
-        resources=[
-            EventResource(resource_id=r.id, title=r.title, url=r.url, kind=r.kind)
-            for r in event.resources
-        ],
-    )
+        "expectations": programme.expectation_names(event.expectations) if programme else [],
+        **_parts(event, context.people),
+    }
     if event.status == "cancelled":
         return EventCancelled(**values, reason=event.cancel_reason)
     return EventState(**values, status=event.status)
 
 
-def _people(event: Event, people: Mapping[uuid.UUID, Person]) -> list[PersonOnEvent]:
-    return [
-        PersonOnEvent(
-            person_id=a.person_id,
-            name=people[a.person_id].name,
-            title=people[a.person_id].title,
-            organisation=people[a.person_id].organisation,
-            role=a.role,
-            day=a.day,
-        )
-        for a in event.people
-        if a.person_id in people
-    ]
+_COPIED = (
+    "version",
+    "programme_id",
+    "slug",
+    "kind",
+    "title",
+    "summary",
+    "description",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "booking_opens_at",
+    "booking_closes_at",
+    "waitlist_enabled",
+)
+
+
+def _parts(event: Event, people: Mapping[uuid.UUID, Person]) -> dict[str, list[Any]]:
+    return {
+        "sessions": [
+            EventSession(session_id=s.id, title=s.title, starts_at=s.starts_at, ends_at=s.ends_at)
+            for s in event.sessions
+        ],
+        "options": [
+            EventOption(option_id=o.id, name=o.name, description=o.description, capacity=o.capacity)
+            for o in event.options
+        ],
+        "people": [
+            PersonOnEvent(
+                person_id=a.person_id,
+                name=people[a.person_id].name,
+                title=people[a.person_id].title,
+                organisation=people[a.person_id].organisation,
+                role=a.role,
+                day=a.day,
+            )
+            for a in event.people
+            if a.person_id in people
+        ],
+        "resources": [
+            EventResource(resource_id=r.id, title=r.title, url=r.url, kind=r.kind)
+            for r in event.resources
+        ],
+    }

@@ -96,6 +96,12 @@ def _details(values: dict[str, str]) -> MemberDetails:
     )
 
 
+def _check_row(record: list[str], columns: list[str | None]) -> MemberDetails:
+    if len(record) > len(columns):
+        raise ValueError(f"{len(record)} fields, but the header has {len(columns)}")
+    return _details({c: v.strip() for c, v in zip(columns, record, strict=False) if c})
+
+
 def parse_roster(data: bytes) -> ParsedRoster:
     reader = csv.reader(io.StringIO(_decode(data), newline=""))
     try:
@@ -120,20 +126,13 @@ def parse_roster(data: bytes) -> ParsedRoster:
             continue
         if len(rows) + len(errors) >= MAX_ROWS:
             raise Invalid("body", f"more than {MAX_ROWS} rows: split the file")
-        if len(record) > len(columns):
-            errors.append(
-                RowError(line, f"{len(record)} fields, but the header has {len(columns)}")
-            )
-            continue
-        values = {c: v.strip() for c, v in zip(columns, record, strict=False) if c}
         try:
-            details = _details(values)
+            details = _check_row(record, columns)
+            key = email_key(details.email)
+            if key in first_line:
+                raise ValueError(f"the same email as line {first_line[key]}")
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
-            continue
-        key = email_key(details.email)
-        if key in first_line:
-            errors.append(RowError(line, f"the same email as line {first_line[key]}"))
             continue
         first_line[key] = line
         rows.append(details)

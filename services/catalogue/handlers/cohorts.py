@@ -8,7 +8,7 @@ from dataclasses import replace
 from services.catalogue.api.schemas.cohorts import CohortCreate, CohortUpdate
 from services.catalogue.domain import cohorts as rules
 from services.catalogue.persistence import cohorts as store
-from services.catalogue.persistence import events, programmes, records
+from services.catalogue.persistence import event_queries, programmes, records
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict, Invalid
 
@@ -50,7 +50,7 @@ async def delete_cohort(db: Database, cohort_id: uuid.UUID) -> None:
         await store.get(uow, cohort_id, for_update=True)
         if await store.member_count(uow, cohort_id):
             raise Conflict("remove the cohort's members first", code="cohort_has_members")
-        if await records.exists(uow, events.uses(cohort_id=cohort_id)):
+        if await records.exists(uow, event_queries.uses(cohort_id=cohort_id)):
             raise Conflict("events are open to this cohort", code="cohort_in_use")
         await store.delete(uow, cohort_id)
         await uow.commit()

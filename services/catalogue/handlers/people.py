@@ -8,7 +8,7 @@ from dataclasses import replace
 from services.catalogue.api.schemas.people import PersonCreate, PersonUpdate
 from services.catalogue.domain.people import Person
 from services.catalogue.handlers.publishing import republish_using
-from services.catalogue.persistence import events, records
+from services.catalogue.persistence import event_queries, records
 from services.catalogue.persistence import people as store
 from shared.db import Database
 from shared.errors import Conflict
@@ -36,7 +36,7 @@ async def update_person(db: Database, person_id: uuid.UUID, data: PersonUpdate) 
 async def delete_person(db: Database, person_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         await store.get(uow, person_id, for_update=True)
-        if await records.exists(uow, events.uses(person_id=person_id)):
+        if await records.exists(uow, event_queries.uses(person_id=person_id)):
             raise Conflict("this person is on events: take them off first", code="person_in_use")
         await store.delete(uow, person_id)
         await uow.commit()

@@ -9,7 +9,7 @@ from services.catalogue.api.schemas.programmes import ProgrammeCreate, Programme
 from services.catalogue.domain import programmes as rules
 from services.catalogue.domain.slugs import slugify
 from services.catalogue.handlers.publishing import republish_using
-from services.catalogue.persistence import cohorts, events, records
+from services.catalogue.persistence import cohorts, event_queries, records
 from services.catalogue.persistence import programmes as store
 from shared.db import Database
 from shared.errors import Conflict
@@ -58,7 +58,7 @@ async def delete_programme(db: Database, programme_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         await store.get(uow, programme_id, for_update=True)
         if await cohorts.list_cohorts(uow, programme_id) or await records.exists(
-            uow, events.uses(programme_id=programme_id)
+            uow, event_queries.uses(programme_id=programme_id)
         ):
             raise Conflict("this programme has cohorts or events", code="programme_in_use")
         await store.delete(uow, programme_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from services.catalogue.domain.event_state import EventContext, routing_key, to_state
 from services.catalogue.domain.events import Event, bumped
+from services.catalogue.persistence import event_queries
 from services.catalogue.persistence import events as store
 from services.catalogue.persistence.context import context
 from shared.db import UnitOfWork
@@ -27,7 +28,7 @@ async def emit_state(uow: UnitOfWork, event: Event, *, first: bool = False) -> E
 async def republish_using(uow: UnitOfWork, **reference: Any) -> int:
     """A venue, person or programme changed: each published event showing it takes a new
     version carrying the new details, in the same transaction as the change."""
-    changed = await store.published_using(uow, **reference)
+    changed = await event_queries.published_using(uow, **reference)
     for event in changed:
         event = bumped(event)
         await store.set_version(uow, event.id, event.version)

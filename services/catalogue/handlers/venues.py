@@ -8,7 +8,7 @@ from dataclasses import replace
 from services.catalogue.api.schemas.venues import VenueCreate, VenueUpdate
 from services.catalogue.domain.venues import Venue
 from services.catalogue.handlers.publishing import republish_using
-from services.catalogue.persistence import events, records
+from services.catalogue.persistence import event_queries, records
 from services.catalogue.persistence import venues as store
 from shared.db import Database
 from shared.errors import Conflict
@@ -36,7 +36,7 @@ async def update_venue(db: Database, venue_id: uuid.UUID, data: VenueUpdate) -> 
 async def delete_venue(db: Database, venue_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         await store.get(uow, venue_id, for_update=True)
-        if await records.exists(uow, events.uses(venue_id=venue_id)):
+        if await records.exists(uow, event_queries.uses(venue_id=venue_id)):
             raise Conflict("events are held at this venue", code="venue_in_use")
         await store.delete(uow, venue_id)
         await uow.commit()

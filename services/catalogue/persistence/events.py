@@ -10,7 +10,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import fields
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,7 +38,7 @@ from shared.errors import NotFound
 
 _PARTS = ("sessions", "options", "audience", "people", "resources", "expectations")
 _SCALARS = [f.name for f in fields(Event) if f.name not in _PARTS]
-_COLUMNS = [events.c[name] for name in _SCALARS] + [events.c.audience_kind]
+COLUMNS = [events.c[name] for name in _SCALARS] + [events.c.audience_kind]
 
 
 async def _children(uow: UnitOfWork, query: sa.Select, ids: list[uuid.UUID]) -> dict[Any, list]:
@@ -50,9 +49,8 @@ async def _children(uow: UnitOfWork, query: sa.Select, ids: list[uuid.UUID]) -> 
     return found
 
 
-async def _load(uow: UnitOfWork, query: sa.Select) -> list[Event]:
-    rows = (await uow.execute(query)).all()
-    ids = [row.id for row in rows]
+async def _parts(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[str, dict[Any, list]]:
+    """Each kind of part of these events, by event id, in position order."""
 
     def of(table: sa.Table, *cols: Any) -> sa.Select:
         return (
@@ -62,43 +60,44 @@ async def _load(uow: UnitOfWork, query: sa.Select) -> list[Event]:
         )
 
     s, o, r = event_sessions, event_options, event_resources
-    sessions = await _children(uow, of(s, s.c.id, s.c.starts_at, s.c.ends_at, s.c.title), ids)
-    options = await _children(uow, of(o, o.c.id, o.c.name, o.c.capacity, o.c.description), ids)
-    resources = await _children(uow, of(r, r.c.id, r.c.title, r.c.url, r.c.kind), ids)
-    cohorts = await _children(
-        uow, of(event_audience_cohorts, event_audience_cohorts.c.cohort_id), ids
+    a, p = event_audience_cohorts, event_people
+    tags = of(event_expectations, expectations.c.code).join(
+        expectations, expectations.c.id == event_expectations.c.expectation_id
     )
-    people = await _children(
-        uow,
-        of(event_people, event_people.c.person_id, event_people.c.role, event_people.c.day),
-        ids,
+    queries = {
+        "sessions": of(s, s.c.id, s.c.starts_at, s.c.ends_at, s.c.title),
+        "options": of(o, o.c.id, o.c.name, o.c.capacity, o.c.description),
+        "resources": of(r, r.c.id, r.c.title, r.c.url, r.c.kind),
+        "cohorts": of(a, a.c.cohort_id),
+        "people": of(p, p.c.person_id, p.c.role, p.c.day),
+        "expectations": tags,
+    }
+    return {name: await _children(uow, query, ids) for name, query in queries.items()}
+
+
+def _assemble(row: Any, parts: dict[str, dict[Any, list]]) -> Event:
+    mine = {name: found[row.id] for name, found in parts.items()}
+    return Event(
+        **{name: row._mapping[name] for name in _SCALARS},
+        sessions=tuple(Session(x.id, x.starts_at, x.ends_at, x.title) for x in mine["sessions"]),
+        options=tuple(Option(x.id, x.name, x.capacity, x.description) for x in mine["options"]),
+        audience=Audience(row.audience_kind, tuple(x.cohort_id for x in mine["cohorts"])),
+        people=tuple(Appearance(x.person_id, x.role, x.day) for x in mine["people"]),
+        resources=tuple(Resource(x.id, x.title, x.url, x.kind) for x in mine["resources"]),
+        expectations=tuple(x.code for x in mine["expectations"]),
     )
-    tags = await _children(
-        uow,
-        of(event_expectations, expectations.c.code).join(
-            expectations, expectations.c.id == event_expectations.c.expectation_id
-        ),
-        ids,
-    )
-    return [
-        Event(
-            **{name: row._mapping[name] for name in _SCALARS},
-            sessions=tuple(
-                Session(x.id, x.starts_at, x.ends_at, x.title) for x in sessions[row.id]
-            ),
-            options=tuple(Option(x.id, x.name, x.capacity, x.description) for x in options[row.id]),
-            audience=Audience(row.audience_kind, tuple(x.cohort_id for x in cohorts[row.id])),
-            people=tuple(Appearance(x.person_id, x.role, x.day) for x in people[row.id]),
-            resources=tuple(Resource(x.id, x.title, x.url, x.kind) for x in resources[row.id]),
-            expectations=tuple(x.code for x in tags[row.id]),
-        )
-        for row in rows
-    ]
+
+
+async def load(uow: UnitOfWork, query: sa.Select) -> list[Event]:
+    """The whole events a query over `COLUMNS` finds, in its order."""
+    rows = (await uow.execute(query)).all()
+    parts = await _parts(uow, [row.id for row in rows])
+    return [_assemble(row, parts) for row in rows]
 
 
 async def get(uow: UnitOfWork, event_id: uuid.UUID, *, for_update: bool = False) -> Event:
-    query = sa.select(*_COLUMNS).where(events.c.id == event_id)
-    found = await _load(uow, query.with_for_update() if for_update else query)
+    query = sa.select(*COLUMNS).where(events.c.id == event_id)
+    found = await load(uow, query.with_for_update() if for_update else query)
     if not found:
         raise NotFound("no such event", code="event_not_found")
     return found[0]
@@ -108,100 +107,14 @@ async def find_public(
     uow: UnitOfWork, id_or_slug: str, *, programme_id: uuid.UUID | None = None
 ) -> list[Event]:
     """Non-draft events with this id, or this slug (one per programme)."""
-    query = sa.select(*_COLUMNS).where(events.c.status != "draft")
+    query = sa.select(*COLUMNS).where(events.c.status != "draft")
     if looks_like_uuid(id_or_slug):
         query = query.where(events.c.id == uuid.UUID(id_or_slug))
     else:
         query = query.where(events.c.slug == id_or_slug)
     if programme_id is not None:
         query = query.where(events.c.programme_id == programme_id)
-    return await _load(uow, query.order_by(events.c.starts_at))
-
-
-async def list_public(
-    uow: UnitOfWork,
-    *,
-    now: datetime,
-    programme_id: uuid.UUID | None = None,
-    kind: str | None = None,
-    audience: str | None = None,
-    starts_from: datetime | None = None,
-    starts_before: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[Event]:
-    """Published events: upcoming ones soonest first, then past ones latest first."""
-    upcoming = events.c.ends_at >= now
-    query = sa.select(*_COLUMNS).where(events.c.status == "published")
-    filters = {
-        events.c.programme_id.__eq__: programme_id,
-        events.c.kind.__eq__: kind,
-        events.c.audience_kind.__eq__: audience,
-        events.c.starts_at.__ge__: starts_from,
-        events.c.starts_at.__lt__: starts_before,
-    }
-    for compare, value in filters.items():
-        if value is not None:
-            query = query.where(compare(value))
-    query = query.order_by(
-        sa.case((upcoming, 0), else_=1),
-        sa.case((upcoming, events.c.starts_at)).asc(),
-        events.c.starts_at.desc(),
-        events.c.id,
-    )
-    return await _load(uow, query.limit(limit).offset(offset))
-
-
-async def list_staff(
-    uow: UnitOfWork, *, status: str | None = None, programme_id: uuid.UUID | None = None
-) -> list[Event]:
-    query = sa.select(*_COLUMNS)
-    if status is not None:
-        query = query.where(events.c.status == status)
-    if programme_id is not None:
-        query = query.where(events.c.programme_id == programme_id)
-    return await _load(uow, query.order_by(events.c.starts_at, events.c.id))
-
-
-async def published_using(
-    uow: UnitOfWork,
-    *,
-    venue_id: uuid.UUID | None = None,
-    person_id: uuid.UUID | None = None,
-    programme_id: uuid.UUID | None = None,
-) -> list[Event]:
-    """Published events showing this venue, person or programme, locked for a new version."""
-    query = sa.select(*_COLUMNS).where(events.c.status == "published")
-    if venue_id is not None:
-        query = query.where(events.c.venue_id == venue_id)
-    if programme_id is not None:
-        query = query.where(events.c.programme_id == programme_id)
-    if person_id is not None:
-        query = query.where(
-            events.c.id.in_(
-                sa.select(event_people.c.event_id).where(event_people.c.person_id == person_id)
-            )
-        )
-    # Locked in id order, so two such edits never deadlock on the same events.
-    return await _load(uow, query.order_by(events.c.id).with_for_update())
-
-
-def uses(
-    *,
-    venue_id: uuid.UUID | None = None,
-    person_id: uuid.UUID | None = None,
-    cohort_id: uuid.UUID | None = None,
-    programme_id: uuid.UUID | None = None,
-) -> sa.Select:
-    """A query for the events referring to a record (for `records.exists`)."""
-    if venue_id is not None:
-        return sa.select(events.c.id).where(events.c.venue_id == venue_id)
-    if person_id is not None:
-        return sa.select(event_people.c.event_id).where(event_people.c.person_id == person_id)
-    if cohort_id is not None:
-        table = event_audience_cohorts
-        return sa.select(table.c.event_id).where(table.c.cohort_id == cohort_id)
-    return sa.select(events.c.id).where(events.c.programme_id == programme_id)
+    return await load(uow, query.order_by(events.c.starts_at))
 
 
 async def slug_taken(
