@@ -7,12 +7,14 @@ from dataclasses import replace
 
 from services.catalogue.api.schemas.cohorts import CohortCreate, CohortUpdate
 from services.catalogue.domain import cohorts as rules
+from services.catalogue.handlers.integrity import conflicts_as_409
 from services.catalogue.persistence import cohorts as store
 from services.catalogue.persistence import event_queries, programmes, records
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict, Invalid
 
 
+@conflicts_as_409
 async def create_cohort(db: Database, data: CohortCreate) -> rules.Cohort:
     rules.check_dates(data.starts_on, data.ends_on)
     cohort = rules.Cohort(
@@ -32,6 +34,7 @@ async def create_cohort(db: Database, data: CohortCreate) -> rules.Cohort:
     return cohort
 
 
+@conflicts_as_409
 async def update_cohort(db: Database, cohort_id: uuid.UUID, data: CohortUpdate) -> rules.Cohort:
     async with db.unit_of_work() as uow:
         current = await store.get(uow, cohort_id, for_update=True)
@@ -45,6 +48,7 @@ async def update_cohort(db: Database, cohort_id: uuid.UUID, data: CohortUpdate) 
     return cohort
 
 
+@conflicts_as_409
 async def delete_cohort(db: Database, cohort_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         await store.get(uow, cohort_id, for_update=True)

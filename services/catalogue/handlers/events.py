@@ -11,6 +11,7 @@ from services.catalogue.api.schemas.events import EventCreate, EventUpdate
 from services.catalogue.domain import events as rules
 from services.catalogue.domain.event_state import EventContext
 from services.catalogue.domain.slugs import numbered, slugify
+from services.catalogue.handlers.integrity import conflicts_as_409
 from services.catalogue.handlers.publishing import emit_state
 from services.catalogue.handlers.references import check_references
 from services.catalogue.persistence import events as store
@@ -26,6 +27,7 @@ class EventResult:
     warnings: list[rules.ChangeWarning] = field(default_factory=list)
 
 
+@conflicts_as_409
 async def create_event(db: Database, data: EventCreate) -> EventResult:
     values = _with_times(data.domain_values())
     async with db.unit_of_work() as uow:
@@ -36,6 +38,7 @@ async def create_event(db: Database, data: EventCreate) -> EventResult:
         return await _commit(uow, event)
 
 
+@conflicts_as_409
 async def update_event(db: Database, event_id: uuid.UUID, data: EventUpdate) -> EventResult:
     changes = data.domain_values()
     async with db.unit_of_work() as uow:
@@ -71,6 +74,7 @@ async def complete_event(db: Database, event_id: uuid.UUID) -> EventResult:
         return await _commit(uow, event)
 
 
+@conflicts_as_409
 async def delete_event(db: Database, event_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         rules.check_deletable(await store.get(uow, event_id, for_update=True))

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from services.catalogue.api.schemas.people import PersonCreate, PersonUpdate
 from services.catalogue.domain.people import Person
+from services.catalogue.handlers.integrity import conflicts_as_409
 from services.catalogue.handlers.publishing import republish_using
 from services.catalogue.persistence import event_queries, records
 from services.catalogue.persistence import people as store
@@ -33,6 +34,7 @@ async def update_person(db: Database, person_id: uuid.UUID, data: PersonUpdate) 
     return updated
 
 
+@conflicts_as_409
 async def delete_person(db: Database, person_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         await store.get(uow, person_id, for_update=True)

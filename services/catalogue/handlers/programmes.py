@@ -8,6 +8,7 @@ from dataclasses import replace
 from services.catalogue.api.schemas.programmes import ProgrammeCreate, ProgrammeUpdate
 from services.catalogue.domain import programmes as rules
 from services.catalogue.domain.slugs import slugify
+from services.catalogue.handlers.integrity import conflicts_as_409
 from services.catalogue.handlers.publishing import republish_using
 from services.catalogue.persistence import cohorts, event_queries, records
 from services.catalogue.persistence import programmes as store
@@ -15,6 +16,7 @@ from shared.db import Database
 from shared.errors import Conflict
 
 
+@conflicts_as_409
 async def create_programme(db: Database, data: ProgrammeCreate) -> rules.Programme:
     programme = rules.Programme(
         id=uuid.uuid4(),
@@ -32,6 +34,7 @@ async def create_programme(db: Database, data: ProgrammeCreate) -> rules.Program
     return programme
 
 
+@conflicts_as_409
 async def update_programme(
     db: Database, programme_id: uuid.UUID, data: ProgrammeUpdate
 ) -> rules.Programme:
@@ -54,6 +57,7 @@ async def update_programme(
     return programme
 
 
+@conflicts_as_409
 async def delete_programme(db: Database, programme_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         await store.get(uow, programme_id, for_update=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from services.catalogue.api.schemas.cohorts import MemberCreate, MemberUpdate
 from services.catalogue.domain import cohorts as rules
 from services.catalogue.domain.roster_csv import RowError, parse_roster
+from services.catalogue.handlers.integrity import conflicts_as_409
 from services.catalogue.persistence import cohorts as store
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
@@ -30,6 +31,7 @@ class ImportReport:
     member_count: int
 
 
+@conflicts_as_409
 async def import_roster(db: Database, cohort_id: uuid.UUID, data: bytes) -> ImportReport:
     parsed = parse_roster(data)
     async with db.unit_of_work() as uow:
@@ -59,6 +61,7 @@ async def import_roster(db: Database, cohort_id: uuid.UUID, data: bytes) -> Impo
     )
 
 
+@conflicts_as_409
 async def add_member(db: Database, cohort_id: uuid.UUID, data: MemberCreate) -> rules.Member:
     async with db.unit_of_work() as uow:
         cohort = await store.get(uow, cohort_id, for_update=True)
@@ -69,6 +72,7 @@ async def add_member(db: Database, cohort_id: uuid.UUID, data: MemberCreate) -> 
     return member
 
 
+@conflicts_as_409
 async def update_member(
     db: Database, cohort_id: uuid.UUID, member_id: uuid.UUID, data: MemberUpdate
 ) -> rules.Member:

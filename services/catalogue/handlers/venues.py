@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from services.catalogue.api.schemas.venues import VenueCreate, VenueUpdate
 from services.catalogue.domain.venues import Venue
+from services.catalogue.handlers.integrity import conflicts_as_409
 from services.catalogue.handlers.publishing import republish_using
 from services.catalogue.persistence import event_queries, records
 from services.catalogue.persistence import venues as store
@@ -33,6 +34,7 @@ async def update_venue(db: Database, venue_id: uuid.UUID, data: VenueUpdate) -> 
     return updated
 
 
+@conflicts_as_409
 async def delete_venue(db: Database, venue_id: uuid.UUID) -> None:
     async with db.unit_of_work() as uow:
         await store.get(uow, venue_id, for_update=True)

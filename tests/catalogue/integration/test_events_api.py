@@ -3,6 +3,7 @@ lifecycle, each asserting both the answer and what went to the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -287,3 +288,16 @@ async def test_staff_list_shows_drafts_and_filters(
     assert [e["id"] for e in drafts.json()] == [draft["id"]]
     bad = await client.get("/staff/events", params={"status": "archived"}, headers=staff_headers)
     assert bad.status_code == 422
+
+
+async def test_the_same_slug_at_the_same_moment_is_one_201_and_409s(
+    client: httpx.AsyncClient, staff_headers: Headers
+) -> None:
+    programme = await make_programme(client, staff_headers)
+    body = minimal_event(slug=unique("race"), programme_id=programme["id"])
+    responses = await asyncio.gather(
+        *(client.post("/staff/events", json=body, headers=staff_headers) for _ in range(6))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409, 409, 409], [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"slug_taken"}
