@@ -48,6 +48,12 @@ async def outbox_mark(engine: AsyncEngine) -> int:
         )
 
 
+async def outbox_backlog(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        query = sa.select(sa.func.count()).where(outbox_table.c.published_at.is_(None))
+        return int((await conn.execute(query)).scalar_one())
+
+
 async def emitted(engine: AsyncEngine, *, after: int = 0, type_prefix: str = "") -> list[Envelope]:
     """Messages written to the outbox after `after`, in commit order."""
     async with engine.connect() as conn:

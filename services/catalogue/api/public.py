@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from services.catalogue.api.caching import cached_json
+from services.catalogue.api.caching import cached_json, not_modified, version_etag
 from services.catalogue.api.schemas.events import EventOut
 from services.catalogue.persistence import event_queries, programmes
 from services.catalogue.persistence import events as store
-from services.catalogue.persistence.context import contexts
+from services.catalogue.persistence.context import context, contexts
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Invalid, NotFound
 from shared.web import DbDep
@@ -93,5 +93,13 @@ async def get_event(
                 code="ambiguous_slug",
                 event_ids=[e.id for e in found],
             )
-        held = await contexts(uow, found)
-    return cached_json(request, EventOut.of(found[0], held[found[0].id]))
+        head = found[0]
+        if head.status == "published":
+            unchanged = not_modified(request, version_etag(head.id, head.version))
+            if unchanged is not None:
+                return unchanged
+        event = await store.get(uow, head.id)
+        held = await context(uow, event)
+    # The tag follows the version just read, so the body and its tag always agree.
+    etag = version_etag(event.id, event.version) if event.status == "published" else None
+    return cached_json(request, EventOut.of(event, held), etag=etag)

@@ -51,7 +51,9 @@ async def update_programme(
         if await store.slug_taken(uow, programme.slug, other_than=programme_id):
             raise Conflict("a programme already uses this slug", code="slug_taken")
         await store.save(uow, programme)
-        if (programme.name, programme.expectations) != (current.name, current.expectations):
+        # What a published event shows of its programme: a change is a new version of each.
+        shown = ("slug", "name", "expectations")
+        if any(getattr(programme, f) != getattr(current, f) for f in shown):
             await republish_using(uow, programme_id=programme_id)
         await uow.commit()
     return programme

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,18 +103,30 @@ async def get(uow: UnitOfWork, event_id: uuid.UUID, *, for_update: bool = False)
     return found[0]
 
 
+@dataclass(frozen=True)
+class Head:
+    """Just enough of an event to decide whether a cached copy is still good."""
+
+    id: uuid.UUID
+    version: int
+    status: str
+
+
 async def find_public(
     uow: UnitOfWork, id_or_slug: str, *, programme_id: uuid.UUID | None = None
-) -> list[Event]:
-    """Non-draft events with this id, or this slug (one per programme)."""
-    query = sa.select(*COLUMNS).where(events.c.status != "draft")
+) -> list[Head]:
+    """Non-draft events with this id, or this slug (one per programme): one small query."""
+    query = sa.select(events.c.id, events.c.version, events.c.status).where(
+        events.c.status != "draft"
+    )
     if looks_like_uuid(id_or_slug):
         query = query.where(events.c.id == uuid.UUID(id_or_slug))
     else:
         query = query.where(events.c.slug == id_or_slug)
     if programme_id is not None:
         query = query.where(events.c.programme_id == programme_id)
-    return await load(uow, query.order_by(events.c.starts_at))
+    rows = await uow.execute(query.order_by(events.c.starts_at))
+    return [Head(row.id, row.version, row.status) for row in rows]
 
 
 async def slug_taken(

@@ -224,3 +224,42 @@ async def test_the_list_has_an_etag_too(client: httpx.AsyncClient, staff_headers
     assert (
         await client.get("/events", params=params, headers={"If-None-Match": etag})
     ).status_code == 200
+
+
+async def test_what_the_page_shows_from_elsewhere_changes_its_etag(
+    client: httpx.AsyncClient, staff_headers: Headers
+) -> None:
+    programme = await make_programme(client, staff_headers)
+    venue = await make_venue(client, staff_headers)
+    event = await make_event(
+        client, staff_headers, publish=True, programme_id=programme["id"], venue_id=venue["id"]
+    )
+    url = f"/events/{event['id']}"
+    tags = [(await client.get(url)).headers["etag"]]
+    for staff_url, change in (
+        (f"/staff/venues/{venue['id']}", {"accessibility": "Lift out of order"}),
+        (f"/staff/programmes/{programme['id']}", {"slug": unique("renamed")}),
+    ):
+        await client.patch(staff_url, json=change, headers=staff_headers)
+        response = await client.get(url, headers={"If-None-Match": tags[-1]})
+        assert response.status_code == 200
+        tags.append(response.headers["etag"])
+    page = (await client.get(url)).json()
+    assert page["venue"]["accessibility"] == "Lift out of order"
+    assert page["programme"]["slug"] == change["slug"]
+    assert len(set(tags)) == 3
+
+
+async def test_a_cancelled_event_page_still_revalidates(
+    client: httpx.AsyncClient, staff_headers: Headers
+) -> None:
+    event = await make_event(client, staff_headers, publish=True)
+    await client.post(
+        f"/staff/events/{event['id']}/cancel", json={"reason": "x"}, headers=staff_headers
+    )
+    first = await client.get(f"/events/{event['id']}")
+    assert first.json()["status"] == "cancelled"
+    again = await client.get(
+        f"/events/{event['id']}", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304

@@ -17,7 +17,7 @@ from shared.contracts import Envelope, EventState, parse_payload
 from shared.messaging.consumer import ConsumerRunner
 from shared.messaging.topology import Subscription
 from shared.runtime import Runtime
-from tests.catalogue.support import emitted_for, make_event
+from tests.catalogue.support import emitted_for, make_event, outbox_backlog
 from tests.conftest import settings_for
 from tests.support.infra import Infra
 from tests.support.waiting import wait_for
@@ -50,6 +50,10 @@ class Replica:
         return held.version if held else 0
 
 
+async def _no_backlog(engine: AsyncEngine) -> bool:
+    return await outbox_backlog(engine) == 0
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def runtime(infra: Infra) -> AsyncIterator[Runtime]:
     rt = Runtime(settings_for("catalogue", infra, run_workers=False))
@@ -61,7 +65,10 @@ async def runtime(infra: Infra) -> AsyncIterator[Runtime]:
         await rt.stop()
 
 
-async def consuming(rt: Runtime, replica: Replica) -> ConsumerRunner:
+async def consuming(rt: Runtime, replica: Replica, engine: AsyncEngine) -> ConsumerRunner:
+    # Earlier tests may have left rows for the app's relay to publish; let it catch up first so
+    # this queue hears only this test's events, within the deadlines below.
+    await wait_for(lambda: _no_backlog(engine), timeout=60, message="outbox relayed")
     keys = ("catalogue.event.published", "catalogue.event.updated", "catalogue.event.cancelled")
     runner = ConsumerRunner(
         rt.broker,
@@ -81,7 +88,7 @@ async def test_each_edit_arrives_as_the_next_version(
     client: httpx.AsyncClient, staff_headers: Headers, runtime: Runtime, engine: AsyncEngine
 ) -> None:
     replica = Replica()
-    runner = await consuming(runtime, replica)
+    runner = await consuming(runtime, replica, engine)
     try:
         event = await make_event(client, staff_headers, publish=True)
         eid = event["id"]
@@ -119,7 +126,7 @@ async def test_stale_and_repeated_versions_are_ignored_whatever_the_order(
 
     for order in (list(reversed(history)), random.Random(7).sample(history * 2, 8)):
         replica = Replica()
-        runner = await consuming(runtime, replica)
+        runner = await consuming(runtime, replica, engine)
         try:
             for envelope in order:  # sent again in this order, one at a time
                 await runtime.publisher.publish(

@@ -20,3 +20,13 @@ def test_if_none_match_forms() -> None:
     assert not _matches('"other"', tag)
     assert not _matches(None, tag)
     assert not _matches("", tag)
+
+
+def test_version_etag_follows_the_version_only() -> None:
+    import uuid
+
+    from services.catalogue.api.caching import version_etag
+
+    event = uuid.uuid4()
+    assert version_etag(event, 3) == version_etag(event, 3)
+    assert len({version_etag(event, 3), version_etag(event, 4), version_etag(uuid.uuid4(), 3)}) == 3
