@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.catalogue.api import public, staff
+from services.catalogue.api import cohorts, events, people, programmes, public, venues
 from services.catalogue.consumers import consumers
 from services.catalogue.settings import CatalogueSettings
 from shared.web import create_service_app
+
+ROUTERS = [
+    programmes.router,
+    cohorts.router,
+    venues.router,
+    people.router,
+    events.router,
+    public.router,
+]
 
 
 def create_app(settings: CatalogueSettings | None = None) -> FastAPI:
@@ -15,6 +24,6 @@ def create_app(settings: CatalogueSettings | None = None) -> FastAPI:
         settings or CatalogueSettings(),
         title="Catalogue",
         description="Programmes, cohorts, venues, people and events: what can be booked.",
-        routers=[staff.router, public.router],
+        routers=ROUTERS,
         consumers=consumers,
     )

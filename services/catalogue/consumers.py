@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.catalogue import handlers
+from services.catalogue.handlers import tally as handlers
 from shared.messaging.handlers import transactional_table
 from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS
 from shared.runtime import ConsumerSpec, Runtime

@@ -4,6 +4,7 @@ roster entry, so bookings and notifications can work with the catalogue switched
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -45,6 +46,18 @@ class PersonOnEvent(_Payload):
     title: str = ""
     organisation: str = ""
     role: str = ""
+    # Added after v1 (optional): which catalogue person, and the day they appear (local date).
+    person_id: uuid.UUID | None = None
+    day: date | None = None
+
+
+class EventResource(_Payload):
+    """Added after v1: material shared after an event (slides, photos, notes, ...)."""
+
+    resource_id: uuid.UUID
+    title: str
+    url: str
+    kind: str = "other"
 
 
 class EventState(_Payload):
@@ -75,6 +88,11 @@ class EventState(_Payload):
     booking_closes_at: AwareDatetime | None = None
     waitlist_enabled: bool = True
     people: list[PersonOnEvent] = Field(default_factory=list)
+    # Added after v1 (optional, so v1 payloads still parse): the long description, the names of
+    # the programme's leadership expectations the event develops, and resources afterwards.
+    description: str = ""
+    expectations: list[str] = Field(default_factory=list)
+    resources: list[EventResource] = Field(default_factory=list)
 
 
 class EventCancelled(EventState):

@@ -36,6 +36,7 @@ async def test_public_api_survives_fuzzing(system: System, service: str) -> None
         @settings(
             max_examples=EXAMPLES,
             deadline=None,
+            derandomize=True,  # the same cases on every run: CI fails for a reason, not by luck
             database=None,
             suppress_health_check=list(HealthCheck),
         )

@@ -7,6 +7,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from services.catalogue.domain.events import ConfirmedPlaces
 from services.catalogue.persistence.tables import booking_tally
 from shared.contracts import BookingState
 from shared.db import UnitOfWork
@@ -30,7 +31,20 @@ async def apply(uow: UnitOfWork, booking: BookingState) -> bool:
     return (await uow.execute(statement)).first() is not None
 
 
+async def confirmed(uow: UnitOfWork, event_id: uuid.UUID) -> ConfirmedPlaces:
+    rows = (
+        await uow.execute(
+            sa.select(booking_tally.c.option_id, sa.func.count())
+            .where(booking_tally.c.event_id == event_id, booking_tally.c.status == "confirmed")
+            .group_by(booking_tally.c.option_id)
+        )
+    ).all()
+    by_option = {option_id: int(n) for option_id, n in rows if option_id is not None}
+    return ConfirmedPlaces(total=sum(int(n) for _, n in rows), by_option=by_option)
+
+
 async def counts(uow: UnitOfWork, event_id: uuid.UUID) -> dict[str, int]:
+    """Bookings by status, for staff beside the capacity they set."""
     rows = await uow.execute(
         sa.select(booking_tally.c.status, sa.func.count())
         .where(booking_tally.c.event_id == event_id)

@@ -1,0 +1,1 @@
+"""What the catalogue's HTTP API takes (`...Create`, `...Update`) and gives (`...Out`)."""
