@@ -188,10 +188,10 @@ def test_reducing_places_of_a_published_event_warns_what_bookings_will_do() -> N
 def test_cutting_below_what_is_confirmed_says_so_with_the_numbers() -> None:
     event = published(options=(Option(None, "A", 50), Option(None, "B", 50)))
     a, b = event.options
-    confirmed = rules.ConfirmedPlaces(total=70, by_option={a.id: 45, b.id: 25})
+    confirmed = rules.ConfirmedPlaces(total=70, by_option={a.id: 45, b.id: 24})
     _, warnings = rules.change(
         event,
-        {"capacity": 60, "options": (Option(a.id, "A", 40), Option(b.id, "B", 30))},
+        {"capacity": 65, "options": (Option(a.id, "A", 40), Option(b.id, "B", 25))},
         confirmed,
     )
     found = {w.code: w for w in warnings}
