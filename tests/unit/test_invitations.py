@@ -13,7 +13,10 @@ def test_round_trip_normalises_the_email() -> None:
     token = sign_invitation(KEY, event_id=event, email=" Sam@Example.ORG ", campaign_id=campaign)
     invitation = verify_invitation(KEY, token)
     assert (invitation.event_id, invitation.email, invitation.campaign_id) == (
-        event, "sam@example.org", campaign)
+        event,
+        "sam@example.org",
+        campaign,
+    )
 
 
 def test_expired_other_key_and_garbage_are_refused() -> None:

@@ -1,0 +1,142 @@
+"""Booking: a batch of requests for one event decided in one short transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from services.bookings.domain import idempotency as answers
+from services.bookings.domain.admission import EventFacts
+from services.bookings.domain.batch import (
+    Accepted,
+    BookingRequest,
+    Outcome,
+    Refused,
+    Snapshot,
+    decide_batch,
+)
+from services.bookings.domain.capacity import Places
+from services.bookings.persistence import bookings as store
+from services.bookings.persistence import idempotency, replica, roster
+from services.bookings.settings import BookingsSettings
+from services.bookings.usecases.locking import in_event_lock
+from services.bookings.usecases.messages import Emitter
+from shared.db import Database, UnitOfWork
+from shared.errors import Conflict
+from shared.logging import get_logger, log_context
+
+log = get_logger(__name__)
+_ONE_ACTIVE_PER_EMAIL = "uq_bookings_one_active_per_email"
+
+
+async def book_batch(
+    db: Database, settings: BookingsSettings, event_id: uuid.UUID, requests: list[BookingRequest]
+) -> list[Outcome | BaseException]:
+    """Decide the requests together; should the database still refuse the batch (the unique
+    index is the last guard), decide them one by one so one bad request fails alone."""
+    try:
+        return list(await _decide(db, settings, event_id, requests))
+    except IntegrityError:
+        if len(requests) == 1:
+            raise
+    results: list[Outcome | BaseException] = []
+    for request in requests:
+        try:
+            results.extend(await _decide(db, settings, event_id, [request]))
+        except IntegrityError as exc:
+            results.append(_as_conflict(exc))
+        except Exception as exc:
+            results.append(exc)
+    return results
+
+
+def _as_conflict(exc: IntegrityError) -> BaseException:
+    if _ONE_ACTIVE_PER_EMAIL in str(exc.orig):
+        return Conflict("this email already has a booking for this event", code="already_booked")
+    return exc
+
+
+async def _decide(
+    db: Database, settings: BookingsSettings, event_id: uuid.UUID, requests: list[BookingRequest]
+) -> list[Outcome]:
+    async def work(uow: UnitOfWork, facts: EventFacts, places: Places) -> list[Outcome]:
+        snapshot = await _snapshot(uow, facts, places, requests)
+        outcomes = decide_batch(snapshot, requests, now=datetime.now(UTC))
+        await _record(uow, settings, snapshot, requests, outcomes)
+        return outcomes
+
+    return await in_event_lock(db, settings, event_id, work)
+
+
+async def _snapshot(
+    uow: UnitOfWork, facts: EventFacts, places: Places, requests: list[BookingRequest]
+) -> Snapshot:
+    emails = {r.email_key for r in requests}
+    keys = [r.idempotency_key for r in requests if r.idempotency_key]
+    return Snapshot(
+        event=facts,
+        places=places,
+        active=await store.active_by_email(uow, facts.event_id, emails),
+        on_roster=(
+            await roster.members_among(uow, facts.cohort_ids, emails)
+            if facts.audience_kind == "cohorts"
+            else frozenset()
+        ),
+        stored=await idempotency.stored(uow, keys),
+    )
+
+
+async def _record(
+    uow: UnitOfWork,
+    settings: BookingsSettings,
+    snapshot: Snapshot,
+    requests: list[BookingRequest],
+    outcomes: list[Outcome],
+) -> None:
+    facts = snapshot.event
+    accepted = [o for o in outcomes if isinstance(o, Accepted)]
+    resent = [o.resend for o in outcomes if isinstance(o, Refused) and o.resend is not None]
+    await store.add_many(uow, [o.booking for o in accepted])
+    await store.save_many(uow, resent)
+    await idempotency.add_many(uow, _first_answers(facts.event_id, requests, outcomes))
+    await replica.save_places(uow, facts.event_id, snapshot.places)
+    emitter = Emitter(uow, settings, facts, snapshot.places)
+    for request, outcome in zip(requests, outcomes, strict=True):
+        if isinstance(outcome, Accepted):
+            booking = outcome.booking
+            emitter.state(
+                booking.status,
+                booking,
+                position=outcome.waitlist_position,
+                correlation_id=request.correlation_id,
+            )
+            with log_context(correlation_id=request.correlation_id):
+                log.info(
+                    f"booking.{booking.status}",
+                    booking_id=str(booking.id),
+                    event_id=str(facts.event_id),
+                )
+        elif isinstance(outcome, Refused) and outcome.resend is not None:
+            emitter.state(
+                "manage_link_requested", outcome.resend, correlation_id=request.correlation_id
+            )
+
+
+def _first_answers(
+    event_id: uuid.UUID, requests: list[BookingRequest], outcomes: list[Outcome]
+) -> list[dict[str, Any]]:
+    rows = []
+    for request, outcome in zip(requests, outcomes, strict=True):
+        if request.idempotency_key is None or request.fingerprint is None:
+            continue
+        if isinstance(outcome, Accepted):
+            answer = answers.accepted_answer(outcome.booking, outcome.waitlist_position)
+        elif isinstance(outcome, Refused):
+            answer = answers.error_answer(outcome.error)
+        else:
+            continue
+        rows.append(idempotency.row(request.idempotency_key, request.fingerprint, event_id, answer))
+    return rows
