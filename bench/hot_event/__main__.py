@@ -33,6 +33,14 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--read-seconds", type=float, default=5)
     parser.add_argument("--max-seconds", type=float, default=60, help="deadline of the rush")
     parser.add_argument("--pgbench-seconds", type=int, default=5)
+    parser.add_argument(
+        "--relay",
+        choices=("separate", "in-process"),
+        default="separate",
+        help="separate: the HTTP workers run with RUN_WORKERS=false and one more process of the"
+        " service runs the outbox relay and the consumers (the recommended deployment);"
+        " in-process: each HTTP worker also runs the relay and the consumers",
+    )
     return parser.parse_args()
 
 
@@ -62,13 +70,25 @@ def ceiling_of_asgi(stage: Stage, args: argparse.Namespace) -> WrkResult:
 async def run(args: argparse.Namespace) -> int:
     stage = Stage()
     await stage.build()
+    env = stage.env()
+    web_env = {**env, "RUN_WORKERS": "false"} if args.relay == "separate" else env
     server = Server(
         "services.bookings.app:create_app",
-        env=stage.env(),
+        env=web_env,
         log_path=stage.log_dir / "bookings.log",
         workers=args.workers,
     )
+    # The relay and consumers in a process of their own: polling the outbox every 50 ms, as
+    # no commit in this process wakes it.
+    relay = Server(
+        "services.bookings.app:create_app",
+        env={**env, "OUTBOX_POLL_INTERVAL": "0.05"},
+        log_path=stage.log_dir / "relay.log",
+        workers=1,
+    )
     try:
+        if args.relay == "separate":
+            relay.start().wait_ready("/readyz")
         event_id = await stage.add_event(capacity=args.places, title="Hot masterclass")
         warm_id = await stage.add_event(capacity=100, title="Warm-up")
         asgi = ceiling_of_asgi(stage, args)
@@ -99,6 +119,7 @@ async def run(args: argparse.Namespace) -> int:
         outcome = await measure.outcome(stage.database, event_id)
     finally:
         server.stop()
+        relay.stop()
         await stage.teardown()
     pg = await measure.pgbench_ceiling(clients=args.concurrency, seconds=args.pgbench_seconds)
     return report(args, asgi, health, rush, reads, outcome, pg)
@@ -114,7 +135,8 @@ def report(
     pg: float,
 ) -> int:
     print(f"\nhot event: {args.people} people, {args.places} places, concurrency "
-          f"{args.concurrency}, {args.workers} workers, {os.cpu_count()} cores")  # fmt: skip
+          f"{args.concurrency}, {args.workers} HTTP workers, relay {args.relay}, "
+          f"{os.cpu_count()} cores")  # fmt: skip
     print(_line("booking answers", rush))
     print(_line("availability reads (GET event)", reads))
     print(_line("ceiling: bare ASGI app, same server", asgi))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -105,7 +106,8 @@ async def pgbench_ceiling(*, clients: int, seconds: int) -> float:
         with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
             script.write(_NAIVE)
             script.flush()
-            out = subprocess.run(
+            out = await asyncio.to_thread(
+                subprocess.run,
                 ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", f"-c{clients}", "-j2",
                  f"-T{seconds}", "-f", script.name, name],
                 check=True, capture_output=True, text=True, timeout=seconds + 60,
@@ -133,10 +135,17 @@ class Outcome:
         return max(0, self.confirmed - self.capacity)
 
 
-async def outcome(database: str, event_id: uuid.UUID) -> Outcome:
-    """Counted from the rows themselves, not from the counters the service keeps."""
+async def outcome(database: str, event_id: uuid.UUID, *, drain_seconds: float = 15) -> Outcome:
+    """Counted from the rows themselves, not from the counters the service keeps; first given
+    the relay up to `drain_seconds` to publish what the rush wrote to the outbox."""
     conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database=database)
     try:
+        deadline = time.monotonic() + drain_seconds
+        unsent = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        while time.monotonic() < deadline:
+            if not await conn.fetchval(unsent):
+                break
+            await asyncio.sleep(0.2)
         capacity, confirmed_n, waiting_n = await conn.fetchrow(
             "SELECT capacity, confirmed, waiting FROM event_replicas WHERE event_id = $1", event_id
         )

@@ -130,6 +130,7 @@ async def _record(
             emitter.state(
                 "manage_link_requested", outcome.resend, correlation_id=request.correlation_id
             )
+    emitter.unbind()
 
 
 def _first_answers(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from prometheus_client import Histogram
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
@@ -21,6 +23,11 @@ from shared.errors import Busy
 from shared.logging import get_logger
 
 T = TypeVar("T")
+LOCK_HELD = Histogram(
+    "bookings_event_lock_held_seconds",
+    "How long a transaction held an event's row lock (from taking it to commit)",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1),
+)
 Work = Callable[[UnitOfWork, EventFacts, Places], Awaitable[T]]
 log = get_logger(__name__)
 _LOCK_NOT_AVAILABLE = "55P03"
@@ -62,8 +69,10 @@ async def in_event_lock(
                 facts, places = await replica.load(
                     uow, event_id, lock=True, with_options=with_options
                 )
+                locked = time.perf_counter()
                 result = await work(uow, facts, places)
                 await uow.commit()
+                LOCK_HELD.observe(time.perf_counter() - locked)
                 return result
         except DBAPIError as exc:
             if not _lock_timed_out(exc):
