@@ -1,9 +1,9 @@
 """The booking batch's reads and writes, each one statement (one round trip).
 
 The event's row lock is held from the moment it is taken until commit, and a round trip
-costs most when the process is busiest, so the batch reads everything it needs in one
-statement after taking the lock and writes everything in one statement before the outbox
-and the commit. Arrays (unnest) keep the SQL text constant whatever the batch size, so the
+costs most when the process is busiest, so the batch takes the lock and reads everything it
+needs in one round trip, and writes everything (outbox rows included) in one more before the
+commit. Arrays (unnest) keep the SQL text constant whatever the batch size, so the
 prepared statement is reused.
 """
 
@@ -18,35 +18,25 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.batch import StoredAnswer
 from services.bookings.domain.bookings import Booking
 from services.bookings.domain.capacity import OptionPlaces, Places
 from services.bookings.persistence.bookings import to_row
+from shared.contracts.envelope import Envelope
 from shared.db import UnitOfWork
+from shared.errors import NotFound
 
-_READ = sa.text("""
-SELECT
-  (SELECT coalesce(json_agg(json_build_array(
-            option_id, name, capacity, confirmed, waiting, withdrawn, description, position)
-          ORDER BY position), '[]'::json)
-     FROM event_options WHERE event_id = :event_id) AS options,
-  (SELECT coalesce(json_agg(json_build_array(email_key, id)), '[]'::json)
-     FROM bookings
-    WHERE event_id = :event_id AND email_key = ANY(CAST(:emails AS text[]))
-      AND status IN ('confirmed', 'waitlisted')) AS active,
-  (SELECT coalesce(json_agg(json_build_array(key, encode(fingerprint, 'base64'), answer)),
-                   '[]'::json)
-     FROM idempotency_keys WHERE key = ANY(CAST(:keys AS text[]))) AS stored,
-  (SELECT coalesce(json_agg(DISTINCT email_key), '[]'::json)
-     FROM cohort_members
-    WHERE cohort_id = ANY(CAST(:cohorts AS uuid[])) AND email_key = ANY(CAST(:emails AS text[]))
-      AND NOT removed) AS on_roster
-""")
+_LOCK_AND_READ = sa.text(
+    "SELECT * FROM bookings_lock_batch(:event_id, CAST(:emails AS text[]), CAST(:keys AS text[]))"
+)
+_FACTS = tuple(EventFacts.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
 class BatchReads:
-    options: dict[uuid.UUID, OptionPlaces]
+    facts: EventFacts
+    places: Places
     active_ids: dict[str, uuid.UUID]
     stored: dict[str, StoredAnswer]
     on_roster: frozenset[str]
@@ -56,42 +46,43 @@ def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str | bytes) else value
 
 
-async def read(
-    uow: UnitOfWork,
-    event_id: uuid.UUID,
-    *,
-    emails: Sequence[str],
-    keys: Sequence[str],
-    cohorts: Sequence[uuid.UUID],
+async def lock_and_read(
+    uow: UnitOfWork, event_id: uuid.UUID, *, emails: Sequence[str], keys: Sequence[str]
 ) -> BatchReads:
-    """Under the event's lock (so with a snapshot taken after it): the options' counters, the
-    active bookings of these addresses, earlier answers to these keys, roster membership."""
-    row = (
-        await uow.execute(
-            _READ,
-            {
-                "event_id": event_id,
-                "emails": list(emails),
-                "keys": list(keys),
-                "cohorts": list(cohorts),
-            },
-        )
-    ).one()
+    """Take the event's row lock and read, after it, everything the batch decides on: the
+    counters, the options, the active bookings of these addresses, earlier answers to these
+    keys, roster membership (migration 0002's `bookings_lock_batch`, one round trip)."""
+    params = {"event_id": event_id, "emails": list(emails), "keys": list(keys)}
+    row = (await uow.execute(_LOCK_AND_READ, params)).first()
+    if row is None:
+        raise NotFound("no such event is open for booking", code="event_not_found")
+    m = row._mapping
+    facts = EventFacts(**{**{n: m[n] for n in _FACTS}, "cohort_ids": tuple(m["cohort_ids"])})
     options = {}
     for option_id, name, capacity, confirmed, waiting, withdrawn, description, position in _json(
-        row.options
+        m["options"]
     ):
         oid = uuid.UUID(option_id)
         options[oid] = OptionPlaces(
             oid, name, capacity, confirmed, waiting, withdrawn, description, position
         )
-    return BatchReads(
+    places = Places(
+        capacity=m["capacity"],
+        waitlist_enabled=m["waitlist_enabled"],
+        confirmed=m["confirmed"],
+        waiting=m["waiting"],
+        waitlist_seq=m["waitlist_seq"],
         options=options,
-        active_ids={key: uuid.UUID(bid) for key, bid in _json(row.active)},
+    )
+    return BatchReads(
+        facts=facts,
+        places=places,
+        active_ids={key: uuid.UUID(bid) for key, bid in _json(m["active"])},
         stored={
-            key: StoredAnswer(base64.b64decode(fp), answer) for key, fp, answer in _json(row.stored)
+            key: StoredAnswer(base64.b64decode(fp), answer)
+            for key, fp, answer in _json(m["stored"])
         },
-        on_roster=frozenset(_json(row.on_roster)),
+        on_roster=frozenset(_json(m["on_roster"])),
     )
 
 
@@ -120,6 +111,11 @@ WITH new_bookings AS (
          AS v(option_id, confirmed, waiting)
    WHERE o.event_id = :event_id AND o.option_id = v.option_id
   RETURNING 1
+), messages AS (
+  INSERT INTO outbox (message_id, routing_key, body, correlation_id)
+  SELECT * FROM unnest(CAST(:m_ids AS uuid[]), CAST(:m_keys AS text[]),
+                       CAST(:m_bodies AS bytea[]), CAST(:m_correlation AS text[]))
+  RETURNING 1
 ), keys AS (
   INSERT INTO idempotency_keys (key, fingerprint, event_id, answer)
   SELECT k.key, k.fingerprint, :event_id, CAST(k.answer AS jsonb)
@@ -139,9 +135,15 @@ async def write(
     new: Sequence[Booking],
     places: Places,
     answers: Sequence[tuple[str, bytes, dict[str, Any]]],
+    messages: Sequence[Envelope],
 ) -> bool:
-    """New bookings, the counters decided, first answers to keys; False if a key was stored
-    meanwhile by a concurrent request (the batch is then decided again)."""
+    """New bookings, the counters decided, first answers to keys and the outbox rows of the
+    messages, in one statement; False if a key was stored meanwhile by a concurrent request
+    (the batch is then decided again).
+
+    The outbox rows are written here rather than by `UnitOfWork.commit` only to save a round
+    trip under the lock: same table, same transaction, so the outbox guarantee is unchanged;
+    the caller wakes the relay after commit (`Database.outbox_committed`)."""
     rows = [to_row(b) for b in new]
     params: dict[str, Any] = {f"b_{name}": [r[name] for r in rows] for name, _ in _COLUMNS}
     options = list(places.options.values())
@@ -156,6 +158,10 @@ async def write(
         k_keys=[key for key, _, _ in answers],
         k_prints=[fingerprint for _, fingerprint, _ in answers],
         k_answers=[orjson.dumps(answer).decode() for _, _, answer in answers],
+        m_ids=[env.message_id for env in messages],
+        m_keys=[env.type for env in messages],
+        m_bodies=[env.to_json() for env in messages],
+        m_correlation=[env.correlation_id for env in messages],
     )
     stored = (await uow.execute(_WRITE, params)).scalar_one()
     return int(stored) == len(answers)

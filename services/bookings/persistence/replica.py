@@ -116,13 +116,9 @@ def _facts(row: Any) -> EventFacts:
     )
 
 
-async def _places(uow: UnitOfWork, row: Any, *, with_options: bool = True) -> Places:
+async def _places(uow: UnitOfWork, row: Any) -> Places:
     m = row._mapping
-    options = []
-    if with_options:
-        options = (
-            await uow.execute(_OPTIONS.where(event_options.c.event_id == m["event_id"]))
-        ).all()
+    options = (await uow.execute(_OPTIONS.where(event_options.c.event_id == m["event_id"]))).all()
     return Places(
         capacity=m["capacity"],
         waitlist_enabled=m["waitlist_enabled"],
@@ -134,17 +130,16 @@ async def _places(uow: UnitOfWork, row: Any, *, with_options: bool = True) -> Pl
 
 
 async def load(
-    uow: UnitOfWork, event_id: uuid.UUID, *, lock: bool = False, with_options: bool = True
+    uow: UnitOfWork, event_id: uuid.UUID, *, lock: bool = False
 ) -> tuple[EventFacts, Places]:
-    """The event's facts and counters; with `lock`, under its row lock until commit. Without
-    `with_options` the options are left for the caller to read (after the lock)."""
+    """The event's facts and counters; with `lock`, under its row lock until commit."""
     query = _SELECT.where(event_replicas.c.event_id == event_id)
     if lock:
         query = query.with_for_update()
     row = (await uow.execute(query)).first()
     if row is None:
         raise NotFound("no such event is open for booking", code="event_not_found")
-    return _facts(row), await _places(uow, row, with_options=with_options)
+    return _facts(row), await _places(uow, row)
 
 
 async def save_places(uow: UnitOfWork, event_id: uuid.UUID, places: Places) -> None:

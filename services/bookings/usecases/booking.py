@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from services.bookings.domain import idempotency as answers
-from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.batch import (
     Accepted,
     BookingRequest,
@@ -19,12 +19,11 @@ from services.bookings.domain.batch import (
     Snapshot,
     decide_batch,
 )
-from services.bookings.domain.capacity import Places
 from services.bookings.persistence import batch as batch_store
 from services.bookings.persistence import bookings as store
 from services.bookings.persistence.idempotency import KeyTakenMeanwhile
 from services.bookings.settings import BookingsSettings
-from services.bookings.usecases.locking import in_event_lock
+from services.bookings.usecases.locking import LOCK_HELD, with_lock_retries
 from services.bookings.usecases.messages import Emitter
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
@@ -64,33 +63,39 @@ def _as_conflict(exc: IntegrityError) -> BaseException:
 async def _decide(
     db: Database, settings: BookingsSettings, event_id: uuid.UUID, requests: list[BookingRequest]
 ) -> list[Outcome]:
-    async def work(uow: UnitOfWork, facts: EventFacts, places: Places) -> list[Outcome]:
-        snapshot = await _snapshot(uow, facts, places, requests)
+    """One transaction, three round trips under the lock: lock and read, write, commit."""
+    locked = 0.0
+
+    async def attempt(uow: UnitOfWork) -> list[Outcome]:
+        nonlocal locked
+        snapshot = await _snapshot(uow, event_id, requests)
+        locked = time.perf_counter()
         outcomes = decide_batch(snapshot, requests, now=datetime.now(UTC))
         await _record(uow, settings, snapshot, requests, outcomes)
-        # A repeat of an earlier request in this batch gets that request's answer.
-        return [outcomes[o.index] if isinstance(o, SameAs) else o for o in outcomes]
+        await uow.commit()
+        return outcomes
 
-    return await in_event_lock(db, settings, event_id, work, with_options=False)
+    outcomes = await with_lock_retries(db, settings, event_id, attempt)
+    LOCK_HELD.observe(time.perf_counter() - locked)
+    db.outbox_committed()  # the batch wrote its outbox rows itself: wake the relay
+    # A repeat of an earlier request in this batch gets that request's answer.
+    return [outcomes[o.index] if isinstance(o, SameAs) else o for o in outcomes]
 
 
 async def _snapshot(
-    uow: UnitOfWork, facts: EventFacts, places: Places, requests: list[BookingRequest]
+    uow: UnitOfWork, event_id: uuid.UUID, requests: list[BookingRequest]
 ) -> Snapshot:
-    emails = {r.email_key for r in requests}
-    reads = await batch_store.read(
+    reads = await batch_store.lock_and_read(
         uow,
-        facts.event_id,
-        emails=list(emails),
+        event_id,
+        emails=list({r.email_key for r in requests}),
         keys=[r.idempotency_key for r in requests if r.idempotency_key],
-        cohorts=facts.cohort_ids if facts.audience_kind == "cohorts" else (),
     )
-    places.options = reads.options
     # Whole rows only for addresses that already have a booking (rare): for the re-sent link.
     existing = await store.get_many(uow, list(reads.active_ids.values()))
     return Snapshot(
-        event=facts,
-        places=places,
+        event=reads.facts,
+        places=reads.places,
         active={key: existing[bid] for key, bid in reads.active_ids.items()},
         on_roster=reads.on_roster,
         stored=reads.stored,
@@ -104,19 +109,8 @@ async def _record(
     requests: list[BookingRequest],
     outcomes: list[Outcome],
 ) -> None:
-    facts = snapshot.event
-    resent = [o.resend for o in outcomes if isinstance(o, Refused) and o.resend is not None]
-    complete = await batch_store.write(
-        uow,
-        facts.event_id,
-        new=[o.booking for o in outcomes if isinstance(o, Accepted)],
-        places=snapshot.places,
-        answers=_first_answers(requests, outcomes),
-    )
-    if not complete:
-        raise KeyTakenMeanwhile("an idempotency key was stored by a concurrent request")
-    await store.save_many(uow, resent)
-    emitter = Emitter(uow, settings, facts, snapshot.places)
+    emitter = Emitter(None, settings, snapshot.event, snapshot.places, collect=True)
+    resent = []
     for request, outcome in zip(requests, outcomes, strict=True):
         if isinstance(outcome, Accepted):
             booking = outcome.booking
@@ -127,10 +121,22 @@ async def _record(
                 correlation_id=request.correlation_id,
             )
         elif isinstance(outcome, Refused) and outcome.resend is not None:
+            resent.append(outcome.resend)
             emitter.state(
                 "manage_link_requested", outcome.resend, correlation_id=request.correlation_id
             )
     emitter.unbind()
+    complete = await batch_store.write(
+        uow,
+        snapshot.event.event_id,
+        new=[o.booking for o in outcomes if isinstance(o, Accepted)],
+        places=snapshot.places,
+        answers=_first_answers(requests, outcomes),
+        messages=emitter.collected,
+    )
+    if not complete:
+        raise KeyTakenMeanwhile("an idempotency key was stored by a concurrent request")
+    await store.save_many(uow, resent)
 
 
 def _first_answers(

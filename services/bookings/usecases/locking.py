@@ -50,35 +50,42 @@ def bound_lock_waits(db: Database, settings: BookingsSettings) -> None:
 
 
 async def in_event_lock(
+    db: Database, settings: BookingsSettings, event_id: uuid.UUID, work: Work[T]
+) -> T:
+    """Run `work` in one transaction that holds the event's row lock, and commit."""
+
+    async def attempt(uow: UnitOfWork) -> T:
+        facts, places = await replica.load(uow, event_id, lock=True)
+        locked = time.perf_counter()
+        result = await work(uow, facts, places)
+        await uow.commit()
+        LOCK_HELD.observe(time.perf_counter() - locked)
+        return result
+
+    return await with_lock_retries(db, settings, event_id, attempt)
+
+
+async def with_lock_retries(
     db: Database,
     settings: BookingsSettings,
     event_id: uuid.UUID,
-    work: Work[T],
-    *,
-    with_options: bool = True,
+    attempt: Callable[[UnitOfWork], Awaitable[T]],
 ) -> T:
-    """Run `work` in one transaction that holds the event's row lock, and commit.
+    """Run `attempt` (which takes the event's lock and commits) in a unit of work.
 
     Waiting for the lock is bounded (`lock_timeout`, see `bound_lock_waits`); a timeout is
     retried a few times with jitter, then answered 503 busy: a slow answer is never a wrong
-    one. `work` must keep its effects inside the unit of work, as it may run more than once.
+    one. `attempt` must keep its effects inside the unit of work, as it may run more than once.
     """
-    for attempt in range(1, settings.lock_attempts + 1):
+    for n in range(1, settings.lock_attempts + 1):
         try:
             async with db.unit_of_work() as uow:
-                facts, places = await replica.load(
-                    uow, event_id, lock=True, with_options=with_options
-                )
-                locked = time.perf_counter()
-                result = await work(uow, facts, places)
-                await uow.commit()
-                LOCK_HELD.observe(time.perf_counter() - locked)
-                return result
+                return await attempt(uow)
         except DBAPIError as exc:
             if not _lock_timed_out(exc):
                 raise
-            log.warning("event.lock_timeout", event_id=str(event_id), attempt=attempt)
+            log.warning("event.lock_timeout", event_id=str(event_id), attempt=n)
         except KeyTakenMeanwhile:
-            log.info("batch.idempotency_race_retried", event_id=str(event_id), attempt=attempt)
-        await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)
+            log.info("batch.idempotency_race_retried", event_id=str(event_id), attempt=n)
+        await asyncio.sleep(random.uniform(0.01, 0.05) * n)
     raise Busy("this event is very busy right now; try again in a moment")

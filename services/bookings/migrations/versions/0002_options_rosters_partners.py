@@ -129,9 +129,54 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.execute(LOCK_BATCH)
+
+
+# The booking batch takes the event's row lock and reads everything it decides on in one
+# round trip: the lock first, then (a new statement, so a snapshot taken after the lock) the
+# options' counters, the active bookings of the batch's addresses, earlier answers to its
+# idempotency keys and roster membership. The decisions themselves stay in Python.
+LOCK_BATCH = """
+CREATE FUNCTION bookings_lock_batch(p_event uuid, p_emails text[], p_keys text[])
+RETURNS TABLE (
+  event_id uuid, version int, status text, title text, starts_at timestamptz,
+  ends_at timestamptz, audience_kind text, cohort_ids uuid[], booking_opens_at timestamptz,
+  booking_closes_at timestamptz, capacity int, waitlist_enabled boolean, confirmed int,
+  waiting int, waitlist_seq bigint, options json, active json, stored json, on_roster json
+) LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  ev event_replicas%ROWTYPE;
+BEGIN
+  SELECT * INTO ev FROM event_replicas e WHERE e.event_id = p_event FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT
+    ev.event_id, ev.version, ev.status, ev.title, ev.starts_at, ev.ends_at, ev.audience_kind,
+    ev.cohort_ids, ev.booking_opens_at, ev.booking_closes_at, ev.capacity,
+    ev.waitlist_enabled, ev.confirmed, ev.waiting, ev.waitlist_seq,
+    (SELECT coalesce(json_agg(json_build_array(o.option_id, o.name, o.capacity, o.confirmed,
+                     o.waiting, o.withdrawn, o.description, o.position) ORDER BY o.position),
+                     '[]'::json)
+       FROM event_options o WHERE o.event_id = p_event),
+    (SELECT coalesce(json_agg(json_build_array(b.email_key, b.id)), '[]'::json)
+       FROM bookings b
+      WHERE b.event_id = p_event AND b.email_key = ANY(p_emails)
+        AND b.status IN ('confirmed', 'waitlisted')),
+    (SELECT coalesce(json_agg(json_build_array(k.key, encode(k.fingerprint, 'base64'), k.answer)),
+                     '[]'::json)
+       FROM idempotency_keys k WHERE k.key = ANY(p_keys)),
+    (SELECT coalesce(json_agg(DISTINCT m.email_key), '[]'::json)
+       FROM cohort_members m
+      WHERE ev.audience_kind = 'cohorts' AND m.cohort_id = ANY(ev.cohort_ids)
+        AND m.email_key = ANY(p_emails) AND NOT m.removed);
+END
+$$;
+"""
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION bookings_lock_batch(uuid, text[], text[])")
     for table in ("partners", "idempotency_keys", "attendance", "cohort_members", "event_options"):
         op.drop_table(table)
     op.drop_index("ix_bookings_event_created", "bookings")
