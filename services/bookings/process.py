@@ -14,7 +14,6 @@ from typing import Any
 from structlog.contextvars import unbind_contextvars
 
 from services.bookings.batcher import Batcher
-from services.bookings.decider import DeciderThread, wake_on
 from services.bookings.domain.batch import BookingRequest, Outcome
 from services.bookings.persistence import idempotency
 from services.bookings.settings import BookingsSettings
@@ -90,23 +89,13 @@ class BookingsProcess:
         )
         self._housekeeping: asyncio.Task[None] | None = None
         bound_lock_waits(db, settings)
-        self.decider: DeciderThread | None = None
-        if settings.decide_in_thread:
-            loop = asyncio.get_running_loop()
-            self.decider = DeciderThread(
-                settings, on_outbox_commit=wake_on(loop, db.outbox_committed)
-            )
 
     async def _decide(
         self, event_id: uuid.UUID, requests: list[BookingRequest]
     ) -> list[Outcome | BaseException]:
         started = time.perf_counter()
         try:
-            if self.decider is None:
-                return await book_batch(self.db, self.settings, event_id, requests)
-            return await self.decider.run(
-                lambda db: book_batch(db, self.settings, event_id, requests)
-            )
+            return await book_batch(self.db, self.settings, event_id, requests)
         finally:
             self.availability.invalidate(event_id)
             unbind_contextvars("correlation_id", "message_id")
@@ -121,16 +110,12 @@ class BookingsProcess:
         return await self.batcher.submit(event_id, request)
 
     def start(self) -> None:
-        if self.decider is not None:
-            self.decider.start()
         self._housekeeping = asyncio.create_task(
             self._purge_forever(), name="bookings-housekeeping"
         )
 
     async def stop(self) -> None:
         await self.batcher.drain(timeout=self.settings.shutdown_grace)
-        if self.decider is not None:
-            await self.decider.stop()
         if self._housekeeping is not None:
             self._housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
