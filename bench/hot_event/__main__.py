@@ -17,7 +17,7 @@ import argparse
 import asyncio
 import os
 
-from bench.hot_event import measure
+from bench.hot_event import cpu, measure
 from bench.hot_event.measure import WrkResult
 from bench.hot_event.stage import Server, Stage
 
@@ -103,26 +103,32 @@ async def run(args: argparse.Namespace) -> int:
             args=(f"warm{stage.tag}", "150"),
         )
         per_thread = (args.people + 1) // 2
-        rush = measure.wrk(
-            f"{server.url}/public/events/{event_id}/bookings",
-            script="book.lua",
-            seconds=args.max_seconds,
-            connections=args.concurrency,
-            args=(stage.tag, str(per_thread)),
+        groups = {server.pgid: "bookings HTTP workers"}
+        if args.relay == "separate":
+            groups[relay.pgid] = "bookings relay process"
+        rush, rush_cpu = cpu.measure(
+            groups,
+            lambda: measure.wrk(
+                f"{server.url}/public/events/{event_id}/bookings",
+                script="book.lua",
+                seconds=args.max_seconds,
+                connections=args.concurrency,
+                args=(stage.tag, str(per_thread)),
+            ),
         )
+        outcome = await measure.outcome(stage.database, event_id)
         reads = measure.wrk(
             f"{server.url}/public/events/{event_id}",
             script="read.lua",
             seconds=args.read_seconds,
             connections=args.concurrency,
         )
-        outcome = await measure.outcome(stage.database, event_id)
     finally:
         server.stop()
         relay.stop()
         await stage.teardown()
     pg = await measure.pgbench_ceiling(clients=args.concurrency, seconds=args.pgbench_seconds)
-    return report(args, asgi, health, rush, reads, outcome, pg)
+    return report(args, asgi, health, rush, reads, outcome, pg, rush_cpu)
 
 
 def report(
@@ -132,17 +138,20 @@ def report(
     rush: WrkResult,
     reads: WrkResult,
     outcome: measure.Outcome,
-    pg: float,
+    pg: tuple[float, int],
+    rush_cpu: cpu.CpuShare,
 ) -> int:
     print(f"\nhot event: {args.people} people, {args.places} places, concurrency "
           f"{args.concurrency}, {args.workers} HTTP workers, relay {args.relay}, "
           f"{os.cpu_count()} cores")  # fmt: skip
     print(_line("booking answers", rush))
+    print(f"    during the rush, {rush_cpu.line()}")
     print(_line("availability reads (GET event)", reads))
     print(_line("ceiling: bare ASGI app, same server", asgi))
     print(_line("ceiling: /healthz through our stack", health))
-    print(f"  pgbench naive lock+increment+insert: {pg:,.0f} tps (64 clients)")
-    print(f"  bookings/s ÷ pgbench tps:            {rush.rate / pg:.2f}")
+    tps, clients = pg
+    print(f"  pgbench naive lock+increment+insert: {tps:,.0f} tps ({clients} clients)")
+    print(f"  bookings/s ÷ pgbench tps:            {rush.rate / tps:.2f}")
     print(
         f"  rows: confirmed {outcome.confirmed} of {outcome.capacity}, oversold "
         f"{outcome.oversold}, waiting {outcome.waiting}, counters agree {outcome.counters_agree},"

@@ -131,6 +131,12 @@ class Server:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    @property
+    def pgid(self) -> int:
+        """The server's own process group (started as a session leader): supervisor and workers."""
+        assert self.process is not None
+        return self.process.pid
+
     def start(self) -> Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "uvicorn", self.app, "--host", HOST, "--port", str(self.port)]
