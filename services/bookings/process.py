@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from shared.db import Database
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+GC_THRESHOLD = 20_000
 
 
 class TtlCache:
@@ -110,6 +112,11 @@ class BookingsProcess:
         return await self.batcher.submit(event_id, request)
 
     def start(self) -> None:
+        # Fewer, later cyclic garbage collections: a booking allocates many short-lived objects
+        # (request, models, envelope) and the default gen-0 threshold (700) ran a collection
+        # every few requests under a rush. Objects from start-up are frozen out of the scans.
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD, 20, 20)
         self._housekeeping = asyncio.create_task(
             self._purge_forever(), name="bookings-housekeeping"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -46,12 +46,6 @@ def from_row(row: Any) -> Booking:
     )
 
 
-async def add_many(uow: UnitOfWork, new: Sequence[Booking]) -> None:
-    if new:
-        # One multi-row INSERT (SQLAlchemy's insertmanyvalues), not a statement per booking.
-        await uow.execute(sa.insert(bookings), [to_row(b) for b in new])
-
-
 async def save_many(uow: UnitOfWork, changed: Sequence[Booking]) -> None:
     if not changed:
         return
@@ -76,21 +70,6 @@ async def event_of(uow: UnitOfWork, booking_id: uuid.UUID) -> uuid.UUID | None:
         await uow.execute(sa.select(bookings.c.event_id).where(bookings.c.id == booking_id))
     ).first()
     return row.event_id if row else None
-
-
-async def active_by_email(
-    uow: UnitOfWork, event_id: uuid.UUID, keys: Iterable[str]
-) -> dict[str, Booking]:
-    rows = (
-        await uow.execute(
-            sa.select(*COLUMNS).where(
-                bookings.c.event_id == event_id,
-                bookings.c.email_key.in_(list(keys)),
-                bookings.c.status.in_(ACTIVE),
-            )
-        )
-    ).all()
-    return {email_key(b.email): b for b in map(from_row, rows)}
 
 
 async def active_of_event(uow: UnitOfWork, event_id: uuid.UUID) -> list[Booking]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,22 +52,3 @@ async def apply_removed(uow: UnitOfWork, member: CohortMemberRemoved) -> bool:
             "removed": True,
         },
     )
-
-
-async def members_among(
-    uow: UnitOfWork, cohort_ids: Sequence[uuid.UUID], keys: Iterable[str]
-) -> frozenset[str]:
-    """Which of these addresses are current members of any of these cohorts."""
-    keys = list(keys)
-    if not cohort_ids or not keys:
-        return frozenset()
-    rows = (
-        await uow.execute(
-            sa.select(cohort_members.c.email_key).where(
-                cohort_members.c.cohort_id.in_(list(cohort_ids)),
-                cohort_members.c.email_key.in_(keys),
-                cohort_members.c.removed.is_(False),
-            )
-        )
-    ).all()
-    return frozenset(r.email_key for r in rows)
