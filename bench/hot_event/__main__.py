@@ -146,6 +146,11 @@ def report(
           f"{os.cpu_count()} cores")  # fmt: skip
     print(_line("booking answers", rush))
     print(f"    during the rush, {rush_cpu.line()}")
+    ours = sum(v for k, v in rush_cpu.cores.items() if k != "other")
+    if ours:
+        whole = rush.rate * (os.cpu_count() or 1) / ours
+        print(f"    were the whole machine ours (CPU-bound estimate, not a measurement): "
+              f"~{whole:,.0f}/s")  # fmt: skip
     print(_line("availability reads (GET event)", reads))
     print(_line("ceiling: bare ASGI app, same server", asgi))
     print(_line("ceiling: /healthz through our stack", health))
