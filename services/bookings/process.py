@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import create_async_engine
 from structlog.contextvars import unbind_contextvars
 
 from services.bookings.batcher import Batcher
@@ -77,6 +78,22 @@ class SingleFlight:
             del self._loading[key]
 
 
+def _batch_database(settings: BookingsSettings) -> Database:
+    """A small pool of its own for booking batches, without `pool_pre_ping`: the ping costs
+    three round trips per checkout (BEGIN, a statement, ROLLBACK with asyncpg), more than the
+    batch itself. A connection gone stale (the database restarted) fails its batch once, which
+    is then retried on a fresh connection (`with_lock_retries`)."""
+    engine = create_async_engine(
+        settings.database_url,
+        pool_size=4,
+        max_overflow=4,
+        connect_args={"timeout": 5, "command_timeout": 30},
+    )
+    db = Database(engine, producer=settings.service_name)
+    bound_lock_waits(db, settings)
+    return db
+
+
 class BookingsProcess:
     def __init__(self, db: Database, settings: BookingsSettings) -> None:
         self.db = db
@@ -91,13 +108,16 @@ class BookingsProcess:
         )
         self._housekeeping: asyncio.Task[None] | None = None
         bound_lock_waits(db, settings)
+        self.batch_db = _batch_database(settings)
+        # The batch writes outbox rows: wake this process's relay (if it runs one) after commit.
+        self.batch_db.on_outbox_commit(db.outbox_committed)
 
     async def _decide(
         self, event_id: uuid.UUID, requests: list[BookingRequest]
     ) -> list[Outcome | BaseException]:
         started = time.perf_counter()
         try:
-            return await book_batch(self.db, self.settings, event_id, requests)
+            return await book_batch(self.batch_db, self.settings, event_id, requests)
         finally:
             self.availability.invalidate(event_id)
             unbind_contextvars("correlation_id", "message_id")
@@ -123,6 +143,7 @@ class BookingsProcess:
 
     async def stop(self) -> None:
         await self.batcher.drain(timeout=self.settings.shutdown_grace)
+        await self.batch_db.dispose()
         if self._housekeeping is not None:
             self._housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -40,13 +40,17 @@ def _lock_timed_out(exc: DBAPIError) -> bool:
 
 def bound_lock_waits(db: Database, settings: BookingsSettings) -> None:
     """Every connection of this process waits at most `lock_timeout_ms` for any lock, set once
-    when the connection is made (not per transaction: one round trip less in each)."""
+    when the connection is made (not per transaction: one round trip less in each).
+
+    Committed at once: the driver opens a transaction for the SET, and a SET inside a
+    transaction that later rolls back (a lock timeout, say) would be undone with it."""
 
     @event.listens_for(db.engine.sync_engine, "connect")
     def _set_lock_timeout(dbapi_connection: Any, _: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET lock_timeout = {int(settings.lock_timeout_ms)}")
         cursor.close()
+        dbapi_connection.commit()
 
 
 async def in_event_lock(
@@ -82,6 +86,9 @@ async def with_lock_retries(
             async with db.unit_of_work() as uow:
                 return await attempt(uow)
         except DBAPIError as exc:
+            if exc.connection_invalidated and n < settings.lock_attempts:
+                log.warning("event.connection_lost_retried", event_id=str(event_id), attempt=n)
+                continue
             if not _lock_timed_out(exc):
                 raise
             log.warning("event.lock_timeout", event_id=str(event_id), attempt=n)
