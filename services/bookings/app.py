@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.bookings.api import partners, public, staff
+from services.bookings.api.errors import answer_503_when_the_database_is_away
 from services.bookings.consumers import consumers
 from services.bookings.process import BookingsProcess
 from services.bookings.settings import BookingsSettings
@@ -23,6 +24,7 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
         routers=[public.router, staff.router, partners.router],
         consumers=consumers,
     )
+    answer_503_when_the_database_is_away(app)
     shared_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

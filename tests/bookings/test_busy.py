@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 
 import sqlalchemy as sa
 
@@ -12,6 +13,7 @@ from services.bookings.app import create_app
 from tests.bookings.conftest import event_state, messages, person, put_event
 from tests.conftest import running, settings_for
 from tests.support.infra import Infra
+from tests.support.processes import free_port
 
 
 async def test_a_held_lock_gives_503_busy_then_booking_works_again(infra: Infra) -> None:
@@ -34,3 +36,18 @@ async def test_a_held_lock_gives_503_busy_then_booking_works_again(infra: Infra)
             await transaction.rollback()
         assert await messages(process.db, event_id=state.event_id) == []
         assert (await client.post(url, json=person(1))).status_code == 201
+
+
+async def test_an_unreachable_database_answers_503_not_500(infra: Infra) -> None:
+    nowhere = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nothing"
+    app = create_app(settings_for("bookings", infra, database_url=nowhere, run_workers=False))
+    async with running(app) as client:
+        event_id = uuid.uuid4()
+        reads = await client.get(f"/public/events/{event_id}")
+        books = await client.post(f"/public/events/{event_id}/bookings", json=person(1))
+        for r in (reads, books):
+            assert (r.status_code, r.json()["code"], r.headers["retry-after"]) == (
+                503,
+                "unavailable",
+                "1",
+            )

@@ -21,6 +21,7 @@ from services.bookings.settings import BookingsSettings
 from shared.db import Database, UnitOfWork
 from shared.errors import Busy
 from shared.logging import get_logger
+from shared.messaging.transient import is_transient
 
 T = TypeVar("T")
 LOCK_HELD = Histogram(
@@ -86,8 +87,10 @@ async def with_lock_retries(
             async with db.unit_of_work() as uow:
                 return await attempt(uow)
         except DBAPIError as exc:
-            if exc.connection_invalidated and n < settings.lock_attempts:
-                log.warning("event.connection_lost_retried", event_id=str(event_id), attempt=n)
+            if is_transient(exc) and n < settings.lock_attempts:
+                # A stale or refused connection (the database restarted, too many clients).
+                log.warning("event.database_retried", event_id=str(event_id), attempt=n)
+                await asyncio.sleep(random.uniform(0.05, 0.2) * n)
                 continue
             if not _lock_timed_out(exc):
                 raise
