@@ -26,6 +26,7 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 GC_THRESHOLD = 20_000
+RELAY_WAKE_EVERY = 0.02
 
 
 class TtlCache:
@@ -109,8 +110,11 @@ class BookingsProcess:
         self._housekeeping: asyncio.Task[None] | None = None
         bound_lock_waits(db, settings)
         self.batch_db = _batch_database(settings)
-        # The batch writes outbox rows: wake this process's relay (if it runs one) after commit.
-        self.batch_db.on_outbox_commit(db.outbox_committed)
+        # The batch writes outbox rows: wake this process's relay (if it runs one) after commit,
+        # at most every RELAY_WAKE_EVERY seconds, so under a rush each relay pass publishes many
+        # messages instead of running its queries once per batch.
+        self._relay_wake: asyncio.TimerHandle | None = None
+        self.batch_db.on_outbox_commit(self._wake_relay_soon)
 
     async def _decide(
         self, event_id: uuid.UUID, requests: list[BookingRequest]
@@ -128,6 +132,16 @@ class BookingsProcess:
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )
 
+    def _wake_relay_soon(self) -> None:
+        if self._relay_wake is None:
+            self._relay_wake = asyncio.get_running_loop().call_later(
+                RELAY_WAKE_EVERY, self._wake_relay
+            )
+
+    def _wake_relay(self) -> None:
+        self._relay_wake = None
+        self.db.outbox_committed()
+
     async def book(self, event_id: uuid.UUID, request: BookingRequest) -> Outcome:
         return await self.batcher.submit(event_id, request)
 
@@ -144,6 +158,9 @@ class BookingsProcess:
     async def stop(self) -> None:
         await self.batcher.drain(timeout=self.settings.shutdown_grace)
         await self.batch_db.dispose()
+        if self._relay_wake is not None:
+            self._relay_wake.cancel()
+            self._wake_relay()
         if self._housekeeping is not None:
             self._housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
