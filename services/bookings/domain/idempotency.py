@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import orjson
-from fastapi.encoders import jsonable_encoder
 
 from services.bookings.domain.bookings import Booking
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
@@ -46,12 +45,18 @@ def error_answer(error: DomainError) -> dict[str, Any]:
     stored: dict[str, Any] = {
         "message": error.message,
         "code": error.code,
-        "extra": jsonable_encoder(error.extra),
+        "extra": _plain(error.extra),
         "kind": kind,
     }
     if isinstance(error, Invalid):
         stored["field"] = error.field
     return {"error": stored}
+
+
+def _plain(values: dict[str, Any]) -> Any:
+    """JSON-ready values (datetimes as ISO 8601, UUIDs as text), as the error handler renders
+    them, so a replayed error body is the same as the first."""
+    return orjson.loads(orjson.dumps(values, default=str))
 
 
 def _kind(error: DomainError) -> str:
