@@ -38,5 +38,9 @@ format:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## Hot event benchmark: 5,000 people, 1,000 places, one event (see bench/hot_event/README.md).
+bench-hot-event: install servers
+	$(BIN)/python -m bench.hot_event
+
 clean:
 	rm -rf var .pytest_cache .ruff_cache

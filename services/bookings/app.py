@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from services.bookings.api import public
+from services.bookings.api import partners, public, staff
+from services.bookings.api.errors import answer_503_when_the_database_is_away
 from services.bookings.consumers import consumers
+from services.bookings.process import BookingsProcess
 from services.bookings.settings import BookingsSettings
 from shared.web import create_service_app
 
 
 def create_app(settings: BookingsSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings or BookingsSettings(),
+    settings = settings or BookingsSettings()
+    app = create_service_app(
+        settings,
         title="Bookings",
         description="Places, waiting lists and changes; the public booking API for widgets.",
-        routers=[public.router],
+        routers=[public.router, staff.router, partners.router],
         consumers=consumers,
     )
+    answer_503_when_the_database_is_away(app)
+    shared_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Inside the shared lifespan: the database is there before the batcher starts, and
+        # queued bookings are decided before the database goes.
+        async with shared_lifespan(app):
+            process = BookingsProcess(app.state.runtime.db, settings)
+            app.state.bookings = process
+            process.start()
+            try:
+                yield
+            finally:
+                await process.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

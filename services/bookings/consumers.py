@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from services.bookings import handlers
-from shared.messaging.handlers import transactional_table
+from services.bookings.settings import BookingsSettings
+from shared.messaging.handlers import TransactionalHandler, transactional_table
 from shared.messaging.queues import BOOKINGS_CATALOGUE_EVENTS
 from shared.runtime import ConsumerSpec, Runtime
 
-CATALOGUE_EVENT_HANDLERS = {
-    "catalogue.event.published": handlers.apply_event_state,
-    "catalogue.event.updated": handlers.apply_event_state,
-    "catalogue.event.cancelled": handlers.apply_event_state,
-}
+
+def catalogue_handlers(settings: BookingsSettings) -> dict[str, TransactionalHandler]:
+    apply_event_state = partial(handlers.apply_event_state, settings=settings)
+    return {
+        "catalogue.event.published": apply_event_state,
+        "catalogue.event.updated": apply_event_state,
+        "catalogue.event.cancelled": apply_event_state,
+        "catalogue.cohort.member_added": handlers.apply_member_added,
+        "catalogue.cohort.member_removed": handlers.apply_member_removed,
+    }
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    settings = runtime.settings
+    assert isinstance(settings, BookingsSettings)
     return [
         ConsumerSpec(
             BOOKINGS_CATALOGUE_EVENTS,
             transactional_table(
-                runtime.db, BOOKINGS_CATALOGUE_EVENTS.queue, CATALOGUE_EVENT_HANDLERS
+                runtime.db, BOOKINGS_CATALOGUE_EVENTS.queue, catalogue_handlers(settings)
             ),
         )
     ]

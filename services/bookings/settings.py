@@ -1,9 +1,41 @@
 from __future__ import annotations
 
+from pydantic import SecretStr, model_validator
+
 from shared.settings import ServiceSettings
+
+DEV_MANAGE_TOKEN_KEY = "dev-only-manage-token-key-change-me-in-production"
 
 
 class BookingsSettings(ServiceSettings):
     service_name: str = "bookings"
     # Where bookers reach this service: manage links in emails point here.
     public_base_url: str = "http://127.0.0.1:8002"
+    # Signs manage tokens (HMAC of the booking id), so a link can be rebuilt for every message
+    # about the booking without storing the token itself.
+    manage_token_key: SecretStr = SecretStr(DEV_MANAGE_TOKEN_KEY)
+
+    # Automatic promotion from the waiting list stops this long before the event starts; after
+    # that staff promote by hand, so nobody is told the night before that they have a place.
+    promotion_cutoff_hours: float = 24.0
+    # The widget's read path: availability per event is cached this long in each process.
+    availability_cache_seconds: float = 0.5
+    # Concurrent bookings for one event are decided together, at most this many per transaction.
+    booking_batch_size: int = 256
+    # More requests than this waiting for one event in one process are refused as busy.
+    booking_queue_limit: int = 5000
+    # Waiting for the event's row lock: each attempt gives up after lock_timeout_ms, and after
+    # lock_attempts the request is answered 503 busy rather than left hanging.
+    lock_timeout_ms: int = 1000
+    lock_attempts: int = 3
+    idempotency_ttl_hours: float = 24.0
+    partner_cache_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _refuse_dev_manage_key(self) -> BookingsSettings:
+        if (
+            self.environment == "production"
+            and self.manage_token_key.get_secret_value() == DEV_MANAGE_TOKEN_KEY
+        ):
+            raise ValueError("production mode refuses development secrets: set MANAGE_TOKEN_KEY")
+        return self

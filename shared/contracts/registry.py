@@ -25,6 +25,8 @@ REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "bookings.booking.promoted": (1, BookingState),
     "bookings.booking.changed": (1, BookingChanged),
     "bookings.booking.cancelled": (1, BookingCancelled),
+    # A second booking attempt for an address that already has one: send its manage link again.
+    "bookings.booking.manage_link_requested": (1, BookingState),
     "notifications.email.sent": (1, EmailOutcome),
     "notifications.email.failed": (1, EmailOutcome),
     "notifications.campaign.progressed": (1, CampaignProgress),

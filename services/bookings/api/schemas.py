@@ -1,18 +1,45 @@
-"""What the bookings HTTP API takes and gives."""
+"""What the public (widget) API takes and gives."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+# Names and the like end up in email headers and CSV cells: no control characters at all.
+_PLAIN = r"^[^\x00-\x1f\x7f]*$"
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PLAIN)
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=_PLAIN)]
+Needs = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Sector = Literal["public", "private", "voluntary", "community"]
 
 
-class BookingCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+class AttendeeIn(BaseModel):
+    name: Name
+    # EmailStr refuses reserved domains (.test, .invalid, .localhost): such addresses cannot
+    # receive the confirmation, so refusing them up front is the kinder answer.
     email: EmailStr = Field(max_length=254)
-    organisation: str = Field(min_length=1, max_length=200)
+    organisation: Name
+    role: ShortText = ""
+    sector: Sector | None = None
+    dietary_needs: Needs = ""
+    access_needs: Needs = ""
+    consent_to_contact: bool = False
+    option_id: uuid.UUID | None = Field(
+        default=None, description="Required when the event has options: the chosen one."
+    )
+
+
+class BookingCreate(AttendeeIn):
+    invitation: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="The signed token from a personal invitation link, if the booker has one.",
+    )
 
 
 class BookingAnswer(BaseModel):
@@ -20,14 +47,102 @@ class BookingAnswer(BaseModel):
     status: Literal["confirmed", "waitlisted"]
     waitlist_position: int | None
     manage_token: str
+    manage_url: str
+    option_id: uuid.UUID | None = None
+
+
+class OptionAvailability(BaseModel):
+    option_id: uuid.UUID
+    name: str
+    description: str
+    capacity: int
+    remaining: int = Field(description="Places left in this option (and in the event).")
+    waiting: int
+
+
+class BookingWindow(BaseModel):
+    opens_at: datetime | None
+    closes_at: datetime
+    open: bool
+
+
+class Audience(BaseModel):
+    kind: Literal["public", "cohorts", "invitation"]
+
+
+class Venue(BaseModel):
+    name: str
+    address: str = ""
+    accessibility: str = ""
+    map_url: str | None = None
+
+
+class Session(BaseModel):
+    session_id: uuid.UUID
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+BookingState = Literal[
+    "open", "waitlist", "full", "not_open_yet", "closed", "cancelled", "completed"
+]
 
 
 class EventAvailability(BaseModel):
     event_id: uuid.UUID
     title: str
+    summary: str
+    kind: str
     starts_at: datetime
     ends_at: datetime
+    timezone: str
+    venue: Venue | None
+    sessions: list[Session]
     capacity: int
     remaining: int
+    waiting: int
     waitlist_enabled: bool
     status: str
+    audience: Audience
+    window: BookingWindow
+    options: list[OptionAvailability]
+    booking_state: BookingState = Field(
+        description="What a booking made now would get: a place, a waiting-list spot, or nothing."
+    )
+
+
+class ManagedBooking(BaseModel):
+    booking_id: uuid.UUID
+    event_id: uuid.UUID
+    event_title: str
+    starts_at: datetime
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    waitlist_position: int | None
+    option_id: uuid.UUID | None
+    option_name: str | None
+    name: str
+    email: str
+    organisation: str
+    role: str
+    sector: Sector | None
+    dietary_needs: str
+    access_needs: str
+    consent_to_contact: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class BookingChange(BaseModel):
+    """Only the fields sent change; `option_id` moves a confirmed place only if the new option
+    has one free."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    option_id: uuid.UUID | None = None
+    organisation: Name | None = None
+    role: ShortText | None = None
+    sector: Sector | None = None
+    dietary_needs: Needs | None = None
+    access_needs: Needs | None = None
+    consent_to_contact: bool | None = None

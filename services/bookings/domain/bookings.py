@@ -1,14 +1,20 @@
-"""A booking and the messages it becomes."""
+"""A booking, the changes it allows, and the messages it becomes."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal
 
-from shared.contracts import Attendee, BookingState
+from shared.contracts import Attendee, BookingCancelled, BookingChanged, BookingState
+from shared.errors import Conflict
+
+ACTIVE = ("confirmed", "waitlisted")
+CancelledBy = Literal["attendee", "staff", "event"]
+# A second booking attempt re-sends the manage link, at most this often per booking, so a
+# stranger typing someone's address cannot flood their inbox.
+RESEND_INTERVAL = timedelta(minutes=15)
 
 
 def email_key(email: str) -> str:
@@ -16,14 +22,16 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-def new_manage_token() -> tuple[str, bytes]:
-    """An unguessable token for the booker's manage link; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
+@dataclass(frozen=True)
+class Details:
+    """What the booker tells us about themselves, beyond the name and the address."""
 
-
-def hash_token(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
+    organisation: str = ""
+    role: str = ""
+    sector: str | None = None
+    dietary_needs: str = ""
+    access_needs: str = ""
+    consent_to_contact: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,31 +41,104 @@ class Booking:
     status: str
     email: str
     name: str
-    organisation: str
+    details: Details
     created_at: datetime
     updated_at: datetime
+    option_id: uuid.UUID | None = None
     waitlist_seq: int | None = None
+    partner_id: uuid.UUID | None = None
+    campaign_id: uuid.UUID | None = None
     version: int = 1
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None
+    was_status: str | None = None
+    link_resent_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    def _next(self, now: datetime, **changes: object) -> Booking:
+        return replace(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]
+
+    def cancel(self, *, by: CancelledBy, reason: str, now: datetime) -> Booking:
+        if not self.active:
+            raise Conflict("this booking is already cancelled", code="already_cancelled")
+        return self._next(
+            now, status="cancelled", cancelled_by=by, cancel_reason=reason, was_status=self.status
+        )
+
+    def promote(self, *, now: datetime) -> Booking:
+        if self.status != "waitlisted":
+            raise Conflict("only a booking on the waiting list can be promoted", code="not_waiting")
+        return self._next(now, status="confirmed")
+
+    def change(self, *, now: datetime, option_id: uuid.UUID | None, details: Details) -> Booking:
+        if not self.active:
+            raise Conflict("a cancelled booking cannot be changed", code="already_cancelled")
+        return self._next(now, option_id=option_id, details=details)
+
+    def may_resend_link(self, now: datetime) -> bool:
+        return self.link_resent_at is None or now - self.link_resent_at >= RESEND_INTERVAL
 
 
-def to_state(
-    booking: Booking,
-    *,
-    event_version: int | None,
-    manage_url: str,
-    waitlist_position: int | None = None,
-) -> BookingState:
-    return BookingState(
-        booking_id=booking.id,
-        version=booking.version,
-        event_id=booking.event_id,
-        event_version=event_version,
-        status=booking.status,  # type: ignore[arg-type]
-        waitlist_position=waitlist_position,
-        attendee=Attendee(
-            name=booking.name, email=booking.email, organisation=booking.organisation
+@dataclass(frozen=True)
+class MessageContext:
+    """What a message about a booking needs besides the booking itself."""
+
+    event_version: int | None
+    manage_url: str
+    option_name: str | None = None
+    waitlist_position: int | None = None
+
+
+def _fields(booking: Booking, ctx: MessageContext) -> dict[str, object]:
+    d = booking.details
+    return {
+        "booking_id": booking.id,
+        "version": booking.version,
+        "event_id": booking.event_id,
+        "event_version": ctx.event_version,
+        "status": booking.status,
+        "waitlist_position": ctx.waitlist_position if booking.status == "waitlisted" else None,
+        "option_id": booking.option_id,
+        "option_name": ctx.option_name,
+        "attendee": Attendee(
+            name=booking.name,
+            email=booking.email,
+            organisation=d.organisation,
+            role=d.role,
+            sector=d.sector,  # type: ignore[arg-type]
+            dietary_needs=d.dietary_needs,
+            access_needs=d.access_needs,
+            consent_to_contact=d.consent_to_contact,
         ),
-        manage_url=manage_url,
-        created_at=booking.created_at,
-        updated_at=booking.updated_at,
+        "manage_url": ctx.manage_url,
+        "partner_id": booking.partner_id,
+        "campaign_id": booking.campaign_id,
+        "created_at": booking.created_at,
+        "updated_at": booking.updated_at,
+    }
+
+
+def to_state(booking: Booking, ctx: MessageContext) -> BookingState:
+    return BookingState(**_fields(booking, ctx))  # type: ignore[arg-type]
+
+
+def to_changed(
+    booking: Booking, ctx: MessageContext, *, previous: uuid.UUID | None, previous_name: str | None
+) -> BookingChanged:
+    return BookingChanged(
+        **_fields(booking, ctx),  # type: ignore[arg-type]
+        previous_option_id=previous,
+        previous_option_name=previous_name,
+    )
+
+
+def to_cancelled(booking: Booking, ctx: MessageContext) -> BookingCancelled:
+    return BookingCancelled(
+        **_fields(booking, ctx),  # type: ignore[arg-type]
+        cancelled_by=booking.cancelled_by or "attendee",  # type: ignore[arg-type]
+        reason=booking.cancel_reason or "",
+        was_status=booking.was_status,  # type: ignore[arg-type]
     )

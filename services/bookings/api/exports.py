@@ -1,0 +1,129 @@
+"""Staff views of bookings: JSON items, the CSV export, the counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+
+from services.bookings.api.staff_schemas import (
+    EventCounts,
+    OptionCounts,
+    SessionCounts,
+    StaffBooking,
+)
+from services.bookings.domain.bookings import Booking
+from services.bookings.persistence.staff import Filters
+from services.bookings.usecases import staff
+from services.bookings.usecases.staff import Listed, Summary
+from shared.db import Database
+
+CSV_COLUMNS = (
+    "booking_id", "status", "waitlist_position", "option", "name", "email", "organisation",
+    "role", "sector", "dietary_needs", "access_needs", "consent_to_contact", "created_at",
+    "cancelled_by", "cancel_reason", "partner_id", "campaign_id", "attendance",
+)  # fmt: skip
+
+
+def staff_bookings(listed: Listed) -> list[StaffBooking]:
+    options = listed.places.options
+    items = []
+    for b in listed.bookings:
+        option = options.get(b.option_id) if b.option_id else None
+        d = b.details
+        items.append(
+            StaffBooking(
+                booking_id=b.id,
+                event_id=b.event_id,
+                status=b.status,  # type: ignore[arg-type]
+                waitlist_position=listed.positions.get(b.id),
+                option_id=b.option_id,
+                option_name=option.name if option else None,
+                name=b.name,
+                email=b.email,
+                organisation=d.organisation,
+                role=d.role,
+                sector=d.sector,  # type: ignore[arg-type]
+                dietary_needs=d.dietary_needs,
+                access_needs=d.access_needs,
+                consent_to_contact=d.consent_to_contact,
+                partner_id=b.partner_id,
+                campaign_id=b.campaign_id,
+                created_at=b.created_at,
+                updated_at=b.updated_at,
+                cancelled_by=b.cancelled_by,
+                cancel_reason=b.cancel_reason,
+                attendance=listed.attendance.get(b.id, {}),  # type: ignore[arg-type]
+            )
+        )
+    return items
+
+
+async def one_booking(db: Database, booking: Booking) -> StaffBooking:
+    listed = await staff.listing(db, booking.event_id, Filters(booking_id=booking.id, limit=1))
+    return staff_bookings(listed)[0]
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ is a formula to a spreadsheet: make it plain text.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(listed: Listed) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for item in staff_bookings(listed):
+        marks = "; ".join(
+            f"{listed.sessions.get(session, session)}: {mark}"
+            for session, mark in item.attendance.items()
+        )
+        row = item.model_dump(mode="json")
+        row.update(option=item.option_name, attendance=marks)
+        writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def event_counts(event_id: uuid.UUID, summary: Summary) -> EventCounts:
+    places, counts = summary.places, summary.counts
+
+    def count(status: str, option_id: uuid.UUID | None = None, *, any_option: bool = False) -> int:
+        return sum(
+            n for (s, o), n in counts.items() if s == status and (any_option or o == option_id)
+        )
+
+    return EventCounts(
+        event_id=event_id,
+        capacity=places.capacity,
+        confirmed=count("confirmed", any_option=True),
+        waiting=count("waitlisted", any_option=True),
+        cancelled=count("cancelled", any_option=True),
+        attended=summary.attended,
+        remaining=places.remaining(),
+        overage=places.overage,
+        auto_promotion=summary.auto_promotion,
+        options=[
+            OptionCounts(
+                option_id=o.option_id,
+                name=o.name,
+                capacity=o.capacity,
+                confirmed=count("confirmed", o.option_id),
+                waiting=count("waitlisted", o.option_id),
+                cancelled=count("cancelled", o.option_id),
+                remaining=places.remaining(o.option_id),
+                overage=max(0, o.confirmed - o.capacity),
+                withdrawn=o.withdrawn,
+            )
+            for o in places.options.values()
+        ],
+        sessions=[
+            SessionCounts(
+                session_id=session_id,
+                title=title,
+                attended=summary.attendance.get((session_id, "attended"), 0),
+                no_show=summary.attendance.get((session_id, "no_show"), 0),
+            )
+            for session_id, title in summary.sessions.items()
+        ],
+    )

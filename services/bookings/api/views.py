@@ -1,0 +1,93 @@
+"""Turning what the use cases return into the public answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.bookings.api.schemas import (
+    EventAvailability,
+    ManagedBooking,
+    OptionAvailability,
+)
+from services.bookings.domain.admission import EventFacts, booking_state
+from services.bookings.domain.bookings import Booking
+from services.bookings.domain.capacity import Places
+from shared.contracts import EventState
+
+
+def event_availability(state: dict[str, Any], places: Places) -> EventAvailability:
+    event = EventState.model_validate(state)
+    facts = EventFacts(
+        event_id=event.event_id,
+        version=event.version,
+        status=event.status,
+        title=event.title,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        booking_opens_at=event.booking_opens_at,
+        booking_closes_at=event.booking_closes_at,
+    )
+    now = datetime.now(UTC)
+    remaining = places.remaining()
+    return EventAvailability(
+        event_id=event.event_id,
+        title=event.title,
+        summary=event.summary,
+        kind=event.kind,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        venue=event.venue.model_dump() if event.venue else None,  # type: ignore[arg-type]
+        sessions=[s.model_dump() for s in event.sessions],  # type: ignore[misc]
+        capacity=places.capacity,
+        remaining=remaining,
+        waiting=places.waiting,
+        waitlist_enabled=places.waitlist_enabled,
+        status=event.status,
+        audience={"kind": event.audience.kind},  # type: ignore[arg-type]
+        window={  # type: ignore[arg-type]
+            "opens_at": facts.booking_opens_at,
+            "closes_at": facts.closes_at,
+            "open": facts.window_open(now),
+        },
+        options=[
+            OptionAvailability(
+                option_id=o.option_id,
+                name=o.name,
+                description=o.description,
+                capacity=o.capacity,
+                remaining=places.remaining(o.option_id),
+                waiting=o.waiting,
+            )
+            for o in places.options.values()
+            if not o.withdrawn
+        ],
+        booking_state=booking_state(facts, remaining, places.waitlist_enabled, now),  # type: ignore[arg-type]
+    )
+
+
+def managed_booking(
+    booking: Booking, *, facts: EventFacts, option_name: str | None, position: int | None
+) -> ManagedBooking:
+    d = booking.details
+    return ManagedBooking(
+        booking_id=booking.id,
+        event_id=booking.event_id,
+        event_title=facts.title,
+        starts_at=facts.starts_at,
+        status=booking.status,  # type: ignore[arg-type]
+        waitlist_position=position,
+        option_id=booking.option_id,
+        option_name=option_name,
+        name=booking.name,
+        email=booking.email,
+        organisation=d.organisation,
+        role=d.role,
+        sector=d.sector,  # type: ignore[arg-type]
+        dietary_needs=d.dietary_needs,
+        access_needs=d.access_needs,
+        consent_to_contact=d.consent_to_contact,
+        created_at=booking.created_at,
+        updated_at=booking.updated_at,
+    )

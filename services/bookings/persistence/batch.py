@@ -1,0 +1,167 @@
+"""The booking batch's reads and writes, each one statement (one round trip).
+
+The event's row lock is held from the moment it is taken until commit, and a round trip
+costs most when the process is busiest, so the batch takes the lock and reads everything it
+needs in one round trip, and writes everything (outbox rows included) in one more before the
+commit. Arrays (unnest) keep the SQL text constant whatever the batch size, so the
+prepared statement is reused.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from services.bookings.domain.admission import EventFacts
+from services.bookings.domain.batch import StoredAnswer
+from services.bookings.domain.bookings import Booking
+from services.bookings.domain.capacity import OptionPlaces, Places
+from services.bookings.persistence.bookings import to_row
+from shared.contracts.envelope import Envelope
+from shared.db import UnitOfWork
+from shared.errors import NotFound
+
+_LOCK_AND_READ = sa.text(
+    "SELECT * FROM bookings_lock_batch(:event_id, CAST(:emails AS text[]), CAST(:keys AS text[]))"
+)
+_FACTS = tuple(EventFacts.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class BatchReads:
+    facts: EventFacts
+    places: Places
+    active_ids: dict[str, uuid.UUID]
+    stored: dict[str, StoredAnswer]
+    on_roster: frozenset[str]
+
+
+def _json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def lock_and_read(
+    uow: UnitOfWork, event_id: uuid.UUID, *, emails: Sequence[str], keys: Sequence[str]
+) -> BatchReads:
+    """Take the event's row lock and read, after it, everything the batch decides on: the
+    counters, the options, the active bookings of these addresses, earlier answers to these
+    keys, roster membership (migration 0002's `bookings_lock_batch`, one round trip)."""
+    params = {"event_id": event_id, "emails": list(emails), "keys": list(keys)}
+    row = (await uow.execute(_LOCK_AND_READ, params)).first()
+    if row is None:
+        raise NotFound("no such event is open for booking", code="event_not_found")
+    m = row._mapping
+    facts = EventFacts(**{**{n: m[n] for n in _FACTS}, "cohort_ids": tuple(m["cohort_ids"])})
+    options = {}
+    for option_id, name, capacity, confirmed, waiting, withdrawn, description, position in _json(
+        m["options"]
+    ):
+        oid = uuid.UUID(option_id)
+        options[oid] = OptionPlaces(
+            oid, name, capacity, confirmed, waiting, withdrawn, description, position
+        )
+    places = Places(
+        capacity=m["capacity"],
+        waitlist_enabled=m["waitlist_enabled"],
+        confirmed=m["confirmed"],
+        waiting=m["waiting"],
+        waitlist_seq=m["waitlist_seq"],
+        options=options,
+    )
+    return BatchReads(
+        facts=facts,
+        places=places,
+        active_ids={key: uuid.UUID(bid) for key, bid in _json(m["active"])},
+        stored={
+            key: StoredAnswer(base64.b64decode(fp), answer)
+            for key, fp, answer in _json(m["stored"])
+        },
+        on_roster=frozenset(_json(m["on_roster"])),
+    )
+
+
+_COLUMNS = (
+    ("id", "uuid"), ("event_id", "uuid"), ("status", "text"), ("waitlist_seq", "bigint"),
+    ("email", "text"), ("email_key", "text"), ("name", "text"), ("version", "int"),
+    ("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("option_id", "uuid"),
+    ("partner_id", "uuid"), ("campaign_id", "uuid"), ("organisation", "text"), ("role", "text"),
+    ("sector", "text"), ("dietary_needs", "text"), ("access_needs", "text"),
+    ("consent_to_contact", "boolean"),
+)  # fmt: skip
+_NAMES = ", ".join(name for name, _ in _COLUMNS)
+_ARRAYS = ", ".join(f"CAST(:b_{name} AS {kind}[])" for name, kind in _COLUMNS)
+
+_WRITE = sa.text(f"""
+WITH new_bookings AS (
+  INSERT INTO bookings ({_NAMES}) SELECT * FROM unnest({_ARRAYS}) RETURNING 1
+), counters AS (
+  UPDATE event_replicas
+     SET confirmed = :confirmed, waiting = :waiting, waitlist_seq = :waitlist_seq
+   WHERE event_id = :event_id
+  RETURNING 1
+), option_counters AS (
+  UPDATE event_options AS o SET confirmed = v.confirmed, waiting = v.waiting
+    FROM unnest(CAST(:o_ids AS uuid[]), CAST(:o_confirmed AS int[]), CAST(:o_waiting AS int[]))
+         AS v(option_id, confirmed, waiting)
+   WHERE o.event_id = :event_id AND o.option_id = v.option_id
+  RETURNING 1
+), messages AS (
+  INSERT INTO outbox (message_id, routing_key, body, correlation_id)
+  SELECT * FROM unnest(CAST(:m_ids AS uuid[]), CAST(:m_keys AS text[]),
+                       CAST(:m_bodies AS bytea[]), CAST(:m_correlation AS text[]))
+  RETURNING 1
+), keys AS (
+  INSERT INTO idempotency_keys (key, fingerprint, event_id, answer)
+  SELECT k.key, k.fingerprint, :event_id, CAST(k.answer AS jsonb)
+    FROM unnest(CAST(:k_keys AS text[]), CAST(:k_prints AS bytea[]), CAST(:k_answers AS text[]))
+         AS k(key, fingerprint, answer)
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM keys) AS keys_stored
+""")
+
+
+async def write(
+    uow: UnitOfWork,
+    event_id: uuid.UUID,
+    *,
+    new: Sequence[Booking],
+    places: Places,
+    answers: Sequence[tuple[str, bytes, dict[str, Any]]],
+    messages: Sequence[Envelope],
+) -> bool:
+    """New bookings, the counters decided, first answers to keys and the outbox rows of the
+    messages, in one statement; False if a key was stored meanwhile by a concurrent request
+    (the batch is then decided again).
+
+    The outbox rows are written here rather than by `UnitOfWork.commit` only to save a round
+    trip under the lock: same table, same transaction, so the outbox guarantee is unchanged;
+    the caller wakes the relay after commit (`Database.outbox_committed`)."""
+    rows = [to_row(b) for b in new]
+    params: dict[str, Any] = {f"b_{name}": [r[name] for r in rows] for name, _ in _COLUMNS}
+    options = list(places.options.values())
+    params.update(
+        event_id=event_id,
+        confirmed=places.confirmed,
+        waiting=places.waiting,
+        waitlist_seq=places.waitlist_seq,
+        o_ids=[o.option_id for o in options],
+        o_confirmed=[o.confirmed for o in options],
+        o_waiting=[o.waiting for o in options],
+        k_keys=[key for key, _, _ in answers],
+        k_prints=[fingerprint for _, fingerprint, _ in answers],
+        k_answers=[orjson.dumps(answer).decode() for _, _, answer in answers],
+        m_ids=[env.message_id for env in messages],
+        m_keys=[env.type for env in messages],
+        m_bodies=[env.to_json() for env in messages],
+        m_correlation=[env.correlation_id for env in messages],
+    )
+    stored = (await uow.execute(_WRITE, params)).scalar_one()
+    return int(stored) == len(answers)

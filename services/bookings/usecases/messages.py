@@ -1,0 +1,100 @@
+"""Every change to a booking leaves through the outbox as `bookings.booking.*`, carrying the
+whole booking, with the manage link rebuilt from the booking id."""
+
+from __future__ import annotations
+
+import uuid
+
+from structlog.contextvars import bind_contextvars, unbind_contextvars
+
+from services.bookings.domain import bookings as rules
+from services.bookings.domain.admission import EventFacts
+from services.bookings.domain.bookings import Booking, MessageContext
+from services.bookings.domain.capacity import Places
+from services.bookings.domain.tokens import manage_token, manage_url
+from services.bookings.settings import BookingsSettings
+from shared.contracts.envelope import Envelope, new_envelope
+from shared.db import UnitOfWork
+
+
+def link_for(settings: BookingsSettings, booking_id: uuid.UUID) -> tuple[str, str]:
+    """The booking's manage token and the link that carries it."""
+    token = manage_token(settings.manage_token_key.get_secret_value().encode(), booking_id)
+    return token, manage_url(settings.public_base_url, token)
+
+
+class Emitter:
+    """Writes each message through `uow.emit`; with `collect`, keeps the envelopes in
+    `collected` instead, for a caller that writes the outbox rows itself (the booking batch)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork | None,
+        settings: BookingsSettings,
+        facts: EventFacts,
+        places: Places,
+        *,
+        collect: bool = False,
+    ) -> None:
+        self._uow = uow
+        self._collect = collect
+        self.collected: list[Envelope] = []
+        self._settings = settings
+        self._facts = facts
+        self._places = places
+
+    def _option_name(self, option_id: uuid.UUID | None) -> str | None:
+        option = self._places.options.get(option_id) if option_id else None
+        return option.name if option else None
+
+    def context(self, booking: Booking, position: int | None = None) -> MessageContext:
+        return MessageContext(
+            event_version=self._facts.version,
+            manage_url=link_for(self._settings, booking.id)[1],
+            option_name=self._option_name(booking.option_id),
+            waitlist_position=position,
+        )
+
+    def state(
+        self,
+        kind: str,
+        booking: Booking,
+        *,
+        position: int | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        """`confirmed`, `waitlisted`, `promoted` or `manage_link_requested`."""
+        payload = rules.to_state(booking, self.context(booking, position))
+        self._emit(f"bookings.booking.{kind}", payload, correlation_id)
+
+    def changed(
+        self, booking: Booking, *, previous: uuid.UUID | None, position: int | None
+    ) -> None:
+        payload = rules.to_changed(
+            booking,
+            self.context(booking, position),
+            previous=previous,
+            previous_name=self._option_name(previous),
+        )
+        self._emit("bookings.booking.changed", payload, None)
+
+    def cancelled(self, booking: Booking) -> None:
+        self._emit(
+            "bookings.booking.cancelled", rules.to_cancelled(booking, self.context(booking)), None
+        )
+
+    def _emit(self, routing_key: str, payload: object, correlation_id: str | None) -> None:
+        if correlation_id is not None:
+            # Decided in a batch: each message carries the correlation id of its own request.
+            # (Bound in the batch task's own context; `unbind` clears it after the batch.)
+            bind_contextvars(correlation_id=correlation_id, message_id=None)
+        if self._collect:
+            self.collected.append(
+                new_envelope(routing_key, payload, producer=self._settings.service_name)  # type: ignore[arg-type]
+            )
+        else:
+            assert self._uow is not None
+            self._uow.emit(routing_key, payload)  # type: ignore[arg-type]
+
+    def unbind(self) -> None:
+        unbind_contextvars("correlation_id", "message_id")
