@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import get_logger
+from shared.messaging.transient import is_transient
 
 log = get_logger(__name__)
 
@@ -99,6 +100,15 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    if is_transient(exc):
+        # The database (or broker) is away: nothing was written, and trying again shortly is
+        # the right thing for the caller to do.
+        log.warning("request.dependency_unavailable", error=f"{type(exc).__name__}: {exc}"[:300])
+        return JSONResponse(
+            {"detail": "temporarily unavailable, please try again shortly", "code": "unavailable"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
     log.error("request.unhandled_error", exc_info=exc)
     return JSONResponse({"detail": "internal error", "code": "internal"}, status_code=500)
 

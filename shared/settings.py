@@ -46,6 +46,8 @@ class ServiceSettings(BaseSettings):
     invitation_signing_key: SecretStr = SecretStr(DEV_INVITATION_KEY)
 
     public_base_url: str = ""
+    # Larger bodies are refused with 413 before any parsing (roster CSVs fit comfortably).
+    max_body_bytes: int = 2 * 1024 * 1024
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_dev_secrets(self) -> ServiceSettings:

@@ -16,6 +16,7 @@ from shared.auth import mint_token
 from shared.settings import DEV_JWT_SECRET
 from tests.support.infra import Infra, create_infra, drop_infra
 from tests.support.smtp import SmtpSink
+from tests.support.system import System, running_system
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -25,6 +26,14 @@ async def infra() -> AsyncIterator[Infra]:
         yield made
     finally:
         await drop_infra(made)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def system(request) -> AsyncIterator[System]:  # type: ignore[no-untyped-def]
+    """The three services as OS processes, shared by the tests of one module."""
+    folder = request.module.__name__.split(".", 1)[-1].replace(".", "/")
+    async with running_system(folder) as made:
+        yield made
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -7,7 +7,9 @@ import uuid
 from services.catalogue.api.schemas import EventCreate
 from services.catalogue.domain import events as rules
 from services.catalogue.persistence import events as store
-from shared.db import Database
+from services.catalogue.persistence import tally
+from shared.contracts import BookingState
+from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
 
 
@@ -39,3 +41,7 @@ async def publish_event(db: Database, event_id: uuid.UUID) -> rules.Event:
         uow.emit("catalogue.event.published", rules.to_state(event))
         await uow.commit()
     return event
+
+
+async def record_booking(booking: BookingState, uow: UnitOfWork) -> None:
+    await tally.apply(uow, booking)

@@ -71,4 +71,6 @@ class Broker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self.connection is not None:
-            await self.connection.close()
+            # Bounded: closing a robust connection that is mid-reconnect can otherwise hang.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.connection.close(), timeout=3)

@@ -92,9 +92,11 @@ class ConsumerRunner:
         """Stop taking messages, give in-flight ones `grace` seconds, then close the channel,
         which hands anything still unacked back to the queue."""
         self._stopping = True
+        # Every broker call here is bounded: with the broker away, a robust channel would
+        # otherwise wait for a reconnection that may never come before the process must exit.
         if self._queue is not None and self._tag is not None:
             with contextlib.suppress(Exception):
-                await self._queue.cancel(self._tag)
+                await asyncio.wait_for(self._queue.cancel(self._tag), timeout=2)
         try:
             await asyncio.wait_for(self._idle.wait(), timeout=grace)
         except TimeoutError:
@@ -103,7 +105,7 @@ class ConsumerRunner:
             )
         if self._channel is not None:
             with contextlib.suppress(Exception):
-                await self._channel.close()
+                await asyncio.wait_for(self._channel.close(), timeout=2)
         log.info("consumer.stopped", queue=self.queue_name)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:

@@ -1,6 +1,7 @@
 """Declare the whole topology (exchange, every consumer queue, its retry and parked queues).
 
-    python -m shared.messaging.declare
+    python -m shared.messaging.declare                  (declare on the broker in AMQP_URL)
+    python -m shared.messaging.declare --definitions    (print it as a RabbitMQ definitions file)
 
 Run before the first start, so messages published before a consumer first connects are
 queued for it rather than dropped as unroutable. Services also declare their own queues at start.
@@ -8,12 +9,23 @@ queued for it rather than dropped as unroutable. Services also declare their own
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
+from typing import Any
 
 import aio_pika
 
 from shared.messaging.queues import BY_SERVICE
-from shared.messaging.topology import declare_exchange, declare_subscription
+from shared.messaging.topology import (
+    PARKED_QUEUE_ARGUMENTS,
+    declare_exchange,
+    declare_subscription,
+    main_queue_arguments,
+    parked_queue_name,
+    retry_queue_arguments,
+    retry_queue_name,
+)
 from shared.settings import ServiceSettings
 
 
@@ -38,7 +50,71 @@ async def declare_all(settings: ServiceSettings) -> list[str]:
         await connection.close()
 
 
-def main() -> int:
+def definitions(settings: ServiceSettings, *, vhost: str = "/") -> dict[str, Any]:
+    """The same topology as a definitions document (`rabbitmqctl import_definitions`, or the
+    management plugin's `load_definitions`), for deployments that provision the broker first."""
+    exchange = settings.exchange_name
+    queues: list[dict[str, Any]] = []
+    bindings: list[dict[str, Any]] = []
+
+    def queue(name: str, arguments: dict[str, object]) -> None:
+        queues.append(
+            {
+                "name": name,
+                "vhost": vhost,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": arguments,
+            }
+        )
+
+    for subscriptions in BY_SERVICE.values():
+        for sub in subscriptions:
+            queue(
+                sub.queue, main_queue_arguments(sub.queue, delivery_limit=settings.delivery_limit)
+            )
+            queue(parked_queue_name(sub.queue), PARKED_QUEUE_ARGUMENTS)
+            for delay in settings.retry_delays:
+                queue(retry_queue_name(sub.queue, delay), retry_queue_arguments(sub.queue, delay))
+            bindings += [
+                {
+                    "source": exchange,
+                    "vhost": vhost,
+                    "destination": sub.queue,
+                    "destination_type": "queue",
+                    "routing_key": key,
+                    "arguments": {},
+                }
+                for key in sub.routing_keys
+            ]
+    return {
+        "exchanges": [
+            {
+                "name": exchange,
+                "vhost": vhost,
+                "type": "topic",
+                "durable": True,
+                "auto_delete": False,
+                "internal": False,
+                "arguments": {},
+            }
+        ],
+        "queues": queues,
+        "bindings": bindings,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.messaging.declare",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--definitions", action="store_true")
+    args = parser.parse_args(argv)
+    if args.definitions:
+        print(json.dumps(definitions(ServiceSettings()), indent=2))
+        return 0
     queues = asyncio.run(declare_all(ServiceSettings()))
     print(f"topology declared: {', '.join(queues)}")
     return 0

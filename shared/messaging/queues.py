@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from shared.messaging.topology import Subscription
 
+# The catalogue keeps a tally of bookings per event, so staff see confirmed and waiting counts
+# beside the capacity they set, and a capacity cut below the confirmed count gets a warning.
+CATALOGUE_BOOKING_EVENTS = Subscription("catalogue.booking-events", ("bookings.booking.*",))
 BOOKINGS_CATALOGUE_EVENTS = Subscription(
     "bookings.catalogue-events", ("catalogue.event.*", "catalogue.cohort.*")
 )
@@ -17,7 +20,7 @@ NOTIFICATIONS_EMAIL_SEND = Subscription(
 )
 
 BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
-    "catalogue": (),
+    "catalogue": (CATALOGUE_BOOKING_EVENTS,),
     "bookings": (BOOKINGS_CATALOGUE_EVENTS,),
     "notifications": (
         NOTIFICATIONS_CATALOGUE_EVENTS,

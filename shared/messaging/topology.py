@@ -29,6 +29,30 @@ def parked_queue_name(queue: str) -> str:
     return f"{queue}.parked"
 
 
+def main_queue_arguments(name: str, *, delivery_limit: int) -> dict[str, object]:
+    return {
+        "x-queue-type": "quorum",
+        # Explicit, as RabbitMQ 4 changes the default; catches a message that kills the
+        # process every time it is delivered, before it could be retried or parked.
+        "x-delivery-limit": delivery_limit,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": parked_queue_name(name),
+    }
+
+
+def retry_queue_arguments(name: str, delay: float) -> dict[str, object]:
+    # Classic queues: a retry queue only holds messages for their delay, and per-queue TTL
+    # expiry from the head is exactly the behaviour wanted (all share one delay).
+    return {
+        "x-message-ttl": round(delay * 1000),
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": name,
+    }
+
+
+PARKED_QUEUE_ARGUMENTS: dict[str, object] = {"x-queue-type": "quorum"}
+
+
 async def declare_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:
     return await channel.declare_exchange(name, ExchangeType.TOPIC, durable=True)
 
@@ -43,31 +67,16 @@ async def declare_subscription(
 ) -> AbstractQueue:
     name = subscription.queue
     await channel.declare_queue(
-        parked_queue_name(name), durable=True, arguments={"x-queue-type": "quorum"}
+        parked_queue_name(name), durable=True, arguments=PARKED_QUEUE_ARGUMENTS
     )
     for delay in retry_delays:
-        # Classic queues: a retry queue only holds messages for their delay, and per-queue
-        # TTL expiry from the head is exactly the behaviour wanted (all share one delay).
         await channel.declare_queue(
             retry_queue_name(name, delay),
             durable=True,
-            arguments={
-                "x-message-ttl": round(delay * 1000),
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": name,
-            },
+            arguments=retry_queue_arguments(name, delay),
         )
     queue = await channel.declare_queue(
-        name,
-        durable=True,
-        arguments={
-            "x-queue-type": "quorum",
-            # Explicit, as RabbitMQ 4 changes the default; catches a message that kills the
-            # process every time it is delivered, before it could be retried or parked.
-            "x-delivery-limit": delivery_limit,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": parked_queue_name(name),
-        },
+        name, durable=True, arguments=main_queue_arguments(name, delivery_limit=delivery_limit)
     )
     for key in subscription.routing_keys:
         await queue.bind(exchange, routing_key=key)

@@ -23,7 +23,9 @@ AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", "5672"))
 
 def rabbitmqctl(*args: str) -> None:
     exe = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    subprocess.run([exe, *args], check=True, capture_output=True, timeout=60)
+    done = subprocess.run([exe, *args], capture_output=True, timeout=60, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stdout} {done.stderr}")
 
 
 def pg_url(database: str, *, host: str = PG_HOST, port: int = PG_PORT) -> str:

@@ -86,6 +86,15 @@ class ServiceProcess:
         self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=timeout)
 
+    def stop(self) -> None:
+        """Teardown: SIGTERM, and SIGKILL if it has not exited in time. Never leaves a process."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            self.terminate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
     def kill(self) -> None:
         """SIGKILL: no chance to clean up, like a crash."""
         assert self.process is not None

@@ -21,7 +21,11 @@ async def list_events(db: DbDep) -> list[EventPublic]:
         return [EventPublic.of(e) for e in await store.list_published(uow)]
 
 
-@router.get("/events/{event_id}", response_model=EventPublic)
+@router.get(
+    "/events/{event_id}",
+    response_model=EventPublic,
+    responses={404: {"description": "no published event has this id"}},
+)
 async def get_event(event_id: uuid.UUID, db: DbDep) -> EventPublic:
     """One published event."""
     async with db.unit_of_work() as uow:

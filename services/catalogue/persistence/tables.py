@@ -32,3 +32,14 @@ events = sa.Table(
     sa.CheckConstraint("capacity >= 0", name="ck_events_capacity"),
     sa.UniqueConstraint("slug", name="uq_events_slug"),
 )
+
+# Each booking's latest known status, from bookings' messages (applied by version).
+booking_tally = sa.Table(
+    "booking_tally",
+    metadata,
+    sa.Column("booking_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("event_id", UUID(as_uuid=True), nullable=False, index=True),
+    sa.Column("option_id", UUID(as_uuid=True)),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)

@@ -1,0 +1,4 @@
+-- One database per service, as `make run` creates them on a development machine.
+CREATE DATABASE catalogue;
+CREATE DATABASE bookings;
+CREATE DATABASE notifications;

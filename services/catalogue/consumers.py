@@ -1,0 +1,27 @@
+"""Routing table: which function handles each message this service consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.catalogue import handlers
+from shared.messaging.handlers import transactional_table
+from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS
+from shared.runtime import ConsumerSpec, Runtime
+
+BOOKING_EVENT_HANDLERS = {
+    "bookings.booking.confirmed": handlers.record_booking,
+    "bookings.booking.waitlisted": handlers.record_booking,
+    "bookings.booking.promoted": handlers.record_booking,
+    "bookings.booking.changed": handlers.record_booking,
+    "bookings.booking.cancelled": handlers.record_booking,
+}
+
+
+def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    return [
+        ConsumerSpec(
+            CATALOGUE_BOOKING_EVENTS,
+            transactional_table(runtime.db, CATALOGUE_BOOKING_EVENTS.queue, BOOKING_EVENT_HANDLERS),
+        )
+    ]

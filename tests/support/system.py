@@ -1,0 +1,70 @@
+"""The whole system for end-to-end and fault tests: the three services as separate OS
+processes on their own vhost and databases, with a real SMTP server in the test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.infra import Infra, create_infra, drop_infra
+from tests.support.processes import ROOT, ServiceProcess
+from tests.support.smtp import SmtpSink
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@dataclass
+class System:
+    infra: Infra
+    smtp: SmtpSink
+    services: dict[str, ServiceProcess]
+    logs: Path
+
+    def url(self, service: str) -> str:
+        return self.services[service].url
+
+    def start(self, service: str, **env: str) -> ServiceProcess:
+        process = ServiceProcess(
+            service,
+            {**self.base_env(service), **env},
+            self.logs / f"{service}.log",
+        ).start()
+        self.services[service] = process
+        return process
+
+    def base_env(self, service: str) -> dict[str, str]:
+        env = self.infra.env_for(service)
+        env.update(
+            RETRY_DELAYS="[0.2, 0.5, 1]",
+            OUTBOX_POLL_INTERVAL="0.2",
+            SMTP_PORT=str(self.smtp.port),
+        )
+        if service == "bookings":
+            env["PUBLIC_BASE_URL"] = "http://bookings.test.invalid"
+        return env
+
+    def stop_all(self) -> None:
+        for process in self.services.values():
+            process.stop()
+
+
+@asynccontextmanager
+async def running_system(name: str, *, amqp_url: str | None = None) -> AsyncIterator[System]:
+    infra = await create_infra()
+    if amqp_url:
+        infra.amqp_url = amqp_url
+    smtp = await SmtpSink().start()
+    logs = ARTIFACTS / f"{name}-{infra.tag}"
+    made = System(infra, smtp, {}, logs)
+    try:
+        for service in ("catalogue", "bookings", "notifications"):
+            made.start(service)
+        for process in made.services.values():
+            await process.wait_ready()
+        yield made
+    finally:
+        made.stop_all()
+        await smtp.stop()
+        await drop_infra(infra)
