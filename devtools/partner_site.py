@@ -39,6 +39,7 @@ PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/partner.css">{hostile}
 <script src="{bookings}/widget.js" defer></script>
 </head>

@@ -52,7 +52,7 @@
     "font:16px/1.5 var(--gm-font,system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif);" +
     "color:var(--gm-text,#1d1d1f);background:var(--gm-background,#fff);" +
     "border:1px solid var(--gm-border,#6b7079);border-radius:var(--gm-radius,8px)}" +
-    ".gm *{box-sizing:border-box;font:inherit;color:inherit;margin:0;letter-spacing:normal;text-transform:none}" +
+    ":where(.gm *){box-sizing:border-box;font:inherit;color:inherit;margin:0}" +
     "h2,h3,h4,h5,h6{font-weight:700;font-size:1.3em;line-height:1.25;margin:0 0 .5em}" +
     "p,dl,fieldset,.f{margin:0 0 1em}dt{font-weight:700}dd{margin:0 0 .4em}" +
     "label,legend{display:block;font-weight:600;margin:0 0 .25em;padding:0}" +
