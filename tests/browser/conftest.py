@@ -4,6 +4,7 @@ process on its own origin, and events published through the catalogue."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -107,18 +108,20 @@ class PartnerSite:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _start_partner_site(port: int, bookings_url: str, log_path: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "devtools.partner_site", "--no-register"]
-    command += ["--port", str(port), "--bookings-url", bookings_url]
-    with log_path.open("ab") as log:
-        return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+def _start_partner_site(system: System, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "devtools.partner_site", "--port", str(port)]
+    command += ["--bookings-url", system.url("bookings")]
+    # It registers its demo partner in this system's bookings database, as `make run` does.
+    env = {**os.environ, "BOOKINGS_DATABASE_URL": system.infra.database_urls["bookings"]}
+    with (system.logs / "partner_site.log").open("ab") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def partner_site(system: System) -> AsyncIterator[PartnerSite]:
     """The demo partner site on its own port (so its own origin), pointed at this system."""
     port = free_port()
-    process = _start_partner_site(port, system.url("bookings"), system.logs / "partner_site.log")
+    process = _start_partner_site(system, port)
 
     async def serving() -> bool:
         if process.poll() is not None:
@@ -151,11 +154,13 @@ async def partner_key(system: System, partner_site: PartnerSite) -> str:
     return str(r.json()["key"])
 
 
-async def publish_event(system: System, *, capacity: int, title: str) -> tuple[str, str]:
+async def publish_event(
+    system: System, *, capacity: int, title: str, slug: str | None = None
+) -> tuple[str, str]:
     """An event created and published in the catalogue, once bookings has its replica: (id,
     slug)."""
     starts = datetime(2031, 3, 4, 9, 30, tzinfo=UTC) + timedelta(days=uuid.uuid4().int % 300)
-    slug = f"widget-{uuid.uuid4().hex[:10]}"
+    slug = slug or f"widget-{uuid.uuid4().hex[:10]}"
     body = {
         "title": title,
         "slug": slug,

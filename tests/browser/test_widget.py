@@ -11,6 +11,9 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Locator, Page, expect
 
+from devtools.partner_site import GUEST, MASTERCLASS, REUNION
+from shared.invitations import sign_invitation
+from shared.settings import DEV_INVITATION_KEY
 from tests.browser.conftest import PartnerSite, Tab, open_tab, publish_event
 from tests.support.system import System
 from tests.support.waiting import wait_for
@@ -280,4 +283,69 @@ async def test_booking_with_the_keyboard_alone(
     assert await focused_class(tab.page) == "o"
     assert await widget(tab.page).locator("[aria-live=polite]").count() == 1
     await tab.shot("keyboard-booked")
+    assert tab.console_errors == [] and tab.page_errors == []
+
+
+async def test_demo_page_embeds_the_masterclass_and_the_reunion_invitation(
+    system: System, partner_site: PartnerSite, tab: Tab
+) -> None:
+    await publish_event(
+        system, capacity=60, title="Adaptive Leadership masterclass", slug=MASTERCLASS
+    )
+    await publish_event(system, capacity=150, title="Reunion and Reflection", slug=REUNION)
+
+    await tab.page.goto(f"{partner_site.origin}/")  # sends the guest on with an invitation
+
+    assert "invitation=" in tab.page.url
+    await expect(widget(tab.page, 0).locator("h3")).to_have_text("Adaptive Leadership masterclass")
+    reunion = widget(tab.page, 1)
+    await expect(reunion.locator("h3")).to_have_text("Reunion and Reflection")
+    await expect(reunion.locator("#f-email")).to_have_value(GUEST)
+    # The invitation is for the reunion only: the masterclass leaves the address alone.
+    await expect(widget(tab.page, 0).locator("#f-email")).to_have_value("")
+    await fill(reunion, {"name": "Reunion Guest", "organisation": "Wigan Council"})
+    await reunion.locator("button").click()
+    await expect(reunion.locator(".o")).to_have_attribute("data-status", "confirmed")
+    await tab.shot("demo-page")
+    assert tab.console_errors == [] and tab.page_errors == []
+
+
+async def test_campaign_link_books_on_the_booking_page_and_the_manage_page_cancels(
+    system: System, tab: Tab
+) -> None:
+    event_id, _ = await publish_event(system, capacity=3, title="Adaptive Leadership masterclass")
+    email = f"invitee.{uuid.uuid4().hex[:8]}@example.org"
+    invitation = sign_invitation(
+        DEV_INVITATION_KEY, event_id=uuid.UUID(event_id), email=email, campaign_id=uuid.uuid4()
+    )
+    bookings = system.url("bookings")
+
+    # The link a campaign email carries: bookings' own page, with the widget on it.
+    await tab.page.goto(f"{bookings}/book/{event_id}?invitation={invitation}")
+    form = widget(tab.page)
+    await expect(form.locator("#f-email")).to_have_value(email)
+    await fill(form, {"name": "Invited Leader", "organisation": "Oldham Council"})
+    await form.locator("button").click()
+    link = form.locator(".o a")
+    await expect(link).to_have_text("Change or cancel your booking")
+    manage_url = str(await link.get_attribute("href"))
+    await tab.shot("booking-page-confirmed")
+    assert await serious_violations(tab.page) == []
+
+    # This system's manage links name a host that does not exist; the path is what matters.
+    await tab.page.goto(bookings + "/manage/" + manage_url.rsplit("/manage/", 1)[1])
+    page = tab.page
+    await expect(page.locator(".card dd").nth(2)).to_have_text("Confirmed: you have a place")
+    await expect(page.locator(".card dd").nth(4)).to_have_text(email)
+    await tab.shot("manage-page")
+    assert await serious_violations(page) == []
+    await page.get_by_role("button", name="Cancel my booking").click()
+    await expect(page.locator("#confirm-text")).to_be_focused()
+    await page.get_by_role("button", name="Yes, cancel my booking").click()
+    await expect(page.locator("#status")).to_have_text(
+        "Your booking is cancelled. We have sent you an email to confirm."
+    )
+    await expect(page.locator("#status")).to_be_focused()
+    await expect(page.locator(".card dd").nth(2)).to_have_text("Cancelled")
+    await tab.shot("manage-page-cancelled")
     assert tab.console_errors == [] and tab.page_errors == []

@@ -49,7 +49,7 @@
 
   var CSS = ":host{all:initial!important;display:block!important}" +
     ".gm{all:initial;display:block;box-sizing:border-box;max-width:40em;padding:1.25em;" +
-    "font:16px/1.5 var(--gm-font,system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif);" +
+    "font:16px/1.5 var(--gm-font,system-ui,sans-serif);" +
     "color:var(--gm-text,#1d1d1f);background:var(--gm-background,#fff);" +
     "border:1px solid var(--gm-border,#6b7079);border-radius:var(--gm-radius,8px)}" +
     ":where(.gm *){box-sizing:border-box;font:inherit;color:inherit;margin:0}" +
@@ -138,25 +138,26 @@
   function Widget(root, ref, key, level) {
     this.key = key;
     this.level = Math.min(6, Math.max(2, level || 2));
-    this.live = h("div", { "class": "vh", role: "status", "aria-live": "polite" });
-    this.box = h("div", { "class": "gm", lang: T.locale, "aria-busy": "true" }, [h("p", { text: T.loading })]);
+    this.live = h("div", { class: "vh", role: "status", "aria-live": "polite" });
+    this.box = h("div", { class: "gm", lang: T.locale, "aria-busy": "true" }, [h("p", { text: T.loading })]);
     root.appendChild(this.live);
     root.appendChild(this.box);
     var uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref);
-    var path = "public/events/" + (uuid ? "" : "by-slug/") + encodeURIComponent(ref || "-") +
+    this.path = "public/events/" + (uuid ? "" : "by-slug/") + encodeURIComponent(ref || "-") +
       (key ? "?partner=" + encodeURIComponent(key) : "");
     var self = this;
-    call("GET", path).then(function (r) {
+    call("GET", this.path).then(function (r) {
       self.box.removeAttribute("aria-busy");
       if (r.status === 200) self.draw(r.body); else self.stop(r);
     });
   }
-  Widget.prototype.say = function (text) {
+  var W = Widget.prototype;
+  W.say = function (text) {
     var live = this.live;
     live.textContent = "";
     setTimeout(function () { live.textContent = text; }, 50);
   };
-  Widget.prototype.problemText = function (r) {
+  W.problemText = function (r) {
     var code = r.body && r.body.code;
     if (r.status === 403) return { not_on_roster: T.notOnRoster, invitation_required: T.inviteOnly }[code] || T.notAllowed;
     if (r.status === 404) return T.notFound;
@@ -166,32 +167,33 @@
     return { already_booked: T.alreadyBooked, full: T.fullNow, option_full: T.optionFullNow, booking_closed: T.closed,
       event_not_bookable: T.closed, booking_not_open: T.notOpenYet }[code] || T.failed;
   };
-  Widget.prototype.stop = function (r) {
+  W.stop = function (r) {
     var text = this.problemText(r);
     this.box.textContent = "";
-    this.box.appendChild(h("p", { "class": "p", role: "alert", text: text }));
+    this.box.appendChild(h("p", { class: "p", role: "alert", text: text }));
   };
-  Widget.prototype.field = function (name, label, input, hint) {
+  W.field = function (name, label, input, hint) {
     input.id = "f-" + name;
     input.name = name;
-    var err = h("p", { "class": "err", id: "e-" + name, hidden: true });
+    var err = h("p", { class: "err", id: "e-" + name, hidden: true });
     this.errors[name] = { input: input, err: err };
-    return h("div", { "class": "f" }, [
-      h("label", { "for": input.id }, [document.createTextNode(label + " "), hint ? h("span", { "class": "hint", text: hint }) : null]),
+    return h("div", { class: "f" }, [
+      h("label", { "for": input.id }, [document.createTextNode(label + " "), hint ? h("span", { class: "hint", text: hint }) : null]),
       input, err
     ]);
   };
-  Widget.prototype.draw = function (ev) {
+  W.draw = function (ev) {
     var self = this;
     this.ev = ev;
     this.invite = invitation(ev.event_id);
     this.errors = {};
     var id = "t-" + uid().slice(0, 8);
+    this.places = h("dd", { text: placesText(ev) });
     var info = h("dl", {}, [
       h("dt", { text: T.when }), h("dd", { text: dates(ev) }),
       ev.venue ? h("dt", { text: T.where }) : null,
       ev.venue ? h("dd", { text: ev.venue.name + (ev.venue.address ? ", " + ev.venue.address : "") }) : null,
-      h("dt", { text: T.places }), h("dd", { text: placesText(ev) })
+      h("dt", { text: T.places }), this.places
     ]);
     var section = h("section", { "aria-labelledby": id }, [
       h("h" + this.level, { id: id, text: ev.title }),
@@ -200,22 +202,22 @@
     this.box.textContent = "";
     this.box.appendChild(section);
     if (ev.booking_state === "open" || ev.booking_state === "waitlist") section.appendChild(this.form(ev));
-    this.outcome = h("div", { "class": "o", tabindex: "-1", hidden: true });
+    this.outcome = h("div", { class: "o", tabindex: "-1", hidden: true });
     section.appendChild(this.outcome);
     self.say(ev.title + ". " + placesText(ev));
   };
-  Widget.prototype.form = function (ev) {
+  W.form = function (ev) {
     var self = this, opt = T.optional;
     var kids = [];
     if (ev.options.length) {
       var radios = ev.options.map(function (o, i) {
         var label = o.name + " (" + (o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull) + ")";
-        return h("label", { "class": "r" }, [
+        return h("label", { class: "r" }, [
           h("input", { type: "radio", name: "option_id", value: o.option_id, id: i ? null : "f-option_id" }),
-          h("span", {}, [document.createTextNode(label), o.description ? h("span", { "class": "hint", text: " " + o.description }) : null])
+          h("span", {}, [document.createTextNode(label), o.description ? h("span", { class: "hint", text: " " + o.description }) : null])
         ]);
       });
-      var err = h("p", { "class": "err", id: "e-option_id", hidden: true });
+      var err = h("p", { class: "err", id: "e-option_id", hidden: true });
       this.errors.option_id = { input: radios[0].firstChild, err: err, group: true };
       kids.push(h("fieldset", { "aria-describedby": "e-option_id" }, [h("legend", { text: T.options })].concat(radios, [err])));
     }
@@ -233,19 +235,19 @@
       this.field("access_needs", T.access, h("textarea", { rows: "2" }), opt)
     );
     var consent = h("input", { type: "checkbox", id: "f-consent_to_contact", name: "consent_to_contact" });
-    this.errors.consent_to_contact = { input: consent, err: h("p", { "class": "err", id: "e-consent_to_contact", hidden: true }) };
-    kids.push(h("div", { "class": "f" }, [h("label", { "class": "r", "for": consent.id }, [consent, h("span", { text: T.consent + " " + opt })]), this.errors.consent_to_contact.err]));
+    this.errors.consent_to_contact = { input: consent, err: h("p", { class: "err", id: "e-consent_to_contact", hidden: true }) };
+    kids.push(h("div", { class: "f" }, [h("label", { class: "r", "for": consent.id }, [consent, h("span", { text: T.consent + " " + opt })]), this.errors.consent_to_contact.err]));
     // The honeypot: out of sight and out of the tab order; people leave it empty, robots don't.
-    kids.push(h("div", { "class": "vh", "aria-hidden": "true" }, [h("label", {}, [document.createTextNode(T.trap),
+    kids.push(h("div", { class: "vh", "aria-hidden": "true" }, [h("label", {}, [document.createTextNode(T.trap),
       h("input", { type: "text", name: "website", tabindex: "-1", autocomplete: "off" })])]));
-    this.problem = h("p", { "class": "p", role: "alert", hidden: true });
+    this.problem = h("p", { class: "p", role: "alert", hidden: true });
     this.button = h("button", { type: "submit", text: ev.booking_state === "open" ? T.book : T.join });
     kids.push(this.problem, this.button);
     this.formEl = h("form", { novalidate: true, "aria-label": ev.booking_state === "open" ? T.book : T.join }, kids);
     this.formEl.addEventListener("submit", function (e) { e.preventDefault(); self.submit(); });
     return this.formEl;
   };
-  Widget.prototype.values = function () {
+  W.values = function () {
     var f = this.formEl.elements, v = function (n) { return f[n] ? f[n].value.trim() : ""; };
     var chosen = this.formEl.querySelector("input[name=option_id]:checked");
     var body = {
@@ -257,7 +259,7 @@
     if (this.invite) body.invitation = this.invite.token;
     return body;
   };
-  Widget.prototype.clear = function () {
+  W.clear = function () {
     var errors = this.errors;
     Object.keys(errors).forEach(function (k) {
       errors[k].err.hidden = true;
@@ -267,7 +269,7 @@
     });
     this.problem.hidden = true;
   };
-  Widget.prototype.submit = function () {
+  W.submit = function () {
     if (this.sending) return;
     var self = this, body = this.values(), idem = uid(), tries = 0;
     this.clear();
@@ -290,19 +292,19 @@
       });
     })();
   };
-  Widget.prototype.fail = function (text) {
+  W.fail = function (text) {
     this.problem.textContent = text;
     this.problem.hidden = false;
     this.say(text);
   };
-  Widget.prototype.message = function (name, d, value) {
+  W.message = function (name, d, value) {
     if (name === "option_id") return T.pick;
     if (d.loc[1] === "invitation") return T.otherInvite;
     if (!value && name !== "sector") return T.required;
     if (name === "email") return T.badEmail;
     return { string_too_long: T.tooLong, string_pattern_mismatch: T.badChars, literal_error: T.pick }[d.type] || d.msg || T.failed;
   };
-  Widget.prototype.invalid = function (detail) {
+  W.invalid = function (detail) {
     var self = this, first = null, general = false, values = this.values();
     detail.forEach(function (d) {
       var loc = d.loc || [], name = loc[0] === "body" ? loc[1] : null;
@@ -318,7 +320,7 @@
     this.fail(general && !first ? T.failed : T.check);
     if (first) first.focus();
   };
-  Widget.prototype.done = function (answer, email) {
+  W.done = function (answer, email) {
     var waiting = answer.status === "waitlisted";
     var text = fill(waiting ? (this.ev.booking_state === "open" ? T.justMissed : T.waitingText) : T.bookedText,
       { n: answer.waitlist_position, email: email });
@@ -331,6 +333,8 @@
     o.hidden = false;
     o.focus();
     this.say((waiting ? T.waiting : T.booked) + ". " + text);
+    var places = this.places;
+    call("GET", this.path).then(function (r) { if (r.status === 200) places.textContent = placesText(r.body); });
   };
 
   function mount(el) {
