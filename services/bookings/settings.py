@@ -22,6 +22,8 @@ class BookingsSettings(ServiceSettings):
     availability_cache_seconds: float = 0.5
     # Concurrent bookings for one event are decided together, at most this many per transaction.
     booking_batch_size: int = 256
+    # Run each batch's transaction on a thread of its own (see services/bookings/decider.py).
+    decide_in_thread: bool = True
     # More requests than this waiting for one event in one process are refused as busy.
     booking_queue_limit: int = 5000
     # Waiting for the event's row lock: each attempt gives up after lock_timeout_ms, and after

@@ -14,7 +14,7 @@ from services.bookings.usecases import partners
 from shared.errors import NotFound
 
 
-def get_process(request: Request) -> BookingsProcess:
+async def get_process(request: Request) -> BookingsProcess:
     return request.app.state.bookings  # type: ignore[no-any-return]
 
 
@@ -40,7 +40,8 @@ def header_error(name: str, message: str, type_: str = "value_error") -> Request
     return RequestValidationError([{"loc": ("header", name), "msg": message, "type": type_}])
 
 
-async def partner_id(process: ProcessDep, key: PartnerKey = None) -> uuid.UUID | None:
+async def partner_id(process: BookingsProcess, key: str | None) -> uuid.UUID | None:
+    """The partner whose widget key came with the request (none without a key)."""
     if key is None:
         return None
     partner = await partners.active_by_key(process.db, process.partner_keys, key)
@@ -49,10 +50,7 @@ async def partner_id(process: ProcessDep, key: PartnerKey = None) -> uuid.UUID |
     return partner.id
 
 
-PartnerId = Annotated[uuid.UUID | None, Depends(partner_id)]
-
-
-def booking_from_token(token: str, process: ProcessDep) -> uuid.UUID:
+async def booking_from_token(token: str, process: ProcessDep) -> uuid.UUID:
     """The booking a manage token names; a malformed or forged token is just not found."""
     key = process.settings.manage_token_key.get_secret_value().encode()
     booking_id = booking_id_from_token(key, token)

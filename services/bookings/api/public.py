@@ -5,10 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from structlog.contextvars import bind_contextvars
 
 from services.bookings.api import answers, views
-from services.bookings.api.deps import IdempotencyKey, ManagedBookingId, PartnerId, ProcessDep
+from services.bookings.api.deps import (
+    IdempotencyKey,
+    ManagedBookingId,
+    PartnerKey,
+    ProcessDep,
+    partner_id,
+)
 from services.bookings.api.schemas import (
     BookingAnswer,
     BookingChange,
@@ -16,6 +23,7 @@ from services.bookings.api.schemas import (
     EventAvailability,
     ManagedBooking,
 )
+from services.bookings.process import BookingsProcess
 from services.bookings.usecases import manage, reads
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -47,14 +55,21 @@ _MANAGE_ERRORS = {
     response_model=EventAvailability,
     responses={404: {"description": "unknown event"}, 422: _BAD_INPUT[422]},
 )
-async def get_event(event_id: uuid.UUID, process: ProcessDep) -> Response:
+async def get_event(event_id: uuid.UUID, request: Request) -> Response:
     """An event's bookable facts: places left overall and per option, the window, the audience."""
+    # The widget's hot read path: cached serialised answer, no dependency to solve.
+    process: BookingsProcess = request.app.state.bookings
     body = process.availability.get(event_id)
     if body is None:
-        state, places = await reads.event_state(process.db, event_id)
-        body = views.event_availability(state, places).model_dump_json().encode()
-        process.availability.put(event_id, body)
+        body = await process.loads.load(event_id, lambda: _availability(process, event_id))
     return Response(body, media_type="application/json")
+
+
+async def _availability(process: BookingsProcess, event_id: uuid.UUID) -> bytes:
+    state, places = await reads.event_state(process.db, event_id)
+    body = views.event_availability(state, places).model_dump_json().encode()
+    process.availability.put(event_id, body)
+    return body
 
 
 @router.post(
@@ -66,21 +81,25 @@ async def get_event(event_id: uuid.UUID, process: ProcessDep) -> Response:
 async def create_booking(
     event_id: uuid.UUID,
     body: BookingCreate,
-    process: ProcessDep,
-    partner_id: PartnerId,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
+    partner_key: PartnerKey = None,
     invitation: Annotated[str | None, Query(max_length=2000)] = None,
-) -> BookingAnswer:
+) -> Response:
     """Book a place: confirmed while places remain, else a place on the waiting list."""
-    request = answers.booking_request(
+    process: BookingsProcess = request.app.state.bookings
+    booking = answers.booking_request(
         process.settings,
         event_id,
         body,
         invitation=body.invitation or invitation,
         idempotency_key=idempotency_key,
-        partner_id=partner_id,
+        partner_id=await partner_id(process, partner_key),
     )
-    return answers.booking_answer(process.settings, await process.book(event_id, request))
+    answer = answers.booking_answer(process.settings, await process.book(event_id, booking))
+    # The request's own log line then names the booking: one line links it to the request.
+    bind_contextvars(booking_id=str(answer.booking_id), event_id=str(event_id))
+    return Response(answer.model_dump_json(), status_code=201, media_type="application/json")
 
 
 async def _view(process: ProcessDep, booking_id: uuid.UUID) -> ManagedBooking:

@@ -36,7 +36,7 @@ _ERRORS = {
 }
 
 
-def _filters(
+async def _filters(
     status: Literal["confirmed", "waitlisted", "cancelled"] | None = None,
     option_id: uuid.UUID | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,

@@ -116,9 +116,13 @@ def _facts(row: Any) -> EventFacts:
     )
 
 
-async def _places(uow: UnitOfWork, row: Any) -> Places:
+async def _places(uow: UnitOfWork, row: Any, *, with_options: bool = True) -> Places:
     m = row._mapping
-    options = (await uow.execute(_OPTIONS.where(event_options.c.event_id == m["event_id"]))).all()
+    options = []
+    if with_options:
+        options = (
+            await uow.execute(_OPTIONS.where(event_options.c.event_id == m["event_id"]))
+        ).all()
     return Places(
         capacity=m["capacity"],
         waitlist_enabled=m["waitlist_enabled"],
@@ -130,16 +134,17 @@ async def _places(uow: UnitOfWork, row: Any) -> Places:
 
 
 async def load(
-    uow: UnitOfWork, event_id: uuid.UUID, *, lock: bool = False
+    uow: UnitOfWork, event_id: uuid.UUID, *, lock: bool = False, with_options: bool = True
 ) -> tuple[EventFacts, Places]:
-    """The event's facts and counters; with `lock`, under its row lock until commit."""
+    """The event's facts and counters; with `lock`, under its row lock until commit. Without
+    `with_options` the options are left for the caller to read (after the lock)."""
     query = _SELECT.where(event_replicas.c.event_id == event_id)
     if lock:
         query = query.with_for_update()
     row = (await uow.execute(query)).first()
     if row is None:
         raise NotFound("no such event is open for booking", code="event_not_found")
-    return _facts(row), await _places(uow, row)
+    return _facts(row), await _places(uow, row, with_options=with_options)
 
 
 async def save_places(uow: UnitOfWork, event_id: uuid.UUID, places: Places) -> None:

@@ -15,18 +15,20 @@ from services.bookings.domain.batch import (
     BookingRequest,
     Outcome,
     Refused,
+    SameAs,
     Snapshot,
     decide_batch,
 )
 from services.bookings.domain.capacity import Places
+from services.bookings.persistence import batch as batch_store
 from services.bookings.persistence import bookings as store
-from services.bookings.persistence import idempotency, replica, roster
+from services.bookings.persistence.idempotency import KeyTakenMeanwhile
 from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.locking import in_event_lock
 from services.bookings.usecases.messages import Emitter
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
-from shared.logging import get_logger, log_context
+from shared.logging import get_logger
 
 log = get_logger(__name__)
 _ONE_ACTIVE_PER_EMAIL = "uq_bookings_one_active_per_email"
@@ -66,26 +68,32 @@ async def _decide(
         snapshot = await _snapshot(uow, facts, places, requests)
         outcomes = decide_batch(snapshot, requests, now=datetime.now(UTC))
         await _record(uow, settings, snapshot, requests, outcomes)
-        return outcomes
+        # A repeat of an earlier request in this batch gets that request's answer.
+        return [outcomes[o.index] if isinstance(o, SameAs) else o for o in outcomes]
 
-    return await in_event_lock(db, settings, event_id, work)
+    return await in_event_lock(db, settings, event_id, work, with_options=False)
 
 
 async def _snapshot(
     uow: UnitOfWork, facts: EventFacts, places: Places, requests: list[BookingRequest]
 ) -> Snapshot:
     emails = {r.email_key for r in requests}
-    keys = [r.idempotency_key for r in requests if r.idempotency_key]
+    reads = await batch_store.read(
+        uow,
+        facts.event_id,
+        emails=list(emails),
+        keys=[r.idempotency_key for r in requests if r.idempotency_key],
+        cohorts=facts.cohort_ids if facts.audience_kind == "cohorts" else (),
+    )
+    places.options = reads.options
+    # Whole rows only for addresses that already have a booking (rare): for the re-sent link.
+    existing = await store.get_many(uow, list(reads.active_ids.values()))
     return Snapshot(
         event=facts,
         places=places,
-        active=await store.active_by_email(uow, facts.event_id, emails),
-        on_roster=(
-            await roster.members_among(uow, facts.cohort_ids, emails)
-            if facts.audience_kind == "cohorts"
-            else frozenset()
-        ),
-        stored=await idempotency.stored(uow, keys),
+        active={key: existing[bid] for key, bid in reads.active_ids.items()},
+        on_roster=reads.on_roster,
+        stored=reads.stored,
     )
 
 
@@ -97,12 +105,17 @@ async def _record(
     outcomes: list[Outcome],
 ) -> None:
     facts = snapshot.event
-    accepted = [o for o in outcomes if isinstance(o, Accepted)]
     resent = [o.resend for o in outcomes if isinstance(o, Refused) and o.resend is not None]
-    await store.add_many(uow, [o.booking for o in accepted])
+    complete = await batch_store.write(
+        uow,
+        facts.event_id,
+        new=[o.booking for o in outcomes if isinstance(o, Accepted)],
+        places=snapshot.places,
+        answers=_first_answers(requests, outcomes),
+    )
+    if not complete:
+        raise KeyTakenMeanwhile("an idempotency key was stored by a concurrent request")
     await store.save_many(uow, resent)
-    await idempotency.add_many(uow, _first_answers(facts.event_id, requests, outcomes))
-    await replica.save_places(uow, facts.event_id, snapshot.places)
     emitter = Emitter(uow, settings, facts, snapshot.places)
     for request, outcome in zip(requests, outcomes, strict=True):
         if isinstance(outcome, Accepted):
@@ -113,21 +126,16 @@ async def _record(
                 position=outcome.waitlist_position,
                 correlation_id=request.correlation_id,
             )
-            with log_context(correlation_id=request.correlation_id):
-                log.info(
-                    f"booking.{booking.status}",
-                    booking_id=str(booking.id),
-                    event_id=str(facts.event_id),
-                )
         elif isinstance(outcome, Refused) and outcome.resend is not None:
             emitter.state(
                 "manage_link_requested", outcome.resend, correlation_id=request.correlation_id
             )
+    emitter.unbind()
 
 
 def _first_answers(
-    event_id: uuid.UUID, requests: list[BookingRequest], outcomes: list[Outcome]
-) -> list[dict[str, Any]]:
+    requests: list[BookingRequest], outcomes: list[Outcome]
+) -> list[tuple[str, bytes, dict[str, Any]]]:
     rows = []
     for request, outcome in zip(requests, outcomes, strict=True):
         if request.idempotency_key is None or request.fingerprint is None:
@@ -138,5 +146,5 @@ def _first_answers(
             answer = answers.error_answer(outcome.error)
         else:
             continue
-        rows.append(idempotency.row(request.idempotency_key, request.fingerprint, event_id, answer))
+        rows.append((request.idempotency_key, request.fingerprint, answer))
     return rows

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from structlog.contextvars import bind_contextvars, unbind_contextvars
+
 from services.bookings.domain import bookings as rules
 from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking, MessageContext
@@ -12,7 +14,6 @@ from services.bookings.domain.capacity import Places
 from services.bookings.domain.tokens import manage_token, manage_url
 from services.bookings.settings import BookingsSettings
 from shared.db import UnitOfWork
-from shared.logging import log_context
 
 
 def link_for(settings: BookingsSettings, booking_id: uuid.UUID) -> tuple[str, str]:
@@ -71,9 +72,11 @@ class Emitter:
         )
 
     def _emit(self, routing_key: str, payload: object, correlation_id: str | None) -> None:
-        if correlation_id is None:
-            self._uow.emit(routing_key, payload)  # type: ignore[arg-type]
-            return
-        # Decided in a batch: each message carries the correlation id of its own request.
-        with log_context(correlation_id=correlation_id, message_id=None):
-            self._uow.emit(routing_key, payload)  # type: ignore[arg-type]
+        if correlation_id is not None:
+            # Decided in a batch: each message carries the correlation id of its own request.
+            # (Bound in the batch task's own context; `unbind` clears it after the batch.)
+            bind_contextvars(correlation_id=correlation_id, message_id=None)
+        self._uow.emit(routing_key, payload)  # type: ignore[arg-type]
+
+    def unbind(self) -> None:
+        unbind_contextvars("correlation_id", "message_id")

@@ -1,0 +1,168 @@
+"""Hot event: 5,000 people try to book one event of 1,000 places at once.
+
+    python -m bench.hot_event [--people 5000] [--places 1000] [--concurrency 64]
+
+Builds its own database and RabbitMQ vhost, runs the bookings service as production does
+(uvicorn, uvloop, httptools, 2 workers, no access log, INFO logs to a file), drives it with
+wrk from 127.0.0.1 only, then prints: booking answers/s, latency percentiles, confirmed,
+oversold and waiting counts (from the rows), availability reads/s, what the ASGI stack alone
+answers on this machine, and the database's own ceiling for the naive one-lock-per-booking
+transaction (pgbench) with the ratio. Bounded in count (the people) and in time (every step
+has a deadline). Removes everything it made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from bench.hot_event import measure
+from bench.hot_event.measure import WrkResult
+from bench.hot_event.stage import Server, Stage
+
+GOALS = {"bookings_per_s": 2000, "p99_ms": 100, "reads_per_s": 5000}
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.hot_event", description=__doc__)
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--places", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--read-seconds", type=float, default=5)
+    parser.add_argument("--max-seconds", type=float, default=60, help="deadline of the rush")
+    parser.add_argument("--pgbench-seconds", type=int, default=5)
+    parser.add_argument(
+        "--relay",
+        choices=("separate", "in-process"),
+        default="separate",
+        help="separate: the HTTP workers run with RUN_WORKERS=false and one more process of the"
+        " service runs the outbox relay and the consumers (the recommended deployment);"
+        " in-process: each HTTP worker also runs the relay and the consumers",
+    )
+    return parser.parse_args()
+
+
+def _line(label: str, r: WrkResult) -> str:
+    codes = ", ".join(f"{k}: {v}" for k, v in sorted(r.statuses.items()))
+    return (
+        f"  {label:<34} {r.rate:>9,.0f}/s   p50 {r.p50_ms:6.1f} ms   p95 {r.p95_ms:6.1f} ms   "
+        f"p99 {r.p99_ms:6.1f} ms   ({r.requests} answers; {codes}; errors {r.errors})"
+    )
+
+
+def ceiling_of_asgi(stage: Stage, args: argparse.Namespace) -> WrkResult:
+    bare = Server(
+        "bench.hot_event.bare_asgi:app",
+        env={},
+        log_path=stage.log_dir / "bare.log",
+        workers=args.workers,
+        factory=False,
+    ).start()
+    try:
+        bare.wait_ready("/")
+        return measure.wrk(bare.url + "/", script="read.lua", seconds=3, connections=64)
+    finally:
+        bare.stop()
+
+
+async def run(args: argparse.Namespace) -> int:
+    stage = Stage()
+    await stage.build()
+    env = stage.env()
+    web_env = {**env, "RUN_WORKERS": "false"} if args.relay == "separate" else env
+    server = Server(
+        "services.bookings.app:create_app",
+        env=web_env,
+        log_path=stage.log_dir / "bookings.log",
+        workers=args.workers,
+    )
+    # The relay and consumers in a process of their own: polling the outbox every 50 ms, as
+    # no commit in this process wakes it.
+    relay = Server(
+        "services.bookings.app:create_app",
+        env={**env, "OUTBOX_POLL_INTERVAL": "0.05"},
+        log_path=stage.log_dir / "relay.log",
+        workers=1,
+    )
+    try:
+        if args.relay == "separate":
+            relay.start().wait_ready("/readyz")
+        event_id = await stage.add_event(capacity=args.places, title="Hot masterclass")
+        warm_id = await stage.add_event(capacity=100, title="Warm-up")
+        asgi = ceiling_of_asgi(stage, args)
+        server.start().wait_ready("/readyz")
+        health = measure.wrk(server.url + "/healthz", script="read.lua", seconds=3, connections=64)
+        # Warm-up on another event: connection pools, prepared statements, compiled SQL.
+        measure.wrk(
+            f"{server.url}/public/events/{warm_id}/bookings",
+            script="book.lua",
+            seconds=10,
+            connections=args.concurrency,
+            args=(f"warm{stage.tag}", "150"),
+        )
+        per_thread = (args.people + 1) // 2
+        rush = measure.wrk(
+            f"{server.url}/public/events/{event_id}/bookings",
+            script="book.lua",
+            seconds=args.max_seconds,
+            connections=args.concurrency,
+            args=(stage.tag, str(per_thread)),
+        )
+        reads = measure.wrk(
+            f"{server.url}/public/events/{event_id}",
+            script="read.lua",
+            seconds=args.read_seconds,
+            connections=args.concurrency,
+        )
+        outcome = await measure.outcome(stage.database, event_id)
+    finally:
+        server.stop()
+        relay.stop()
+        await stage.teardown()
+    pg = await measure.pgbench_ceiling(clients=args.concurrency, seconds=args.pgbench_seconds)
+    return report(args, asgi, health, rush, reads, outcome, pg)
+
+
+def report(
+    args: argparse.Namespace,
+    asgi: WrkResult,
+    health: WrkResult,
+    rush: WrkResult,
+    reads: WrkResult,
+    outcome: measure.Outcome,
+    pg: float,
+) -> int:
+    print(f"\nhot event: {args.people} people, {args.places} places, concurrency "
+          f"{args.concurrency}, {args.workers} HTTP workers, relay {args.relay}, "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    print(_line("booking answers", rush))
+    print(_line("availability reads (GET event)", reads))
+    print(_line("ceiling: bare ASGI app, same server", asgi))
+    print(_line("ceiling: /healthz through our stack", health))
+    print(f"  pgbench naive lock+increment+insert: {pg:,.0f} tps (64 clients)")
+    print(f"  bookings/s ÷ pgbench tps:            {rush.rate / pg:.2f}")
+    print(
+        f"  rows: confirmed {outcome.confirmed} of {outcome.capacity}, oversold "
+        f"{outcome.oversold}, waiting {outcome.waiting}, counters agree {outcome.counters_agree},"
+        f" waiting positions 1..N {outcome.positions_ok}, outbox {outcome.outbox_rows} rows "
+        f"({outcome.outbox_unpublished} not yet published at the end)"
+    )
+    met = (
+        rush.rate >= GOALS["bookings_per_s"]
+        and rush.p99_ms < GOALS["p99_ms"]
+        and outcome.oversold == 0
+        and reads.rate >= GOALS["reads_per_s"]
+    )
+    print(f"  goal (≥2,000 bookings/s, p99 < 100 ms, 0 oversold, ≥5,000 reads/s): "
+          f"{'met' if met else 'NOT met'}")  # fmt: skip
+    return 0 if outcome.oversold == 0 else 1
+
+
+def main() -> int:
+    return asyncio.run(run(_args()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""Measuring: wrk runs, the database's own ceiling (pgbench), and what the rush left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+HERE = Path(__file__).resolve().parent
+WRK = "/usr/bin/wrk"
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    timeouts: int
+    statuses: dict[str, int]
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def wrk(
+    url: str,
+    *,
+    script: str,
+    seconds: float,
+    connections: int,
+    threads: int = 2,
+    args: tuple[str, ...] = (),
+) -> WrkResult:
+    """Run wrk for at most `seconds` and parse its JSON line. With book.lua, each thread stops
+    at its quota and leaves a marker; once all have, wrk is interrupted (it then reports)."""
+    with tempfile.TemporaryDirectory() as markers:
+        cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
+        cmd += ["--timeout", "10s", "-s", str(HERE / script), url]
+        if args:
+            cmd += ["--", *args, markers]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + seconds + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            if args and len(os.listdir(markers)) >= threads:
+                proc.send_signal(signal.SIGINT)
+                break
+            time.sleep(0.02)
+        stdout, stderr = proc.communicate(timeout=max(1, deadline - time.monotonic()))
+    if proc.returncode not in (0, -signal.SIGINT):
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {stderr}")
+    line = next(x for x in stdout.splitlines() if x.startswith("WRK_RESULT "))
+    data: dict[str, Any] = json.loads(line.removeprefix("WRK_RESULT "))
+    return WrkResult(
+        requests=data["requests"],
+        seconds=data["duration_us"] / 1e6,
+        p50_ms=data["p50_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        errors=data["errors"],
+        timeouts=data["timeouts"],
+        statuses=data["statuses"],
+    )
+
+
+_NAIVE = """\
+BEGIN;
+SELECT n FROM bench_counter WHERE id = 1 FOR UPDATE;
+UPDATE bench_counter SET n = n + 1 WHERE id = 1;
+INSERT INTO bench_rows (payload) VALUES ('a booking');
+COMMIT;
+"""
+
+
+async def pgbench_ceiling(*, clients: int, seconds: int) -> float:
+    """The database's rate for the naive shape (lock one counter row, bump it, insert a row,
+    commit), in a scratch database of its own: what a one-lock-per-booking design tops at."""
+    name = f"bench_pg_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        scratch = await asyncpg.connect(host="127.0.0.1", user="postgres", database=name)
+        await scratch.execute(
+            "CREATE TABLE bench_counter (id int PRIMARY KEY, n int NOT NULL);"
+            "INSERT INTO bench_counter VALUES (1, 0);"
+            "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, payload text,"
+            " created_at timestamptz NOT NULL DEFAULT now());"
+        )
+        await scratch.close()
+        with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
+            script.write(_NAIVE)
+            script.flush()
+            out = await asyncio.to_thread(
+                subprocess.run,
+                ["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", f"-c{clients}", "-j2",
+                 f"-T{seconds}", "-f", script.name, name],
+                check=True, capture_output=True, text=True, timeout=seconds + 60,
+            )  # fmt: skip
+        match = re.search(r"tps = ([0-9.]+)", out.stdout)
+        assert match, out.stdout
+        return float(match.group(1))
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    capacity: int
+    confirmed: int
+    waiting: int
+    counters_agree: bool
+    positions_ok: bool
+    outbox_rows: int
+    outbox_unpublished: int
+
+    @property
+    def oversold(self) -> int:
+        return max(0, self.confirmed - self.capacity)
+
+
+async def outcome(database: str, event_id: uuid.UUID, *, drain_seconds: float = 15) -> Outcome:
+    """Counted from the rows themselves, not from the counters the service keeps; first given
+    the relay up to `drain_seconds` to publish what the rush wrote to the outbox."""
+    conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database=database)
+    try:
+        deadline = time.monotonic() + drain_seconds
+        unsent = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        while time.monotonic() < deadline:
+            if not await conn.fetchval(unsent):
+                break
+            await asyncio.sleep(0.2)
+        capacity, confirmed_n, waiting_n = await conn.fetchrow(
+            "SELECT capacity, confirmed, waiting FROM event_replicas WHERE event_id = $1", event_id
+        )
+        counts = dict(
+            await conn.fetch(
+                "SELECT status, count(*) FROM bookings WHERE event_id = $1 GROUP BY status",
+                event_id,
+            )
+        )
+        seqs = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT waitlist_seq FROM bookings WHERE event_id = $1 AND status = 'waitlisted'"
+                " ORDER BY waitlist_seq",
+                event_id,
+            )
+        ]
+        outbox, unpublished = await conn.fetchrow(
+            "SELECT count(*), count(*) FILTER (WHERE published_at IS NULL) FROM outbox"
+        )
+    finally:
+        await conn.close()
+    confirmed, waiting = counts.get("confirmed", 0), counts.get("waitlisted", 0)
+    return Outcome(
+        capacity=capacity,
+        confirmed=confirmed,
+        waiting=waiting,
+        counters_agree=(confirmed_n, waiting_n) == (confirmed, waiting),
+        positions_ok=seqs == list(range(1, len(seqs) + 1)),
+        outbox_rows=outbox,
+        outbox_unpublished=unpublished,
+    )

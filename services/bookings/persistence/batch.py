@@ -1,0 +1,161 @@
+"""The booking batch's reads and writes, each one statement (one round trip).
+
+The event's row lock is held from the moment it is taken until commit, and a round trip
+costs most when the process is busiest, so the batch reads everything it needs in one
+statement after taking the lock and writes everything in one statement before the outbox
+and the commit. Arrays (unnest) keep the SQL text constant whatever the batch size, so the
+prepared statement is reused.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from services.bookings.domain.batch import StoredAnswer
+from services.bookings.domain.bookings import Booking
+from services.bookings.domain.capacity import OptionPlaces, Places
+from services.bookings.persistence.bookings import to_row
+from shared.db import UnitOfWork
+
+_READ = sa.text("""
+SELECT
+  (SELECT coalesce(json_agg(json_build_array(
+            option_id, name, capacity, confirmed, waiting, withdrawn, description, position)
+          ORDER BY position), '[]'::json)
+     FROM event_options WHERE event_id = :event_id) AS options,
+  (SELECT coalesce(json_agg(json_build_array(email_key, id)), '[]'::json)
+     FROM bookings
+    WHERE event_id = :event_id AND email_key = ANY(CAST(:emails AS text[]))
+      AND status IN ('confirmed', 'waitlisted')) AS active,
+  (SELECT coalesce(json_agg(json_build_array(key, encode(fingerprint, 'base64'), answer)),
+                   '[]'::json)
+     FROM idempotency_keys WHERE key = ANY(CAST(:keys AS text[]))) AS stored,
+  (SELECT coalesce(json_agg(DISTINCT email_key), '[]'::json)
+     FROM cohort_members
+    WHERE cohort_id = ANY(CAST(:cohorts AS uuid[])) AND email_key = ANY(CAST(:emails AS text[]))
+      AND NOT removed) AS on_roster
+""")
+
+
+@dataclass(frozen=True)
+class BatchReads:
+    options: dict[uuid.UUID, OptionPlaces]
+    active_ids: dict[str, uuid.UUID]
+    stored: dict[str, StoredAnswer]
+    on_roster: frozenset[str]
+
+
+def _json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def read(
+    uow: UnitOfWork,
+    event_id: uuid.UUID,
+    *,
+    emails: Sequence[str],
+    keys: Sequence[str],
+    cohorts: Sequence[uuid.UUID],
+) -> BatchReads:
+    """Under the event's lock (so with a snapshot taken after it): the options' counters, the
+    active bookings of these addresses, earlier answers to these keys, roster membership."""
+    row = (
+        await uow.execute(
+            _READ,
+            {
+                "event_id": event_id,
+                "emails": list(emails),
+                "keys": list(keys),
+                "cohorts": list(cohorts),
+            },
+        )
+    ).one()
+    options = {}
+    for option_id, name, capacity, confirmed, waiting, withdrawn, description, position in _json(
+        row.options
+    ):
+        oid = uuid.UUID(option_id)
+        options[oid] = OptionPlaces(
+            oid, name, capacity, confirmed, waiting, withdrawn, description, position
+        )
+    return BatchReads(
+        options=options,
+        active_ids={key: uuid.UUID(bid) for key, bid in _json(row.active)},
+        stored={
+            key: StoredAnswer(base64.b64decode(fp), answer) for key, fp, answer in _json(row.stored)
+        },
+        on_roster=frozenset(_json(row.on_roster)),
+    )
+
+
+_COLUMNS = (
+    ("id", "uuid"), ("event_id", "uuid"), ("status", "text"), ("waitlist_seq", "bigint"),
+    ("email", "text"), ("email_key", "text"), ("name", "text"), ("version", "int"),
+    ("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("option_id", "uuid"),
+    ("partner_id", "uuid"), ("campaign_id", "uuid"), ("organisation", "text"), ("role", "text"),
+    ("sector", "text"), ("dietary_needs", "text"), ("access_needs", "text"),
+    ("consent_to_contact", "boolean"),
+)  # fmt: skip
+_NAMES = ", ".join(name for name, _ in _COLUMNS)
+_ARRAYS = ", ".join(f"CAST(:b_{name} AS {kind}[])" for name, kind in _COLUMNS)
+
+_WRITE = sa.text(f"""
+WITH new_bookings AS (
+  INSERT INTO bookings ({_NAMES}) SELECT * FROM unnest({_ARRAYS}) RETURNING 1
+), counters AS (
+  UPDATE event_replicas
+     SET confirmed = :confirmed, waiting = :waiting, waitlist_seq = :waitlist_seq
+   WHERE event_id = :event_id
+  RETURNING 1
+), option_counters AS (
+  UPDATE event_options AS o SET confirmed = v.confirmed, waiting = v.waiting
+    FROM unnest(CAST(:o_ids AS uuid[]), CAST(:o_confirmed AS int[]), CAST(:o_waiting AS int[]))
+         AS v(option_id, confirmed, waiting)
+   WHERE o.event_id = :event_id AND o.option_id = v.option_id
+  RETURNING 1
+), keys AS (
+  INSERT INTO idempotency_keys (key, fingerprint, event_id, answer)
+  SELECT k.key, k.fingerprint, :event_id, CAST(k.answer AS jsonb)
+    FROM unnest(CAST(:k_keys AS text[]), CAST(:k_prints AS bytea[]), CAST(:k_answers AS text[]))
+         AS k(key, fingerprint, answer)
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM keys) AS keys_stored
+""")
+
+
+async def write(
+    uow: UnitOfWork,
+    event_id: uuid.UUID,
+    *,
+    new: Sequence[Booking],
+    places: Places,
+    answers: Sequence[tuple[str, bytes, dict[str, Any]]],
+) -> bool:
+    """New bookings, the counters decided, first answers to keys; False if a key was stored
+    meanwhile by a concurrent request (the batch is then decided again)."""
+    rows = [to_row(b) for b in new]
+    params: dict[str, Any] = {f"b_{name}": [r[name] for r in rows] for name, _ in _COLUMNS}
+    options = list(places.options.values())
+    params.update(
+        event_id=event_id,
+        confirmed=places.confirmed,
+        waiting=places.waiting,
+        waitlist_seq=places.waitlist_seq,
+        o_ids=[o.option_id for o in options],
+        o_confirmed=[o.confirmed for o in options],
+        o_waiting=[o.waiting for o in options],
+        k_keys=[key for key, _, _ in answers],
+        k_prints=[fingerprint for _, fingerprint, _ in answers],
+        k_answers=[orjson.dumps(answer).decode() for _, _, answer in answers],
+    )
+    stored = (await uow.execute(_WRITE, params)).scalar_one()
+    return int(stored) == len(answers)

@@ -1,0 +1,117 @@
+"""Deciding a batch in plain Python: each request as if alone, one refusal failing none."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from services.bookings.domain.admission import EventFacts
+from services.bookings.domain.batch import (
+    Accepted,
+    BookingRequest,
+    KeyReused,
+    Refused,
+    Replayed,
+    SameAs,
+    Snapshot,
+    StoredAnswer,
+    decide_batch,
+)
+from services.bookings.domain.bookings import Booking, Details
+from services.bookings.domain.capacity import Places
+
+NOW = datetime(2027, 5, 1, 9, tzinfo=UTC)
+
+
+def _snapshot(capacity: int = 2, **facts: object) -> Snapshot:
+    event = EventFacts(
+        event_id=uuid.uuid4(),
+        version=1,
+        status="published",
+        title="Reunion",
+        starts_at=NOW + timedelta(days=10),
+        ends_at=NOW + timedelta(days=10, hours=3),
+        **facts,  # type: ignore[arg-type]
+    )
+    return Snapshot(event=event, places=Places(capacity=capacity, waitlist_enabled=True))
+
+
+def _req(email: str, **kw: object) -> BookingRequest:
+    return BookingRequest(email=email, name="N", **kw)  # type: ignore[arg-type]
+
+
+def test_a_refusal_in_the_middle_fails_nobody_else() -> None:
+    snap = _snapshot(capacity=2)
+    out = decide_batch(
+        snap,
+        [
+            _req("a@example.org"),
+            _req("A@example.org "),
+            _req("b@example.org"),
+            _req("c@example.org"),
+        ],
+        now=NOW,
+    )
+    assert isinstance(out[0], Accepted) and out[0].booking.status == "confirmed"
+    assert isinstance(out[1], Refused) and out[1].error.code == "already_booked"
+    assert out[1].resend is None  # made in this batch: its own confirmation carries the link
+    assert isinstance(out[2], Accepted) and out[2].booking.status == "confirmed"
+    assert isinstance(out[3], Accepted) and out[3].waitlist_position == 1
+    assert (snap.places.confirmed, snap.places.waiting) == (2, 1)
+
+
+def test_an_existing_booking_gets_its_link_resent_once() -> None:
+    snap = _snapshot()
+    existing = Booking(
+        uuid.uuid4(), snap.event.event_id, "confirmed", "a@example.org", "A", Details(), NOW, NOW
+    )
+    snap.active["a@example.org"] = existing
+    out = decide_batch(snap, [_req("a@example.org"), _req("a@example.org")], now=NOW)
+    assert isinstance(out[0], Refused) and out[0].resend is not None
+    assert isinstance(out[1], Refused) and out[1].resend is None
+
+
+def test_idempotency_keys_repeat_answers_and_refuse_other_bodies() -> None:
+    snap = _snapshot()
+    snap.stored["old"] = StoredAnswer(b"print-1", {"booking": {}})
+    requests = [
+        _req("a@example.org", idempotency_key="k", fingerprint=b"1"),
+        _req("a@example.org", idempotency_key="k", fingerprint=b"1"),
+        _req("b@example.org", idempotency_key="k", fingerprint=b"2"),
+        _req("c@example.org", idempotency_key="old", fingerprint=b"print-1"),
+        _req("c@example.org", idempotency_key="old", fingerprint=b"other"),
+    ]
+    out = decide_batch(snap, requests, now=NOW)
+    assert isinstance(out[0], Accepted)
+    assert out[1] == SameAs(0)
+    assert isinstance(out[2], KeyReused)
+    assert isinstance(out[3], Replayed)
+    assert isinstance(out[4], KeyReused)
+    assert snap.places.confirmed == 1
+
+
+def test_window_and_audience_apply_to_the_public_not_to_staff() -> None:
+    snap = _snapshot(booking_closes_at=NOW - timedelta(hours=1), audience_kind="invitation")
+    public, staff = decide_batch(
+        snap, [_req("a@example.org"), _req("b@example.org", on_behalf=True)], now=NOW
+    )
+    assert isinstance(public, Refused) and public.error.code == "booking_closed"
+    assert isinstance(staff, Accepted)
+
+
+def test_an_invitation_admits_to_a_cohort_event_and_is_recorded() -> None:
+    campaign = uuid.uuid4()
+    snap = _snapshot(audience_kind="cohorts", cohort_ids=(uuid.uuid4(),))
+    snap.on_roster = frozenset({"member@example.org"})
+    out = decide_batch(
+        snap,
+        [
+            _req("member@example.org"),
+            _req("guest@example.org", invited_by_campaign=campaign),
+            _req("stranger@example.org"),
+        ],
+        now=NOW,
+    )
+    assert isinstance(out[0], Accepted) and isinstance(out[1], Accepted)
+    assert out[1].booking.campaign_id == campaign
+    assert isinstance(out[2], Refused) and out[2].error.code == "not_on_roster"
