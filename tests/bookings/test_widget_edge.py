@@ -112,9 +112,13 @@ async def test_preflight_is_answered_for_registered_origins_only(
     key = await partner(client, staff_headers, "https://www.stockport.gov.uk:443")
     state = await put_event(process.db, process.settings, event_state(capacity=3))
     url = f"/public/events/{state.event_id}/bookings"
-    ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    ask = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    site = "https://www.stockport.gov.uk"
 
-    preflight = await client.options(url, headers={"Origin": "https://www.stockport.gov.uk", **ask})
+    preflight = await client.options(url, headers={"Origin": site, **ask})
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "https://www.stockport.gov.uk"
     assert "x-partner-key" in preflight.headers["access-control-allow-headers"]

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Request, Response
 
 from services.bookings.api import public
 from services.bookings.api.cors import lookups
-from services.bookings.api.deps import ProcessDep
 from services.bookings.api.schemas import EventAvailability
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -20,8 +19,8 @@ Slug = Annotated[str, Path(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)
     response_model=EventAvailability,
     responses={404: {"description": "no event has this slug"}, 422: {"description": "not a slug"}},
 )
-async def get_event_by_slug(slug: Slug, request: Request, process: ProcessDep) -> Response:
+async def get_event_by_slug(slug: Slug, request: Request) -> Response:
     """The same answer as `/public/events/{event_id}`, for the event the catalogue gave this
     slug."""
     event_id = await lookups(request.scope).event_id(slug)
-    return await public.get_event(event_id, process)
+    return await public.get_event(event_id, request)
