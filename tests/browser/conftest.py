@@ -19,6 +19,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
+from services.bookings.handlers import apply_event_state
+from services.bookings.settings import BookingsSettings
+from shared.contracts import EventOption, EventState
+from shared.db import Database, make_engine
 from tests.conftest import token
 from tests.support.processes import ROOT, free_port
 from tests.support.system import System
@@ -184,3 +188,29 @@ async def publish_event(
 
         await wait_for(replicated, timeout=15, message="event replicated to bookings")
     return event_id, slug
+
+
+async def put_event_with_options(system: System, options: dict[str, int]) -> str:
+    """An event with options (the catalogue on this branch has none yet), applied to bookings'
+    replica through the consumer's own use case, as a catalogue message would be."""
+    starts = datetime(2031, 6, 12, 17, 0, tzinfo=UTC)
+    state = EventState(
+        event_id=uuid.uuid4(),
+        version=1,
+        title="Dinner with a Difference",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=4),
+        capacity=sum(options.values()),
+        options=[
+            EventOption(option_id=uuid.uuid4(), name=n, capacity=c) for n, c in options.items()
+        ],
+    )
+    settings = BookingsSettings(database_url=system.infra.database_urls["bookings"])
+    db = Database(make_engine(settings.database_url, pool_size=1), producer="bookings")
+    try:
+        async with db.unit_of_work() as uow:
+            await apply_event_state(state, uow, settings)
+            await uow.commit()
+    finally:
+        await db.dispose()
+    return str(state.event_id)

@@ -14,7 +14,13 @@ from playwright.async_api import Browser, Locator, Page, expect
 from devtools.partner_site import GUEST, MASTERCLASS, REUNION
 from shared.invitations import sign_invitation
 from shared.settings import DEV_INVITATION_KEY
-from tests.browser.conftest import PartnerSite, Tab, open_tab, publish_event
+from tests.browser.conftest import (
+    PartnerSite,
+    Tab,
+    open_tab,
+    publish_event,
+    put_event_with_options,
+)
 from tests.support.system import System
 from tests.support.waiting import wait_for
 
@@ -310,10 +316,10 @@ async def test_demo_page_embeds_the_masterclass_and_the_reunion_invitation(
     assert tab.console_errors == [] and tab.page_errors == []
 
 
-async def test_campaign_link_books_on_the_booking_page_and_the_manage_page_cancels(
+async def test_campaign_link_books_an_option_and_the_manage_page_changes_then_cancels(
     system: System, tab: Tab
 ) -> None:
-    event_id, _ = await publish_event(system, capacity=3, title="Adaptive Leadership masterclass")
+    event_id = await put_event_with_options(system, {"Street Wisdom walk": 2, "Comedy": 1})
     email = f"invitee.{uuid.uuid4().hex[:8]}@example.org"
     invitation = sign_invitation(
         DEV_INVITATION_KEY, event_id=uuid.UUID(event_id), email=email, campaign_id=uuid.uuid4()
@@ -325,6 +331,7 @@ async def test_campaign_link_books_on_the_booking_page_and_the_manage_page_cance
     form = widget(tab.page)
     await expect(form.locator("#f-email")).to_have_value(email)
     await fill(form, {"name": "Invited Leader", "organisation": "Oldham Council"})
+    await form.get_by_label("Street Wisdom walk (2 left)").check()
     await form.locator("button").click()
     link = form.locator(".o a")
     await expect(link).to_have_text("Change or cancel your booking")
@@ -335,17 +342,24 @@ async def test_campaign_link_books_on_the_booking_page_and_the_manage_page_cance
     # This system's manage links name a host that does not exist; the path is what matters.
     await tab.page.goto(bookings + "/manage/" + manage_url.rsplit("/manage/", 1)[1])
     page = tab.page
-    await expect(page.locator(".card dd").nth(2)).to_have_text("Confirmed: you have a place")
-    await expect(page.locator(".card dd").nth(4)).to_have_text(email)
+    details = page.locator(".card dd")
+    await expect(details.nth(2)).to_have_text("Confirmed: you have a place")
+    await expect(details.nth(3)).to_have_text("Street Wisdom walk")
     await tab.shot("manage-page")
     assert await serious_violations(page) == []
+
+    await page.get_by_label("Comedy (1 place left)").check()
+    await page.get_by_role("button", name="Change option").click()
+    await expect(page.locator("#status")).to_have_text("Done: your option is now Comedy.")
+    await expect(page.locator("#status")).to_be_focused()
+    await expect(details.nth(3)).to_have_text("Comedy")
+
     await page.get_by_role("button", name="Cancel my booking").click()
     await expect(page.locator("#confirm-text")).to_be_focused()
     await page.get_by_role("button", name="Yes, cancel my booking").click()
     await expect(page.locator("#status")).to_have_text(
         "Your booking is cancelled. We have sent you an email to confirm."
     )
-    await expect(page.locator("#status")).to_be_focused()
-    await expect(page.locator(".card dd").nth(2)).to_have_text("Cancelled")
+    await expect(details.nth(2)).to_have_text("Cancelled")
     await tab.shot("manage-page-cancelled")
     assert tab.console_errors == [] and tab.page_errors == []

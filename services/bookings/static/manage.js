@@ -14,7 +14,7 @@
     waitlisted: "On the waiting list, number {n}",
     changeTitle: "Change your option", change: "Change option",
     changed: "Done: your option is now {option}.",
-    optionLeft: "{n} places left", optionFull: "full",
+    optionLeft: "{n} places left", optionOne: "1 place left", optionFull: "full",
     optionFullNow: "Sorry, that option is full. Please choose another.",
     cancelTitle: "Cancel your booking", cancel: "Cancel my booking",
     confirmCancel: "Are you sure? If you have a place, it will go to the next person waiting.",
@@ -92,7 +92,8 @@
 
   function changeForm(booking, event) {
     var radios = event.options.map(function (o) {
-      var left = o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull;
+      var left = o.remaining > 1 ? fill(T.optionLeft, { n: o.remaining })
+        : o.remaining === 1 ? T.optionOne : T.optionFull;
       return h("label", { "class": "r" }, [
         h("input", { type: "radio", name: "option_id", value: o.option_id, checked: o.option_id === booking.option_id }),
         h("span", { text: o.name + " (" + left + ")" })
