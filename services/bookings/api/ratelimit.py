@@ -20,12 +20,14 @@ from services.bookings.domain.rate_limits import Buckets, Limit, retry_after, ro
 from shared.logging import get_logger
 
 log = get_logger(__name__)
+_LOG_EVERY = 100
 
 
 class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, *, limits: dict[str, Limit]) -> None:
         self.app = app
         self.buckets = Buckets(limits)
+        self.refused = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         group = route_group(scope["method"], scope["path"]) if scope["type"] == "http" else None
@@ -39,7 +41,11 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         seconds = retry_after(wait)
-        log.warning("http.rate_limited", group=group, retry_after=seconds)
+        self.refused += 1
+        if self.refused % _LOG_EVERY == 1:
+            # One line per hundred refusals: a flood must not become a flood of log lines
+            # (each refusal is still counted in http_requests_total with status 429).
+            log.warning("http.rate_limited", group=group, retry_after=seconds, refused=self.refused)
         headers = [(b"retry-after", str(seconds).encode())]
         origin = Headers(scope=scope).get("origin")
         if origin:
