@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import get_logger
@@ -113,8 +114,16 @@ def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": "internal error", "code": "internal"}, status_code=500)
 
 
+# Registered by class as well as under Exception: handlers for classes run inside the app, so
+# the request's log line and metrics record the 503 the caller got (the catch-all runs outside
+# every middleware, after they have recorded a 500).
+_INFRASTRUCTURE_ERRORS = (DBAPIError, ConnectionError, TimeoutError, OSError)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for cls in _INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(cls, _unexpected)
     app.add_exception_handler(Exception, _unexpected)

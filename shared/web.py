@@ -11,11 +11,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import Database
 from shared.errors import install_error_handlers
+from shared.http_guards import RequestGuardMiddleware, SecurityHeadersMiddleware
 from shared.logging import accept_correlation_id, configure_logging, get_logger, log_context
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.runtime import ConsumerFactory, Runtime
@@ -68,110 +68,6 @@ class RequestContextMiddleware:
                         status=status,
                         duration_ms=round(elapsed * 1000, 2),
                     )
-
-
-_DOCS_PATHS = ("/docs", "/redoc")
-_HTML_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
-
-
-class SecurityHeadersMiddleware:
-    """Headers every response gets, and a strict content policy on HTML pages.
-
-    `Referrer-Policy: no-referrer` matters here: manage links carry a secret token in the URL,
-    which must not leak to another site through the Referer header.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        docs = scope["path"].startswith(_DOCS_PATHS)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                ]
-                content_type = dict(headers).get(b"content-type", b"")
-                if content_type.startswith(b"text/html") and not docs:
-                    extra += [
-                        (b"content-security-policy", _HTML_POLICY.encode()),
-                        (b"x-frame-options", b"DENY"),
-                    ]
-                headers += [(k, v) for k, v in extra if k not in present]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-class BodySizeLimitMiddleware:
-    """Refuses request bodies over a limit with 413, counting what arrives (a missing or
-    false Content-Length does not get a bigger body through)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
-        received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # An HTTPException, so the app's own error handling answers 413 wherever
-                    # the body is being read.
-                    raise _BodyTooLarge(413, "request body too large")
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
-        body = b'{"detail":"request body too large","code":"http_413"}'
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLarge(StarletteHTTPException):
-    pass
 
 
 ops_router = APIRouter(tags=["operations"])
@@ -240,7 +136,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.bookings.api import partners, public, staff
-from services.bookings.api.errors import answer_503_when_the_database_is_away
+from services.bookings.api import event_slugs, pages, partners, public, staff
+from services.bookings.api.widget_edge import install_widget_edge
 from services.bookings.consumers import consumers
 from services.bookings.process import BookingsProcess
 from services.bookings.settings import BookingsSettings
@@ -21,10 +21,10 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
         settings,
         title="Bookings",
         description="Places, waiting lists and changes; the public booking API for widgets.",
-        routers=[public.router, staff.router, partners.router],
+        routers=[public.router, event_slugs.router, staff.router, partners.router, pages.router],
         consumers=consumers,
     )
-    answer_503_when_the_database_is_away(app)
+    install_widget_edge(app, settings)
     shared_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

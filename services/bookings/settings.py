@@ -30,6 +30,11 @@ class BookingsSettings(ServiceSettings):
     lock_attempts: int = 3
     idempotency_ttl_hours: float = 24.0
     partner_cache_seconds: float = 5.0
+    # Public routes, per client address and route group ("read", "book", "manage"): a burst
+    # and a refill rate per second, e.g. RATE_LIMITS='{"book": [10, 0.5]}'; groups left out
+    # keep their defaults (services/bookings/api/widget_edge.py). Off only for benchmarks.
+    rate_limit_enabled: bool = True
+    rate_limits: dict[str, tuple[float, float]] = {}
 
     @model_validator(mode="after")
     def _refuse_dev_manage_key(self) -> BookingsSettings:

@@ -49,5 +49,5 @@ async def test_an_unreachable_database_answers_503_not_500(infra: Infra) -> None
             assert (r.status_code, r.json()["code"], r.headers["retry-after"]) == (
                 503,
                 "unavailable",
-                "1",
+                "2",
             )

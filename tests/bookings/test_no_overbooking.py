@@ -24,7 +24,9 @@ from tests.support.processes import ServiceProcess
 async def two_processes(infra: Infra, tmp_path: Path) -> AsyncIterator[list[httpx.AsyncClient]]:
     procs = [
         ServiceProcess(
-            "bookings", infra.env_for("bookings"), tmp_path / f"bookings-{n}.log"
+            "bookings",
+            {**infra.env_for("bookings"), "RATE_LIMIT_ENABLED": "false"},
+            tmp_path / f"bookings-{n}.log",
         ).start()
         for n in range(2)
     ]

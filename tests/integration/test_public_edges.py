@@ -10,11 +10,12 @@ import pytest
 from services.bookings.app import create_app as bookings_app
 from services.catalogue.app import create_app as catalogue_app
 from services.notifications.app import create_app as notifications_app
-from tests.conftest import running, settings_for
+from tests.conftest import running, settings_for, token
 from tests.support.infra import Infra
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
+STAFF = {"Authorization": f"Bearer {token('staff')}"}
 FACTORIES = {
     "catalogue": catalogue_app,
     "bookings": bookings_app,
@@ -99,3 +100,18 @@ async def test_security_headers_on_every_answer(infra: Infra) -> None:
         assert answer.headers["referrer-policy"] == "no-referrer"
         docs = await client.get("/docs")  # Swagger UI loads its assets, so no strict policy
         assert docs.status_code == 200 and "content-security-policy" not in docs.headers
+
+
+async def test_nul_characters_are_refused_with_422_not_500(infra: Infra) -> None:
+    app = catalogue_app(settings_for("catalogue", infra, run_workers=False))
+    async with running(app) as client:
+        query = await client.get("/events", params={"kind": "a\x00b"})
+        assert query.status_code == 422 and query.json()["detail"][0]["loc"] == ["query"]
+        body = await client.post(
+            "/staff/events",
+            content=b'{"title": "x\\u0000y"}',
+            headers={"content-type": "application/json", **STAFF},
+        )
+        assert body.status_code == 422 and body.json()["detail"][0]["loc"] == ["body"]
+        fine = await client.get("/events", params={"kind": "masterclass"})
+        assert fine.status_code == 200

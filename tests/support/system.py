@@ -43,6 +43,8 @@ class System:
         )
         if service == "bookings":
             env["PUBLIC_BASE_URL"] = "http://bookings.test.invalid"
+            # Load and fault tests book from one address; rate limiting has tests of its own.
+            env["RATE_LIMIT_ENABLED"] = "false"
         return env
 
     def stop_all(self) -> None:

@@ -1,0 +1,60 @@
+"""Rate limits on the public routes, per client address and route group: 429 with
+Retry-After once a client's bucket is empty.
+
+The buckets live in this process's memory: with several replicas behind a load balancer a
+client gets up to that many times the allowance. A deployment that needs one exact limit
+across replicas would keep the buckets in a shared store (e.g. Redis) instead; the rest of
+this module would not change. The client address is uvicorn's, which honours
+`X-Forwarded-For` only from the proxies named in `--forwarded-allow-ips`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.bookings.api.asgi_answers import send_json
+from services.bookings.domain.rate_limits import Buckets, Limit, retry_after, route_group
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+_LOG_EVERY = 100
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, limits: dict[str, Limit]) -> None:
+        self.app = app
+        self.buckets = Buckets(limits)
+        self.refused = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        group = route_group(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if group is None:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        wait = self.buckets.take(group, address, time.monotonic())
+        if not wait:
+            await self.app(scope, receive, send)
+            return
+        seconds = retry_after(wait)
+        self.refused += 1
+        if self.refused % _LOG_EVERY == 1:
+            # One line per hundred refusals: a flood must not become a flood of log lines
+            # (each refusal is still counted in http_requests_total with status 429).
+            log.warning("http.rate_limited", group=group, retry_after=seconds, refused=self.refused)
+        headers = [(b"retry-after", str(seconds).encode())]
+        origin = Headers(scope=scope).get("origin")
+        if origin:
+            # Readable by the widget on any site, so it can ask the person to wait; the
+            # answer says nothing but "wait".
+            headers += [
+                (b"access-control-allow-origin", origin.encode("latin-1")),
+                (b"access-control-expose-headers", b"retry-after"),
+                (b"vary", b"origin"),
+            ]
+        body = {"detail": f"too many requests: try again in {seconds} s", "code": "rate_limited"}
+        await send_json(send, 429, body, headers)

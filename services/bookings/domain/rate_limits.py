@@ -1,0 +1,65 @@
+"""Token buckets per client and route group (no I/O: the caller passes the time)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limit:
+    burst: float  # requests a client may make at once
+    per_second: float  # and the rate the allowance comes back at
+
+
+def route_group(method: str, path: str) -> str | None:
+    """Which allowance a public request draws on; None for what is not limited (static
+    files, health, staff routes, and CORS preflights, which do no work)."""
+    if method == "OPTIONS":
+        return None
+    if path.startswith("/public/events/") and path.endswith("/bookings"):
+        return "book" if method == "POST" else "read"
+    if path.startswith(("/public/bookings/", "/manage/")):
+        return "manage"
+    if path.startswith(("/public/", "/book/")):
+        return "read"
+    return None
+
+
+class Buckets:
+    """One bucket per (group, client), forgotten once it has filled up again, so memory
+    follows the clients seen lately rather than all clients ever seen."""
+
+    def __init__(self, limits: dict[str, Limit], *, sweep_every: int = 10_000) -> None:
+        self._limits = limits
+        self._state: dict[tuple[str, str], tuple[float, float]] = {}  # tokens, at
+        self._sweep_every = sweep_every
+        self._since_sweep = 0
+
+    def take(self, group: str, client: str, now: float) -> float:
+        """0 if the request may go ahead, else the seconds until it could."""
+        limit = self._limits.get(group)
+        if limit is None:
+            return 0.0
+        tokens, at = self._state.get((group, client), (limit.burst, now))
+        tokens = min(limit.burst, tokens + (now - at) * limit.per_second)
+        if tokens < 1:
+            self._state[(group, client)] = (tokens, now)
+            return (1 - tokens) / limit.per_second
+        self._state[(group, client)] = (tokens - 1, now)
+        self._since_sweep += 1
+        if self._since_sweep >= self._sweep_every:
+            self._sweep(now)
+        return 0.0
+
+    def _sweep(self, now: float) -> None:
+        self._since_sweep = 0
+        for (group, client), (tokens, at) in list(self._state.items()):
+            limit = self._limits[group]
+            if tokens + (now - at) * limit.per_second >= limit.burst:
+                del self._state[(group, client)]
+
+
+def retry_after(wait: float) -> int:
+    """Whole seconds for a Retry-After header: never 0, or the client would retry at once."""
+    return max(1, math.ceil(wait))
