@@ -47,6 +47,12 @@ def test_compose_runs_the_same_services_on_the_same_ports_as_make_run() -> None:
         module, factory = command[2].split(":")
         assert callable(getattr(importlib.import_module(module), factory))
     assert {"postgres", "rabbitmq", "mailpit", "setup"} <= set(services)
+    partner = services["partner"]["command"]
+    assert partner[:3] == local["partner"][:3]
+    assert (
+        partner[partner.index("--port") + 1]
+        == local["partner"][local["partner"].index("--port") + 1]
+    )
 
 
 def test_compose_settings_exist_in_the_services_settings() -> None:
