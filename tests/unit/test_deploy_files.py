@@ -15,8 +15,11 @@ from services.catalogue.settings import CatalogueSettings
 from services.notifications.settings import NotificationsSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = {"catalogue": CatalogueSettings, "bookings": BookingsSettings,
-            "notifications": NotificationsSettings}
+SETTINGS = {
+    "catalogue": CatalogueSettings,
+    "bookings": BookingsSettings,
+    "notifications": NotificationsSettings,
+}
 
 
 def procfile() -> dict[str, list[str]]:

@@ -1,16 +1,67 @@
-"""Delivery rows: one per email, with its life cycle queued -> sent, or failed -> ... -> parked."""
+"""Delivery rows: one per email. Life cycle: queued -> sending -> sent; or -> failed (waiting
+for a retry) -> sending ... -> parked; campaign emails not yet sent when a campaign is
+cancelled become cancelled.
+
+A row is claimed for sending by setting `sending` and `claimed_by` (the sending process's key,
+held as a PostgreSQL advisory lock for as long as that process's database session lives). A row
+in `sending` whose claimant's lock is gone belongs to a dead process and may be claimed again.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notifications.persistence.tables import deliveries
 from shared.db import UnitOfWork
+
+# Advisory lock namespace (first key) of sender processes; the second key is the process's.
+LOCK_NAMESPACE = 0x4E54  # "NT"
+
+# Claimable: waiting, retrying, parked after retries ran out (a replay from the parked queue
+# brings it back), or left in `sending` by a process whose advisory lock is gone (it died) or by
+# this very process (the caller only asks for rows it is not sending right now).
+_CLAIM = sa.text(
+    """
+    UPDATE deliveries AS d
+       SET state = 'sending', claimed_by = :me, attempts = d.attempts + 1, updated_at = now()
+     WHERE d.id = ANY(:ids)
+       AND (d.state IN ('queued', 'failed')
+            OR (d.state = 'parked' AND d.parked_reason LIKE 'retries exhausted%')
+            OR (d.state = 'sending' AND (d.claimed_by = :me OR NOT EXISTS (
+                  SELECT 1 FROM pg_locks l
+                   WHERE l.locktype = 'advisory' AND l.granted
+                     AND l.database = (SELECT oid FROM pg_database
+                                        WHERE datname = current_database())
+                     AND l.classid = :ns AND l.objsubid = 2
+                     AND l.objid::bigint = d.claimed_by))))
+    RETURNING d.id, d.kind, d.recipient, d.recipient_name, d.subject, d.message, d.message_id,
+              d.booking_id, d.event_id, d.campaign_id, d.correlation_id, d.attempts
+    """
+)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery this process now sends."""
+
+    id: uuid.UUID
+    kind: str
+    recipient: str
+    recipient_name: str | None
+    subject: str
+    message: bytes | None
+    message_id: str | None
+    booking_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    campaign_id: uuid.UUID | None
+    correlation_id: str | None
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -20,14 +71,15 @@ class Delivery:
     kind: str
     booking_id: uuid.UUID | None
     event_id: uuid.UUID | None
+    campaign_id: uuid.UUID | None
     recipient: str
     subject: str
-    body_text: str
-    body_html: str
     state: str
     attempts: int
     last_error: str | None
+    parked_reason: str | None
     smtp_message_id: str | None
+    message_id: str | None
     correlation_id: str | None
     created_at: datetime
     sent_at: datetime | None
@@ -38,11 +90,11 @@ _COLUMNS = [deliveries.c[name] for name in Delivery.__dataclass_fields__]
 
 async def queue(uow: UnitOfWork, **values: object) -> uuid.UUID | None:
     """Insert a queued delivery; None if one with the same dedupe key already exists."""
-    delivery_id = uuid.uuid4()
+    values.setdefault("id", uuid.uuid4())
     row = (
         await uow.execute(
             pg_insert(deliveries)
-            .values(id=delivery_id, state="queued", **values)
+            .values(state="queued", **values)
             .on_conflict_do_nothing(index_elements=[deliveries.c.dedupe_key])
             .returning(deliveries.c.id)
         )
@@ -50,43 +102,70 @@ async def queue(uow: UnitOfWork, **values: object) -> uuid.UUID | None:
     return row.id if row else None
 
 
-async def lock(uow: UnitOfWork, delivery_id: uuid.UUID) -> Delivery | None:
-    """Lock a delivery for sending; a concurrent copy of the same work waits here, then finds
-    it sent."""
-    row = (
+async def queue_many(uow: UnitOfWork, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert many queued deliveries in one statement; existing dedupe keys are left alone."""
+    if rows:
         await uow.execute(
-            sa.select(*_COLUMNS).where(deliveries.c.id == delivery_id).with_for_update()
+            pg_insert(deliveries).on_conflict_do_nothing(index_elements=[deliveries.c.dedupe_key]),
+            [{"state": "queued", **row} for row in rows],
         )
-    ).first()
+
+
+async def ids_for_keys(uow: UnitOfWork, keys: Iterable[str]) -> dict[str, uuid.UUID]:
+    rows = await uow.execute(
+        sa.select(deliveries.c.dedupe_key, deliveries.c.id).where(
+            deliveries.c.dedupe_key.in_(list(keys))
+        )
+    )
+    return {row.dedupe_key: row.id for row in rows}
+
+
+async def claim(uow: UnitOfWork, ids: Sequence[uuid.UUID], *, me: int) -> list[Claimed]:
+    rows = await uow.execute(_CLAIM, {"ids": list(ids), "me": me, "ns": LOCK_NAMESPACE})
+    return [Claimed(**row._mapping) for row in rows]
+
+
+async def states(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = await uow.execute(
+        sa.select(deliveries.c.id, deliveries.c.state).where(deliveries.c.id.in_(list(ids)))
+    )
+    return {row.id: row.state for row in rows}
+
+
+async def get(uow: UnitOfWork, delivery_id: uuid.UUID) -> Delivery | None:
+    row = (await uow.execute(sa.select(*_COLUMNS).where(deliveries.c.id == delivery_id))).first()
     return Delivery(**row._mapping) if row else None
 
 
-async def mark_sent(uow: UnitOfWork, delivery_id: uuid.UUID, smtp_answer: str) -> None:
-    await uow.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.id == delivery_id)
-        .values(
-            state="sent",
-            attempts=deliveries.c.attempts + 1,
-            smtp_message_id=smtp_answer[:500],
-            sent_at=datetime.now(UTC),
-            last_error=None,
-        )
-    )
+async def message_of(uow: UnitOfWork, delivery_id: uuid.UUID) -> bytes | None:
+    row = (
+        await uow.execute(sa.select(deliveries.c.message).where(deliveries.c.id == delivery_id))
+    ).first()
+    return row.message if row else None
 
 
-async def mark_failed(uow: UnitOfWork, delivery_id: uuid.UUID, error: str, *, state: str) -> None:
-    await uow.execute(
-        sa.update(deliveries)
-        .where(deliveries.c.id == delivery_id, deliveries.c.state != "sent")
-        .values(state=state, attempts=deliveries.c.attempts + 1, last_error=error[:2000])
-    )
+async def search(
+    uow: UnitOfWork,
+    *,
+    booking_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+    state: str | None = None,
+    limit: int = 100,
+) -> list[Delivery]:
+    query = sa.select(*_COLUMNS).order_by(deliveries.c.created_at, deliveries.c.id).limit(limit)
+    if booking_id is not None:
+        query = query.where(deliveries.c.booking_id == booking_id)
+    if campaign_id is not None:
+        query = query.where(deliveries.c.campaign_id == campaign_id)
+    if state is not None:
+        query = query.where(deliveries.c.state == state)
+    return [Delivery(**row._mapping) for row in await uow.execute(query)]
 
 
-async def for_booking(uow: UnitOfWork, booking_id: uuid.UUID) -> list[Delivery]:
+async def campaign_counts(uow: UnitOfWork, campaign_id: uuid.UUID) -> dict[str, int]:
     rows = await uow.execute(
-        sa.select(*_COLUMNS)
-        .where(deliveries.c.booking_id == booking_id)
-        .order_by(deliveries.c.created_at)
+        sa.select(deliveries.c.state, sa.func.count())
+        .where(deliveries.c.campaign_id == campaign_id)
+        .group_by(deliveries.c.state)
     )
-    return [Delivery(**row._mapping) for row in rows]
+    return {row[0]: row[1] for row in rows}

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
+from services.notifications.composing.rendering import render
 from services.notifications.domain.emails import clean_header, dedupe_key, format_when, subject
-from services.notifications.rendering import render
 
 
 def test_headers_cannot_carry_line_breaks() -> None:

@@ -1,0 +1,165 @@
+"""The campaign fan-out: one work message per chunk of invitees, taken by whichever
+notifications process is free.
+
+A chunk's deliveries are created with their dedupe keys (so a redelivered chunk finds them
+instead of making new ones), then sent through the sender, which skips what is already sent
+and reclaims what a dead process had claimed. That is what lets a process be killed mid-chunk:
+the chunk's message goes back to the queue, and its second run sends only what is missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+
+from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
+from services.notifications.domain.emails import campaign_key
+from services.notifications.handlers.campaign_progress import finish_chunk
+from services.notifications.handlers.sending import park_deliveries
+from services.notifications.persistence import campaigns as campaign_store
+from services.notifications.persistence import deliveries
+from services.notifications.persistence import events as event_store
+from services.notifications.persistence.campaigns import Campaign
+from services.notifications.persistence.deliveries import Claimed
+from services.notifications.sending.pool import CAMPAIGN
+from services.notifications.sending.sender import Sender, Summary
+from services.notifications.settings import NotificationsSettings
+from shared.contracts import CampaignChunkQueued, Envelope
+from shared.db import Database
+from shared.logging import get_logger, log_context
+
+log = get_logger(__name__)
+
+# Emails claimed at a time within a chunk; between them, a pause or cancel is noticed.
+CLAIM_BATCH = 50
+# Statuses in which a chunk sends (completed: a replayed parked chunk finishing late).
+_SENDING = ("running", "completed")
+
+
+class CampaignMails:
+    """Each campaign's email, compiled once per process (a small LRU)."""
+
+    def __init__(self, settings: NotificationsSettings, size: int = 16) -> None:
+        self._settings = settings
+        self._size = size
+        self._cache: OrderedDict[uuid.UUID, CampaignMail] = OrderedDict()
+
+    async def get(self, db: Database, campaign: Campaign) -> CampaignMail:
+        if (mail := self._cache.get(campaign.id)) is not None:
+            self._cache.move_to_end(campaign.id)
+            return mail
+        async with db.unit_of_work() as uow:
+            event = await event_store.get(uow, campaign.event_id)
+        if event is None or campaign.invitation_expires_at is None:
+            raise RuntimeError(f"campaign {campaign.id} has no event or expiry yet")
+        mail = CampaignMail(facts(campaign), event, self._settings)
+        self._cache[campaign.id] = mail
+        while len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return mail
+
+
+def facts(campaign: Campaign) -> CampaignFacts:
+    assert campaign.invitation_expires_at is not None
+    return CampaignFacts(
+        campaign_id=campaign.id,
+        event_id=campaign.event_id,
+        template=campaign.template,
+        subject=campaign.subject,
+        message=campaign.message,
+        invitation_expires_at=campaign.invitation_expires_at,
+        correlation_id=campaign.correlation_id,
+    )
+
+
+async def _chunk_deliveries(
+    db: Database, campaign: Campaign, mail: CampaignMail, first: int, last: int
+) -> list[uuid.UUID]:
+    """The chunk's delivery rows, created on the first run (one multi-row insert)."""
+    async with db.unit_of_work() as uow:
+        invitees = await campaign_store.recipients(uow, campaign.id, first, last)
+        rows = []
+        for invitee in invitees:
+            delivery_id = uuid.uuid4()
+            rows.append(
+                {
+                    "id": delivery_id,
+                    "dedupe_key": campaign_key(campaign.id, invitee.email),
+                    "kind": "invitation",
+                    "event_id": campaign.event_id,
+                    "campaign_id": campaign.id,
+                    "recipient": invitee.email,
+                    "recipient_name": invitee.name,
+                    "subject": mail.subject,
+                    "correlation_id": campaign.correlation_id,
+                }
+            )
+        await deliveries.queue_many(uow, rows)
+        found = await deliveries.ids_for_keys(uow, [row["dedupe_key"] for row in rows])
+        await uow.commit()
+    return [found[row["dedupe_key"]] for row in rows]  # type: ignore[index]
+
+
+async def _status(db: Database, campaign_id: uuid.UUID) -> str | None:
+    async with db.unit_of_work() as uow:
+        campaign = await campaign_store.get(uow, campaign_id)
+    return campaign.status if campaign else None
+
+
+async def run_chunk(
+    payload: CampaignChunkQueued, *, db: Database, sender: Sender, mails: CampaignMails
+) -> None:
+    with log_context(campaign_id=str(payload.campaign_id), chunk=payload.chunk):
+        async with db.unit_of_work() as uow:
+            campaign = await campaign_store.get(uow, payload.campaign_id)
+            chunk = await campaign_store.chunk(uow, payload.campaign_id, payload.chunk)
+        # A parked chunk runs again only when its parked message is replayed.
+        if campaign is None or chunk is None or chunk[2] not in ("pending", "parked"):
+            return
+        if campaign.status not in _SENDING:
+            # Paused or not started: `resume` queues the pending chunks again.
+            log.info("campaign.chunk_deferred", status=campaign.status)
+            return
+        mail = await mails.get(db, campaign)
+        ids = await _chunk_deliveries(db, campaign, mail, chunk[0], chunk[1])
+        total = Summary()
+        for start in range(0, len(ids), CLAIM_BATCH):
+            if await _status(db, campaign.id) not in _SENDING:
+                log.info("campaign.chunk_interrupted")
+                return
+            summary = await sender.send(
+                ids[start : start + CLAIM_BATCH], priority=CAMPAIGN, compose=_composer(mail)
+            )
+            total.merge(summary)
+        total.raise_if_incomplete()
+        await finish_chunk(db, campaign.id, payload.chunk, state="done")
+        log.info("campaign.chunk_sent", sent=total.sent, rejected=total.rejected)
+
+
+def _composer(mail: CampaignMail):  # type: ignore[no-untyped-def]
+    def compose(delivery: Claimed) -> bytes:
+        return mail.build(
+            delivery_id=delivery.id, email=delivery.recipient, name=delivery.recipient_name or ""
+        )
+
+    return compose
+
+
+async def on_chunk_parked(envelope: Envelope | None, error: str, *, db: Database) -> None:
+    """The chunk ran out of retries: its unsent invitees are parked with the reason (visible to
+    staff, sent after all if the parked message is replayed), and the chunk counts as finished
+    so the campaign can complete."""
+    if envelope is None or envelope.type != "notifications.campaign_chunk.queued":
+        return
+    payload = CampaignChunkQueued.model_validate(envelope.payload)
+    async with db.unit_of_work() as uow:
+        chunk = await campaign_store.chunk(uow, payload.campaign_id, payload.chunk)
+        if chunk is None:
+            return
+        invitees = await campaign_store.recipients(uow, payload.campaign_id, chunk[0], chunk[1])
+        found = await deliveries.ids_for_keys(
+            uow, [campaign_key(payload.campaign_id, i.email) for i in invitees]
+        )
+        await park_deliveries(uow, list(found.values()), error)
+        await uow.commit()
+    await finish_chunk(db, payload.campaign_id, payload.chunk, state="parked")

@@ -1,0 +1,81 @@
+"""What a notifications process runs beside its consumers: the SMTP pool with its rate limit,
+the outcome recorder, the sender identity, and the scheduler. Built when the consumers are
+(the runtime's database exists then), started after the runtime, stopped after its consumers."""
+
+from __future__ import annotations
+
+from services.notifications.handlers.campaign_work import CampaignMails
+from services.notifications.scheduler import Scheduler
+from services.notifications.sending.identity import SenderIdentity
+from services.notifications.sending.pool import PoolConfig, SmtpPool
+from services.notifications.sending.ratelimit import TokenBucket
+from services.notifications.sending.recorder import OutcomeRecorder
+from services.notifications.sending.sender import Sender
+from services.notifications.settings import NotificationsSettings
+from shared.db import Database
+
+
+class Workers:
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self.settings = settings
+        self.mails = CampaignMails(settings)
+        self._db: Database | None = None
+        self.bucket = TokenBucket(settings.send_rate, burst=settings.send_burst)
+        self.pool = SmtpPool(
+            PoolConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                timeout=settings.smtp_timeout,
+                connections=settings.smtp_connections,
+                max_per_connection=settings.smtp_max_per_connection,
+                idle_seconds=settings.smtp_idle_seconds,
+                mail_from=settings.mail_from,
+            ),
+            self.bucket,
+        )
+        self._identity: SenderIdentity | None = None
+        self._recorder: OutcomeRecorder | None = None
+        self._sender: Sender | None = None
+        self._scheduler: Scheduler | None = None
+        self._started = False
+
+    def bind(self, db: Database) -> None:
+        self._db = db
+        self._identity = SenderIdentity(db.engine)
+        self._recorder = OutcomeRecorder(db)
+        self._sender = Sender(db, self._identity, self.pool, self._recorder)
+        self._scheduler = Scheduler(db, self.settings)
+
+    @property
+    def sender(self) -> Sender:
+        assert self._sender is not None, "workers not bound to a database"
+        return self._sender
+
+    @property
+    def scheduler(self) -> Scheduler:
+        assert self._scheduler is not None, "workers not bound to a database"
+        return self._scheduler
+
+    def start(self) -> None:
+        if self._db is None or self._started:
+            return
+        assert self._recorder is not None and self._scheduler is not None
+        self.pool.start()
+        self._recorder.start()
+        if self.settings.run_scheduler:
+            self._scheduler.start()
+        self._started = True
+
+    async def stop_scheduler(self) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.stop()
+
+    async def stop(self) -> None:
+        """After the consumers stopped: nothing is waiting on the pool or the recorder."""
+        if not self._started:
+            return
+        await self.pool.stop()
+        assert self._recorder is not None and self._identity is not None
+        await self._recorder.stop()
+        await self._identity.close()
+        self._started = False
