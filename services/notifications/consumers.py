@@ -57,7 +57,11 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
             payload = parse_payload(envelope)
             assert isinstance(payload, CampaignChunkQueued)
             await campaign_work.run_chunk(
-                payload, db=db, sender=workers.sender, mails=workers.mails
+                payload,
+                db=db,
+                sender=workers.sender,
+                mails=workers.mails,
+                batch=settings.campaign_claim_batch,
             )
 
         return [

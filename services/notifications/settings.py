@@ -37,6 +37,8 @@ class NotificationsSettings(ServiceSettings):
     # Campaign fan-out: invitees per work item, and work items a process takes at once.
     campaign_chunk_size: int = Field(default=250, ge=1, le=5000)
     campaign_prefetch: int = Field(default=4, ge=1)
+    # Emails of a chunk claimed at a time; a pause or cancel takes effect between batches.
+    campaign_claim_batch: int = Field(default=50, ge=1)
     email_prefetch: int = Field(default=64, ge=1)
     invitation_ttl: timedelta = timedelta(days=60)
 

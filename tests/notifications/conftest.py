@@ -29,9 +29,8 @@ from tests.support.smtp import SmtpSink
 from tests.support.waiting import wait_for
 
 
-def notifications_settings(infra: Infra, smtp_port: int, **overrides: Any) -> NotificationsSettings:
+def notifications_settings(infra: Infra, **overrides: Any) -> NotificationsSettings:
     values: dict[str, Any] = {
-        "smtp_port": smtp_port,
         "send_rate": 0,
         "scheduler_interval": 0.2,
         "retry_delays": [0.2, 0.4, 0.8],
@@ -44,9 +43,23 @@ def notifications_settings(infra: Infra, smtp_port: int, **overrides: Any) -> No
 
 @dataclass
 class Bus:
-    """Publishes envelopes to the session's exchange, as another service's relay would."""
+    """Publishes envelopes to the session's exchange, as another service's relay would, and
+    listens to what notifications publishes."""
 
+    channel: aio_pika.abc.AbstractChannel
     exchange: aio_pika.abc.AbstractExchange
+
+    async def probe(self, routing_key: str) -> aio_pika.abc.AbstractQueue:
+        queue = await self.channel.declare_queue(f"probe-{uuid.uuid4().hex[:8]}", exclusive=True)
+        await queue.bind(self.exchange, routing_key)
+        return queue
+
+    @staticmethod
+    async def drain(queue: aio_pika.abc.AbstractQueue) -> list[Envelope]:
+        found = []
+        while (message := await queue.get(no_ack=True, fail=False)) is not None:
+            found.append(Envelope.from_json(message.body))
+        return found
 
     async def publish_envelope(self, envelope: Envelope) -> Envelope:
         await self.exchange.publish(
@@ -73,7 +86,7 @@ async def bus(infra: Infra) -> AsyncIterator[Bus]:
         exchange = await channel.declare_exchange(
             "gm.events", aio_pika.ExchangeType.TOPIC, durable=True
         )
-        yield Bus(exchange)
+        yield Bus(channel, exchange)
     finally:
         await connection.close()
 
@@ -91,7 +104,8 @@ async def notif_engine(infra: Infra) -> AsyncIterator[AsyncEngine]:
 async def notifications(
     infra: Infra, smtp: SmtpSink, **overrides: Any
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    app = create_app(notifications_settings(infra, smtp.port, **overrides))
+    overrides.setdefault("smtp_port", smtp.port)
+    app = create_app(notifications_settings(infra, **overrides))
     async with running(app) as client:
         await wait_for(
             lambda: _consuming(app), timeout=15, message="notifications consumers started"

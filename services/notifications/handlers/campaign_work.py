@@ -30,8 +30,6 @@ from shared.logging import get_logger, log_context
 
 log = get_logger(__name__)
 
-# Emails claimed at a time within a chunk; between them, a pause or cancel is noticed.
-CLAIM_BATCH = 50
 # Statuses in which a chunk sends (completed: a replayed parked chunk finishing late).
 _SENDING = ("running", "completed")
 
@@ -107,8 +105,14 @@ async def _status(db: Database, campaign_id: uuid.UUID) -> str | None:
 
 
 async def run_chunk(
-    payload: CampaignChunkQueued, *, db: Database, sender: Sender, mails: CampaignMails
+    payload: CampaignChunkQueued,
+    *,
+    db: Database,
+    sender: Sender,
+    mails: CampaignMails,
+    batch: int,
 ) -> None:
+    """Send a chunk `batch` emails at a time; between batches a pause or cancel is noticed."""
     with log_context(campaign_id=str(payload.campaign_id), chunk=payload.chunk):
         async with db.unit_of_work() as uow:
             campaign = await campaign_store.get(uow, payload.campaign_id)
@@ -123,12 +127,12 @@ async def run_chunk(
         mail = await mails.get(db, campaign)
         ids = await _chunk_deliveries(db, campaign, mail, chunk[0], chunk[1])
         total = Summary()
-        for start in range(0, len(ids), CLAIM_BATCH):
+        for start in range(0, len(ids), batch):
             if await _status(db, campaign.id) not in _SENDING:
                 log.info("campaign.chunk_interrupted")
                 return
             summary = await sender.send(
-                ids[start : start + CLAIM_BATCH], priority=CAMPAIGN, compose=_composer(mail)
+                ids[start : start + batch], priority=CAMPAIGN, compose=_composer(mail)
             )
             total.merge(summary)
         total.raise_if_incomplete()
