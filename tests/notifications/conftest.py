@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import Envelope, new_envelope
+from shared.messaging.declare import declare_all
 from tests.conftest import running, settings_for
 from tests.support.infra import Infra
 from tests.support.smtp import SmtpSink
@@ -80,6 +81,9 @@ class Bus:
 
 @pytest_asyncio.fixture(loop_scope="session", scope="session")
 async def bus(infra: Infra) -> AsyncIterator[Bus]:
+    # As `make run` does: queues exist before anything is published, so no message is dropped
+    # as unroutable while a service is still starting.
+    await declare_all(settings_for("notifications", infra))
     connection = await aio_pika.connect(infra.amqp_url)
     try:
         channel = await connection.channel(publisher_confirms=True)
