@@ -140,3 +140,27 @@ async def _handled(client, count: int) -> bool:  # type: ignore[no-untyped-def]
 
 
 _ = uuid
+
+
+@pytest.mark.parametrize("name", ["<script>alert('x')</script>", "Sam\r\nBcc: victim@example.org"])
+async def test_hostile_names_break_nothing_and_inject_no_header(
+    infra: Infra, smtp: SmtpSink, bus: Bus, name: str
+) -> None:
+    event = event_state(title="Tea & <b>Talk</b>\nX-Injected: yes")
+    booking = booking_state(event, attendee={"name": name})
+    async with notifications(infra, smtp):
+        await publish_event(bus, event)
+        await bus.publish("bookings.booking.confirmed", booking)
+        [message] = await wait_for(lambda: smtp.to(booking.attendee.email), timeout=15)
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert [r.rcpt_tos for r in smtp.received if booking.attendee.email in r.rcpt_tos] == [
+        [booking.attendee.email]
+    ]
+    assert message["To"].addresses[0].display_name == " ".join(name.split())
+    assert message["Subject"] == "Your place is confirmed: Tea & <b>Talk</b> X-Injected: yes"
+    html = message.get_body(("html",)).get_content()
+    assert "<script>" not in html and "<b>Talk</b>" not in html
+    assert "Tea &amp; &lt;b&gt;Talk&lt;/b&gt;" in html
+    text = message.get_body(("plain",)).get_content()
+    assert " ".join(name.split()) in text
+    assert calendar_of(message).walk("VEVENT")[0]["ATTENDEE"].params["CN"] == " ".join(name.split())

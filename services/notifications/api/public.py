@@ -24,6 +24,7 @@ _PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
 async def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     """The page behind the link in the email: a button, so a link scanner opening the page
     does not unsubscribe anyone."""
+    optouts.check(token, request.app.state.settings)
     action = escape(str(request.url), quote=True)
     body = (
         "<p>Stop receiving invitations from the programme? Emails about your own bookings "

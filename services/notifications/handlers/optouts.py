@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from services.notifications.domain.unsubscribe import InvalidUnsubscribe, verify_unsubscribe
+from services.notifications.domain.unsubscribe import (
+    InvalidUnsubscribe,
+    Unsubscribe,
+    verify_unsubscribe,
+)
 from services.notifications.persistence import optouts
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database
@@ -12,13 +16,17 @@ from shared.logging import get_logger, mask_email
 log = get_logger(__name__)
 
 
-async def unsubscribe(db: Database, token: str, settings: NotificationsSettings) -> str:
-    """Record the opt-out the token names; returns the (masked) address. Repeating is fine."""
+def check(token: str, settings: NotificationsSettings) -> Unsubscribe:
     try:
-        request = verify_unsubscribe(settings.unsubscribe_signing_key.get_secret_value(), token)
+        return verify_unsubscribe(settings.unsubscribe_signing_key.get_secret_value(), token)
     except InvalidUnsubscribe:
         # 404 rather than 422: an unknown or forged link simply leads nowhere.
         raise NotFound("this unsubscribe link is not valid", code="unsubscribe_invalid") from None
+
+
+async def unsubscribe(db: Database, token: str, settings: NotificationsSettings) -> str:
+    """Record the opt-out the token names; returns the (masked) address. Repeating is fine."""
+    request = check(token, settings)
     async with db.unit_of_work() as uow:
         added = await optouts.add(uow, request.email, request.campaign_id)
         await uow.commit()
