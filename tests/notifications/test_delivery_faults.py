@@ -49,7 +49,7 @@ async def test_mail_server_away_then_back_every_email_arrives_once(
             await proxy.restore()
 
             await wait_for(lambda: all(smtp.to(b.attendee.email) for b in bookings), timeout=20)
-            rows = [await _delivery(client, b) for b in bookings[1:]]
+            rows = await wait_for(lambda: _all_sent(client, bookings[1:]), timeout=10)
     finally:
         await proxy.stop()
     assert all(len(smtp.to(b.attendee.email)) == 1 for b in bookings)
@@ -63,6 +63,11 @@ async def _delivery(client, booking) -> dict:  # type: ignore[no-untyped-def, ty
     )
     rows = answer.json()
     return rows[0] if rows else {}
+
+
+async def _all_sent(client, bookings) -> list[dict] | None:  # type: ignore[no-untyped-def, type-arg]
+    rows = [await _delivery(client, b) for b in bookings]
+    return rows if all(row and row["state"] == "sent" for row in rows) else None
 
 
 async def _retrying(client, bookings) -> bool:  # type: ignore[no-untyped-def]

@@ -169,9 +169,7 @@ async def test_previews_of_every_template_and_test_sends(
         )
         assert invite.status_code == 202
         both = await wait_for(lambda: len(smtp.to(tester)) == 2 and smtp.to(tester), timeout=15)
-        row = (
-            await client.get(f"/staff/deliveries/{sent.json()['delivery_id']}", headers=STAFF)
-        ).json()
+        row = await wait_for(lambda: _sent_row(client, sent.json()["delivery_id"]), timeout=10)
         raw = await client.get(
             f"/staff/deliveries/{sent.json()['delivery_id']}/message", headers=STAFF
         )
