@@ -61,6 +61,7 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                 db=db,
                 sender=workers.sender,
                 mails=workers.mails,
+                hot=workers.hot,  # type: ignore[arg-type]
                 batch=settings.campaign_claim_batch,
             )
 

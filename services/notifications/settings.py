@@ -30,6 +30,10 @@ class NotificationsSettings(ServiceSettings):
     send_rate: float = Field(default=50.0, ge=0)
     send_burst: float = Field(default=1.0, ge=1)
 
+    # Seconds the recorder waits to let more outcomes share a commit (a crash in that window
+    # can resend those emails, so keep it to milliseconds).
+    record_linger: float = Field(default=0.002, ge=0, le=0.05)
+
     mail_from: str = "Leading GM Programme <programme@leadinggm.example.org>"
     programme_name: str = "Leading GM Leadership Programme"
     unsubscribe_signing_key: SecretStr = SecretStr(DEV_UNSUBSCRIBE_KEY)

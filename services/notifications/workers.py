@@ -5,6 +5,7 @@ the outcome recorder, the sender identity, and the scheduler. Built when the con
 from __future__ import annotations
 
 from services.notifications.handlers.campaign_work import CampaignMails
+from services.notifications.persistence.hotpath import HotPath
 from services.notifications.scheduler import Scheduler
 from services.notifications.sending.identity import SenderIdentity
 from services.notifications.sending.pool import PoolConfig, SmtpPool
@@ -33,6 +34,7 @@ class Workers:
             ),
             self.bucket,
         )
+        self.hot: HotPath | None = None
         self._identity: SenderIdentity | None = None
         self._recorder: OutcomeRecorder | None = None
         self._sender: Sender | None = None
@@ -41,9 +43,10 @@ class Workers:
 
     def bind(self, db: Database) -> None:
         self._db = db
+        self.hot = HotPath(self.settings.database_url)
         self._identity = SenderIdentity(db.engine)
-        self._recorder = OutcomeRecorder(db)
-        self._sender = Sender(db, self._identity, self.pool, self._recorder)
+        self._recorder = OutcomeRecorder(db, self.hot, linger=self.settings.record_linger)
+        self._sender = Sender(db, self._identity, self.pool, self._recorder, self.hot)
         self._scheduler = Scheduler(db, self.settings)
 
     @property
@@ -78,4 +81,6 @@ class Workers:
         assert self._recorder is not None and self._identity is not None
         await self._recorder.stop()
         await self._identity.close()
+        if self.hot is not None:
+            await self.hot.close()
         self._started = False

@@ -217,3 +217,21 @@ async def test_token_bucket_holds_the_rate() -> None:
     await asyncio.gather(*(bucket.acquire() for _ in range(101)))
     elapsed = time.monotonic() - started
     assert 0.48 <= elapsed < 0.65  # 100 intervals of 5 ms after the first token
+
+
+def test_fast_signers_make_exactly_the_tokens_of_the_reference_ones() -> None:
+    from services.notifications.domain.unsubscribe import UnsubscribeSigner
+    from shared.invitations import InvitationSigner, sign_invitation
+
+    event, campaign = uuid.uuid4(), uuid.uuid4()
+    expires = datetime.now(UTC) + timedelta(days=3, microseconds=123)
+    fast = InvitationSigner("k" * 40, event_id=event, campaign_id=campaign, expires_at=expires)
+    unsub = UnsubscribeSigner("u" * 40, campaign)
+    for address in [" Ann@Example.org", "zoë@example.org", 'odd"quote@example.org']:
+        reference = sign_invitation(
+            "k" * 40, event_id=event, email=address, campaign_id=campaign, expires_at=expires
+        )
+        assert fast.sign(address) == reference
+        assert unsub.sign(address) == sign_unsubscribe(
+            "u" * 40, email=address, campaign_id=campaign
+        )

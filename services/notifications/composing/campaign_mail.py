@@ -19,10 +19,10 @@ from services.notifications.composing.contexts import display_name, event_contex
 from services.notifications.composing.mime import FastMime, domain_of
 from services.notifications.composing.rendering import render
 from services.notifications.domain.emails import clean_header
-from services.notifications.domain.unsubscribe import sign_unsubscribe
+from services.notifications.domain.unsubscribe import UnsubscribeSigner
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import EventState
-from shared.invitations import sign_invitation
+from shared.invitations import InvitationSigner
 
 # Private-use characters: nothing a template or an event title would contain, and untouched by
 # HTML escaping.
@@ -76,26 +76,25 @@ class CampaignMail:
             correlation_id=facts.correlation_id,
             static=[("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")],
         )
-        self._invitation_key = settings.invitation_signing_key.get_secret_value()
-        self._unsubscribe_key = settings.unsubscribe_signing_key.get_secret_value()
+        self._invitations = InvitationSigner(
+            settings.invitation_signing_key.get_secret_value(),
+            event_id=facts.event_id,
+            campaign_id=facts.campaign_id,
+            expires_at=facts.invitation_expires_at,
+        )
+        self._unsubscribes = UnsubscribeSigner(
+            settings.unsubscribe_signing_key.get_secret_value(), facts.campaign_id
+        )
+        self._book_base = f"{settings.bookings_public_url.rstrip('/')}/book/{facts.event_id}"
+        self._unsubscribe_base = f"{settings.public_base_url.rstrip('/')}/public/unsubscribe/"
         self._domain = domain_of(settings.mail_from)
 
     def booking_url(self, email: str) -> str:
-        token = sign_invitation(
-            self._invitation_key,
-            event_id=self.facts.event_id,
-            email=email,
-            campaign_id=self.facts.campaign_id,
-            expires_at=self.facts.invitation_expires_at,
-        )
-        base = self._settings.bookings_public_url.rstrip("/")
-        return f"{base}/book/{self.facts.event_id}?invitation={quote(token, safe='')}"
+        """`{BOOKINGS_PUBLIC_URL}/book/{event_id}?invitation=<signed token>`."""
+        return f"{self._book_base}?invitation={quote(self._invitations.sign(email), safe='')}"
 
     def unsubscribe_url(self, email: str) -> str:
-        token = sign_unsubscribe(
-            self._unsubscribe_key, email=email, campaign_id=self.facts.campaign_id
-        )
-        return f"{self._settings.public_base_url.rstrip('/')}/public/unsubscribe/{token}"
+        return self._unsubscribe_base + self._unsubscribes.sign(email)
 
     def personal(self, email: str, name: str) -> Personal:
         shown = display_name(name) or "colleague"

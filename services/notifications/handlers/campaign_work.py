@@ -9,6 +9,7 @@ the chunk's message goes back to the queue, and its second run sends only what i
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import OrderedDict
 
@@ -21,8 +22,9 @@ from services.notifications.persistence import deliveries
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence.campaigns import Campaign
 from services.notifications.persistence.deliveries import Claimed
+from services.notifications.persistence.hotpath import HotPath
 from services.notifications.sending.pool import CAMPAIGN
-from services.notifications.sending.sender import Sender, Summary
+from services.notifications.sending.sender import Compose, Sender, Summary
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import CampaignChunkQueued, Envelope
 from shared.db import Database
@@ -71,37 +73,30 @@ def facts(campaign: Campaign) -> CampaignFacts:
 
 
 async def _chunk_deliveries(
-    db: Database, campaign: Campaign, mail: CampaignMail, first: int, last: int
+    db: Database, hot: HotPath, campaign: Campaign, mail: CampaignMail, first: int, last: int
 ) -> list[uuid.UUID]:
     """The chunk's delivery rows, created on the first run (one multi-row insert)."""
     async with db.unit_of_work() as uow:
         invitees = await campaign_store.recipients(uow, campaign.id, first, last)
-        rows = []
-        for invitee in invitees:
-            delivery_id = uuid.uuid4()
-            rows.append(
-                {
-                    "id": delivery_id,
-                    "dedupe_key": campaign_key(campaign.id, invitee.email),
-                    "kind": "invitation",
-                    "event_id": campaign.event_id,
-                    "campaign_id": campaign.id,
-                    "recipient": invitee.email,
-                    "recipient_name": invitee.name,
-                    "subject": mail.subject,
-                    "correlation_id": campaign.correlation_id,
-                }
-            )
-        await deliveries.queue_many(uow, rows)
-        found = await deliveries.ids_for_keys(uow, [row["dedupe_key"] for row in rows])
-        await uow.commit()
-    return [found[row["dedupe_key"]] for row in rows]  # type: ignore[index]
-
-
-async def _status(db: Database, campaign_id: uuid.UUID) -> str | None:
-    async with db.unit_of_work() as uow:
-        campaign = await campaign_store.get(uow, campaign_id)
-    return campaign.status if campaign else None
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "dedupe_key": campaign_key(campaign.id, invitee.email),
+            "recipient": invitee.email,
+            "recipient_name": invitee.name,
+        }
+        for invitee in invitees
+    ]
+    found = await hot.insert_campaign_deliveries(
+        {
+            "event_id": campaign.event_id,
+            "campaign_id": campaign.id,
+            "subject": mail.subject,
+            "correlation_id": campaign.correlation_id,
+        },
+        rows,
+    )
+    return [found[row["dedupe_key"]] for row in rows]
 
 
 async def run_chunk(
@@ -110,6 +105,7 @@ async def run_chunk(
     db: Database,
     sender: Sender,
     mails: CampaignMails,
+    hot: HotPath,
     batch: int,
 ) -> None:
     """Send a chunk `batch` emails at a time; between batches a pause or cancel is noticed."""
@@ -125,22 +121,46 @@ async def run_chunk(
             log.info("campaign.chunk_deferred", status=campaign.status)
             return
         mail = await mails.get(db, campaign)
-        ids = await _chunk_deliveries(db, campaign, mail, chunk[0], chunk[1])
-        total = Summary()
-        for start in range(0, len(ids), batch):
-            if await _status(db, campaign.id) not in _SENDING:
-                log.info("campaign.chunk_interrupted")
-                return
-            summary = await sender.send(
-                ids[start : start + batch], priority=CAMPAIGN, compose=_composer(mail)
-            )
-            total.merge(summary)
+        ids = await _chunk_deliveries(db, hot, campaign, mail, chunk[0], chunk[1])
+        total = await _send_in_batches(hot, sender, campaign.id, ids, batch, _composer(mail))
+        if total is None:
+            log.info("campaign.chunk_interrupted")
+            return
         total.raise_if_incomplete()
         await finish_chunk(db, campaign.id, payload.chunk, state="done")
         log.info("campaign.chunk_sent", sent=total.sent, rejected=total.rejected)
 
 
-def _composer(mail: CampaignMail):  # type: ignore[no-untyped-def]
+async def _send_in_batches(
+    hot: HotPath,
+    sender: Sender,
+    campaign_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    batch: int,
+    compose: Compose,
+) -> Summary | None:
+    """Two batches in flight at once, so the next one is claimed while the last emails of the
+    current one are still on the wire (the pool never waits for a claim). None if the campaign
+    was paused or cancelled meanwhile."""
+    slots = asyncio.Semaphore(2)
+    interrupted = False
+
+    async def one(part: list[uuid.UUID]) -> Summary:
+        nonlocal interrupted
+        async with slots:
+            if interrupted or await hot.campaign_status(campaign_id) not in _SENDING:
+                interrupted = True
+                return Summary()
+            return await sender.send(part, priority=CAMPAIGN, compose=compose)
+
+    parts = [ids[start : start + batch] for start in range(0, len(ids), batch)]
+    total = Summary()
+    for summary in await asyncio.gather(*(one(part) for part in parts)):
+        total.merge(summary)
+    return None if interrupted else total
+
+
+def _composer(mail: CampaignMail) -> Compose:
     def compose(delivery: Claimed) -> bytes:
         return mail.build(
             delivery_id=delivery.id, email=delivery.recipient, name=delivery.recipient_name or ""

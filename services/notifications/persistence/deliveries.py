@@ -26,24 +26,23 @@ LOCK_NAMESPACE = 0x4E54  # "NT"
 # Claimable: waiting, retrying, parked after retries ran out (a replay from the parked queue
 # brings it back), or left in `sending` by a process whose advisory lock is gone (it died) or by
 # this very process (the caller only asks for rows it is not sending right now).
-_CLAIM = sa.text(
-    """
+# Parameters: $1 ids, $2 the claiming process's key, $3 the lock namespace (run on asyncpg).
+CLAIM_SQL = """
     UPDATE deliveries AS d
-       SET state = 'sending', claimed_by = :me, attempts = d.attempts + 1, updated_at = now()
-     WHERE d.id = ANY(:ids)
+       SET state = 'sending', claimed_by = $2, attempts = d.attempts + 1, updated_at = now()
+     WHERE d.id = ANY($1::uuid[])
        AND (d.state IN ('queued', 'failed')
             OR (d.state = 'parked' AND d.parked_reason LIKE 'retries exhausted%')
-            OR (d.state = 'sending' AND (d.claimed_by = :me OR NOT EXISTS (
+            OR (d.state = 'sending' AND (d.claimed_by = $2 OR NOT EXISTS (
                   SELECT 1 FROM pg_locks l
                    WHERE l.locktype = 'advisory' AND l.granted
                      AND l.database = (SELECT oid FROM pg_database
                                         WHERE datname = current_database())
-                     AND l.classid = :ns AND l.objsubid = 2
+                     AND l.classid = $3 AND l.objsubid = 2
                      AND l.objid::bigint = d.claimed_by))))
     RETURNING d.id, d.kind, d.recipient, d.recipient_name, d.subject, d.message, d.message_id,
               d.booking_id, d.event_id, d.campaign_id, d.correlation_id, d.attempts
-    """
-)
+"""
 
 
 @dataclass(frozen=True)
@@ -118,11 +117,6 @@ async def ids_for_keys(uow: UnitOfWork, keys: Iterable[str]) -> dict[str, uuid.U
         )
     )
     return {row.dedupe_key: row.id for row in rows}
-
-
-async def claim(uow: UnitOfWork, ids: Sequence[uuid.UUID], *, me: int) -> list[Claimed]:
-    rows = await uow.execute(_CLAIM, {"ids": list(ids), "me": me, "ns": LOCK_NAMESPACE})
-    return [Claimed(**row._mapping) for row in rows]
 
 
 async def states(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -43,8 +43,8 @@ deliveries = sa.Table(
     _now(),
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
-    sa.Index("ix_deliveries_campaign_state", "campaign_id", "state"),
-    sa.Index("ix_deliveries_state_created", "state", "created_at"),
+    sa.Index("ix_deliveries_campaign", "campaign_id"),
+    postgresql_with={"fillfactor": 70},
 )
 
 # The catalogue's events as last seen (full state), applied by version.

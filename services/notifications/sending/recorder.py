@@ -17,6 +17,7 @@ from datetime import datetime
 from services.notifications.domain.outcomes import Outcome
 from services.notifications.persistence import outcomes
 from services.notifications.persistence.deliveries import Claimed
+from services.notifications.persistence.hotpath import HotPath
 from shared.contracts import EmailOutcome
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger, log_context, mask_email
@@ -49,8 +50,11 @@ def email_outcome(item: Recorded) -> EmailOutcome:
 
 
 class OutcomeRecorder:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, hot: HotPath, *, linger: float = 0.0) -> None:
         self._db = db
+        self._hot = hot
+        # Under load, waiting a moment before each commit lets more outcomes share it.
+        self._linger = linger
         self._pending: list[tuple[list[Recorded], asyncio.Future[None]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -71,6 +75,8 @@ class OutcomeRecorder:
         failures = 0
         while True:
             await self._wake.wait()
+            if self._linger:
+                await asyncio.sleep(self._linger)
             self._wake.clear()
             batch, self._pending = self._pending, []
             if not batch:
@@ -96,6 +102,11 @@ class OutcomeRecorder:
                     future.set_result(None)
 
     async def _write(self, items: list[Recorded]) -> None:
+        if all(i.outcome.kind == "sent" and i.delivery.campaign_id is not None for i in items):
+            # Campaign emails sent: nothing to announce one by one, so no outbox and no unit
+            # of work, just the one UPDATE (the bulk of a campaign goes this way).
+            await self._hot.mark_sent([(i.delivery.id, i.outcome.detail, i.at) for i in items])
+            return
         async with self._db.unit_of_work() as uow:
             await outcomes.mark_sent(
                 uow,

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from services.notifications.domain.outcomes import Outcome
 from services.notifications.persistence import deliveries
 from services.notifications.persistence.deliveries import Claimed
+from services.notifications.persistence.hotpath import HotPath
 from services.notifications.sending.identity import SenderIdentity
 from services.notifications.sending.pool import SmtpPool
 from services.notifications.sending.recorder import OutcomeRecorder, Recorded
@@ -75,8 +76,10 @@ class Sender:
         identity: SenderIdentity,
         pool: SmtpPool,
         recorder: OutcomeRecorder,
+        hot: HotPath,
     ) -> None:
         self._db = db
+        self._hot = hot
         self._identity = identity
         self._pool = pool
         self._recorder = recorder
@@ -111,12 +114,7 @@ class Sender:
         return summary
 
     async def _claim(self, ids: list[uuid.UUID], me: int) -> list[Claimed]:
-        if not ids:
-            return []
-        async with self._db.unit_of_work() as uow:
-            claimed = await deliveries.claim(uow, ids, me=me)
-            await uow.commit()
-        return claimed
+        return await self._hot.claim(ids, me=me) if ids else []
 
     async def _send_claimed(
         self,
