@@ -26,9 +26,10 @@ class NotificationsSettings(ServiceSettings):
     smtp_max_per_connection: int = Field(default=1000, ge=1)
     # Close a connection idle this long, before the server times it out under our feet.
     smtp_idle_seconds: float = 30.0
-    # Emails per second per process (a token bucket); 0 switches throttling off.
-    send_rate: float = Field(default=50.0, ge=0)
-    send_burst: float = Field(default=1.0, ge=1)
+    # Emails per second per process (a token bucket); 0 switches throttling off. Booking
+    # emails go first when both wait, but they share the rate, so it must exceed their peak.
+    send_rate: float = Field(default=200.0, ge=0)
+    send_burst: float = Field(default=10.0, ge=1)
 
     # Seconds the recorder waits to let more outcomes share a commit (a crash in that window
     # can resend those emails, so keep it to milliseconds).

@@ -1,10 +1,12 @@
-"""MIME messages: every email is multipart/alternative (plain text and HTML), UTF-8.
+"""MIME messages: multipart/alternative (plain text and HTML, UTF-8, base64), inside
+multipart/mixed with a text/calendar invite when there is one.
 
-`compose` uses the standard library's email package, for transactional emails (one at a time,
-sometimes with a calendar invite). `FastMime` writes the same structure directly, for campaign
-emails, where the email package's ~1.5 ms per message would cost more than the SMTP exchange:
-headers that are the same for every invitee are folded once, bodies are base64 of UTF-8.
-Names and subjects pass through `clean_header` first either way: no line break, no injection.
+Written directly rather than through `email.message.EmailMessage`: profiling showed the email
+package costing ~3 ms per message (header parsing, content managers, the generator), more than
+all the rest of a booking's handling. Headers still go through the standard library's header
+folding (`email.policy.SMTP`), so names and subjects are quoted or RFC 2047-encoded exactly as it
+would; and everything passes through `clean_header` first: no line break, no injection. Tests
+parse every kind of message back with the email package and check it has no defects.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 
@@ -76,30 +77,53 @@ def compose(
     html: str,
     correlation_id: str | None,
     calendar: CalendarPart | None = None,
-    headers: Sequence[Header] = (),
 ) -> bytes:
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = address(to_name, to_email)
-    message["Subject"] = clean_header(subject)
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = message_id
+    """One transactional email, with its calendar invite if it has one."""
+    head = [
+        _fold("From", mail_from),
+        to_header(to_name, to_email),
+        _fold("Subject", clean_header(subject)),
+        f"Date: {formatdate(usegmt=True)}\r\nMessage-ID: {message_id}\r\n".encode(),
+    ]
     if correlation_id:
-        message["X-Correlation-ID"] = clean_header(correlation_id)
-    for name, value in headers:
-        message[name] = clean_header(value, limit=900)
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    if calendar is not None:
-        # As text, not bytes: bytes would arrive as an opaque attachment with garbled
-        # non-ASCII; text keeps its charset (see MACHINE-NOTES).
-        message.add_attachment(
-            calendar.ics,
-            subtype="calendar",
-            filename="invite.ics",
-            params={"method": calendar.method},
-        )
-    return message.as_bytes(policy=SMTP)
+        head.append(_fold("X-Correlation-ID", clean_header(correlation_id)))
+    return b"".join(head) + body(text, html, calendar)
+
+
+def body(text: str, html: str, calendar: CalendarPart | None = None) -> bytes:
+    """From `MIME-Version` on: the two alternatives, and the invite beside them (so mail
+    clients show the text or the HTML, and offer the calendar entry)."""
+    alternative = f"=_{uuid.uuid4().hex}"
+    parts = [
+        f"--{alternative}\r\n".encode(),
+        b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+        _base64_lines(text),
+        f"--{alternative}\r\n".encode(),
+        b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+        _base64_lines(html),
+        f"--{alternative}--\r\n".encode(),
+    ]
+    if calendar is None:
+        head = f'MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary="{alternative}"'
+        return b"".join([f"{head}\r\n\r\n".encode(), *parts])
+    mixed = f"=_{uuid.uuid4().hex}"
+    # The invite travels as text with its charset (not as opaque bytes), so non-ASCII names
+    # and places arrive intact (see MACHINE-NOTES).
+    method = "CANCEL" if calendar.method == "CANCEL" else "REQUEST"
+    return b"".join(
+        [
+            f'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="{mixed}"\r\n\r\n'
+            f"--{mixed}\r\n"
+            f'Content-Type: multipart/alternative; boundary="{alternative}"\r\n\r\n'.encode(),
+            *parts,
+            f"--{mixed}\r\n"
+            f'Content-Type: text/calendar; charset="utf-8"; method="{method}"\r\n'
+            "Content-Transfer-Encoding: base64\r\n"
+            'Content-Disposition: attachment; filename="invite.ics"\r\n\r\n'.encode(),
+            _base64_lines(calendar.ics),
+            f"--{mixed}--\r\n".encode(),
+        ]
+    )
 
 
 def _base64_lines(text: str) -> bytes:
@@ -129,19 +153,12 @@ class FastMime:
     def __init__(
         self, *, mail_from: str, subject: str, correlation_id: str | None, static: Sequence[Header]
     ) -> None:
-        self.boundary = f"=_{uuid.uuid4().hex}"
         shared = [("From", mail_from), ("Subject", clean_header(subject))]
         if correlation_id:
             shared.append(("X-Correlation-ID", clean_header(correlation_id)))
         self._shared = b"".join(_fold(name, value) for name, value in shared) + b"".join(
             _verbatim(name, value) for name, value in static
         )
-        self._tail = (
-            b"MIME-Version: 1.0\r\n"
-            + f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n\r\n'.encode()
-        )
-        self._part = f"--{self.boundary}\r\n".encode()
-        self._end = f"--{self.boundary}--\r\n".encode()
 
     def build(
         self,
@@ -155,23 +172,9 @@ class FastMime:
         date: str | None = None,
     ) -> bytes:
         head = [
+            self._shared,
             to_header(to_name, to_email),
             f"Date: {date or formatdate(usegmt=True)}\r\nMessage-ID: {message_id}\r\n".encode(),
             *(_verbatim(name, value) for name, value in headers),
         ]
-        return b"".join(
-            [
-                self._shared,
-                *head,
-                self._tail,
-                self._part,
-                b'Content-Type: text/plain; charset="utf-8"\r\n'
-                b"Content-Transfer-Encoding: base64\r\n\r\n",
-                _base64_lines(text),
-                self._part,
-                b'Content-Type: text/html; charset="utf-8"\r\n'
-                b"Content-Transfer-Encoding: base64\r\n\r\n",
-                _base64_lines(html),
-                self._end,
-            ]
-        )
+        return b"".join(head) + body(text, html)

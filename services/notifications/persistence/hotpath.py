@@ -52,6 +52,10 @@ _AWAY = (
 )
 
 
+async def _keep(connection: asyncpg.Connection) -> None:
+    return None
+
+
 class HotPath:
     def __init__(self, database_url: str, *, size: int = 4) -> None:
         url = make_url(database_url).set(drivername="postgresql")
@@ -71,7 +75,14 @@ class HotPath:
         async with self._lock:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    self._dsn, min_size=1, max_size=self._size, timeout=5, command_timeout=30
+                    self._dsn,
+                    min_size=1,
+                    max_size=self._size,
+                    timeout=5,
+                    command_timeout=30,
+                    # These statements leave no session state behind, so the round trip that
+                    # resets a connection on its way back to the pool buys nothing.
+                    reset=_keep,
                 )
         return self._pool
 
