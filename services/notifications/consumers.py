@@ -6,9 +6,11 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from services.notifications.handlers import booking_emails, campaign_work, catalogue, sending
+from services.notifications.handlers.queueing import send_after_commit
 from services.notifications.settings import NotificationsSettings
 from services.notifications.workers import Workers
 from shared.contracts import CampaignChunkQueued, DeliveryQueued, Envelope, parse_payload
+from shared.messaging.consumer import Handler
 from shared.messaging.handlers import transactional_table
 from shared.messaging.queues import (
     NOTIFICATIONS_BOOKING_EVENTS,
@@ -42,6 +44,22 @@ def booking_handlers(settings: NotificationsSettings) -> dict[str, Callable[...,
     }
 
 
+def sending_after_commit(table: dict[str, Handler], workers: Workers) -> dict[str, Handler]:
+    """Each handler's emails are sent by this process as soon as its transaction committed
+    (see `handlers/queueing.py`); a handler that failed committed nothing and sends nothing."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def handle(envelope: Envelope) -> None:
+            with send_after_commit() as queued:
+                await handler(envelope)
+            if queued:
+                workers.sender.send_soon(queued)
+
+        return handle
+
+    return {type_: wrap(handler) for type_, handler in table.items()}
+
+
 def consumer_factory(workers: Workers) -> ConsumerFactory:
     def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
         settings = workers.settings
@@ -68,15 +86,25 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
         return [
             ConsumerSpec(
                 NOTIFICATIONS_CATALOGUE_EVENTS,
-                transactional_table(
-                    db, NOTIFICATIONS_CATALOGUE_EVENTS.queue, catalogue_handlers(settings)
-                ),  # type: ignore[arg-type]
+                sending_after_commit(
+                    transactional_table(
+                        db,
+                        NOTIFICATIONS_CATALOGUE_EVENTS.queue,
+                        catalogue_handlers(settings),  # type: ignore[arg-type]
+                    ),
+                    workers,
+                ),
             ),
             ConsumerSpec(
                 NOTIFICATIONS_BOOKING_EVENTS,
-                transactional_table(
-                    db, NOTIFICATIONS_BOOKING_EVENTS.queue, booking_handlers(settings)
-                ),  # type: ignore[arg-type]
+                sending_after_commit(
+                    transactional_table(
+                        db,
+                        NOTIFICATIONS_BOOKING_EVENTS.queue,
+                        booking_handlers(settings),  # type: ignore[arg-type]
+                    ),
+                    workers,
+                ),
             ),
             ConsumerSpec(
                 NOTIFICATIONS_EMAIL_SEND,

@@ -1,12 +1,15 @@
-"""The scheduler loop every notifications process runs: due reminders, scheduled campaigns.
-Rows are claimed with SKIP LOCKED, so the processes share the work without doing any twice."""
+"""The scheduler loop every notifications process runs: due reminders, scheduled campaigns,
+stranded emails. Rows are claimed with SKIP LOCKED, so the processes share the work without
+doing any twice."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
-from services.notifications.handlers import campaigns, reminders
+from services.notifications.handlers import campaigns, reminders, sweeper
+from services.notifications.handlers.queueing import send_after_commit
+from services.notifications.sending.sender import Sender
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database
 from shared.logging import get_logger
@@ -16,8 +19,9 @@ log = get_logger(__name__)
 
 
 class Scheduler:
-    def __init__(self, db: Database, settings: NotificationsSettings) -> None:
+    def __init__(self, db: Database, settings: NotificationsSettings, sender: Sender) -> None:
         self._db = db
+        self._sender = sender
         self._settings = settings
         self._task: asyncio.Task[None] | None = None
 
@@ -25,9 +29,15 @@ class Scheduler:
         self._task = asyncio.create_task(self._run(), name="scheduler")
 
     async def run_once(self) -> None:
-        while await reminders.send_due(self._db, self._settings):
-            pass
+        while True:
+            with send_after_commit() as queued:
+                settled = await reminders.send_due(self._db, self._settings)
+            if queued:
+                self._sender.send_soon(queued)
+            if not settled:
+                break
         await campaigns.start_due(self._db, self._settings)
+        await sweeper.sweep(self._db, older_than=self._settings.stranded_after)
 
     async def _run(self) -> None:
         while True:

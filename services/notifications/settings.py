@@ -55,6 +55,9 @@ class NotificationsSettings(ServiceSettings):
     # while the service was down: dropped and logged, never sent late.
     reminder_grace: timedelta = timedelta(minutes=30)
     scheduler_interval: float = Field(default=5.0, gt=0)
+    # A transactional email still unsent this long after it was written is handed to the work
+    # queue by the sweeper (its process died before sending it).
+    stranded_after: timedelta = timedelta(seconds=30)
     run_scheduler: bool = True
 
     @model_validator(mode="after")

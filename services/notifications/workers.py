@@ -47,12 +47,17 @@ class Workers:
         self._identity = SenderIdentity(db.engine)
         self._recorder = OutcomeRecorder(db, self.hot, linger=self.settings.record_linger)
         self._sender = Sender(db, self._identity, self.pool, self._recorder, self.hot)
-        self._scheduler = Scheduler(db, self.settings)
+        self._scheduler = Scheduler(db, self.settings, self._sender)
 
     @property
     def sender(self) -> Sender:
         assert self._sender is not None, "workers not bound to a database"
         return self._sender
+
+    @property
+    def sending_here(self) -> bool:
+        """Whether this process sends (else emails go through the work queue)."""
+        return self._started
 
     @property
     def scheduler(self) -> Scheduler:
@@ -77,6 +82,8 @@ class Workers:
         """After the consumers stopped: nothing is waiting on the pool or the recorder."""
         if not self._started:
             return
+        assert self._sender is not None
+        await self._sender.drain(timeout=5)
         await self.pool.stop()
         assert self._recorder is not None and self._identity is not None
         await self._recorder.stop()

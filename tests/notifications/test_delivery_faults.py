@@ -7,12 +7,17 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.persistence.tables import deliveries
 from shared.contracts import EmailOutcome
 from tests.conftest import token
-from tests.notifications.conftest import Bus, notifications
+from tests.notifications.conftest import Bus, notifications, notifications_settings
 from tests.notifications.factories import booking_state, event_state, unique_email
 from tests.support.infra import Infra
 from tests.support.processes import ROOT
@@ -124,7 +129,9 @@ async def test_retries_run_out_the_delivery_is_parked_and_a_replay_sends_it(
                 lambda: _in_state(client, booking, "parked"), timeout=15, message="parked"
             )
             assert row["parked_reason"].startswith("retries exhausted")
-            assert row["attempts"] == 3 and not smtp.received
+            # The first try right after the booking, then the work message's first delivery
+            # and one per retry delay.
+            assert row["attempts"] == 2 + 2 and not smtp.received
 
             await proxy.restore()
             replay = await asyncio.to_thread(_replay_parked, infra)
@@ -156,3 +163,37 @@ def _replay_parked(infra: Infra) -> subprocess.CompletedProcess[str]:
 
 
 _ = unique_email
+
+
+async def test_an_email_written_but_never_sent_is_swept_into_the_work_queue(
+    infra: Infra, smtp: SmtpSink, bus: Bus, notif_engine: AsyncEngine
+) -> None:
+    """As if the process died between committing the booking's email and sending it: the row
+    is queued, no work message exists, nobody holds it."""
+    event = event_state()
+    booking = booking_state(event)
+    settings = notifications_settings(infra)
+    composed = compose_booking_email(
+        BookingEmail("confirmation", calendar_method="REQUEST"),
+        booking=booking,
+        event=event,
+        settings=settings,
+        correlation_id="stranded-1",
+    )
+    async with notif_engine.begin() as conn:
+        await conn.execute(
+            sa.insert(deliveries).values(
+                id=composed.delivery_id,
+                dedupe_key=f"booking:{booking.booking_id}:confirmation:v1",
+                kind="confirmation",
+                booking_id=booking.booking_id,
+                recipient=booking.attendee.email,
+                subject=composed.subject,
+                message=composed.message,
+                state="queued",
+                created_at=datetime.now(UTC) - timedelta(minutes=2),
+            )
+        )
+    async with notifications(infra, smtp, stranded_after=timedelta(seconds=60)):
+        [message] = await wait_for(lambda: smtp.to(booking.attendee.email), timeout=15)
+    assert message["X-Correlation-ID"] == "stranded-1"

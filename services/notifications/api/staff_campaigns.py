@@ -16,6 +16,7 @@ from services.notifications.api.schemas import (
     Queued,
     TestSend,
 )
+from services.notifications.api.sending import send_queued, sent_here
 from services.notifications.handlers import campaign_progress, campaigns, previews
 from services.notifications.persistence.campaigns import Campaign
 from shared.auth import require_role
@@ -78,9 +79,11 @@ async def test_campaign(
     campaign_id: uuid.UUID, body: TestSend, db: DbDep, request: Request
 ) -> Queued:
     """Send the campaign's email, as that address would get it, to one address."""
-    delivery_id = await previews.campaign_test(
-        db, campaign_id, str(body.email), request.app.state.settings
-    )
+    with sent_here(request) as queued:
+        delivery_id = await previews.campaign_test(
+            db, campaign_id, str(body.email), request.app.state.settings
+        )
+    send_queued(request, queued)
     return Queued(delivery_id=delivery_id)
 
 

@@ -45,6 +45,30 @@ CLAIM_SQL = """
 """
 
 
+# Transactional deliveries nobody is sending: still queued a while after they were written
+# (the process that wrote them died before its send), or left `sending` by a dead process.
+# Parameters: $1 written before, $2 the lock namespace.
+_STRANDED = sa.text(
+    """
+    SELECT d.id FROM deliveries AS d
+     WHERE d.campaign_id IS NULL
+       AND d.created_at > now() - interval '7 days' AND d.created_at < :before
+       AND (d.updated_at IS NULL OR d.updated_at < :before)
+       AND (d.state = 'queued'
+            OR (d.state = 'sending' AND NOT EXISTS (
+                  SELECT 1 FROM pg_locks l
+                   WHERE l.locktype = 'advisory' AND l.granted
+                     AND l.database = (SELECT oid FROM pg_database
+                                        WHERE datname = current_database())
+                     AND l.classid = :ns AND l.objsubid = 2
+                     AND l.objid::bigint = d.claimed_by)))
+     ORDER BY d.created_at
+     LIMIT 500
+     FOR UPDATE OF d SKIP LOCKED
+    """
+)
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A delivery this process now sends."""
@@ -163,3 +187,15 @@ async def campaign_counts(uow: UnitOfWork, campaign_id: uuid.UUID) -> dict[str, 
         .group_by(deliveries.c.state)
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def stranded(uow: UnitOfWork, *, before: datetime) -> list[uuid.UUID]:
+    """Lock and return stranded transactional deliveries, and mark them seen (`updated_at`),
+    so the next sweep leaves them to the work messages this one writes."""
+    rows = await uow.execute(_STRANDED, {"before": before, "ns": LOCK_NAMESPACE})
+    ids = [row.id for row in rows]
+    if ids:
+        await uow.execute(
+            sa.update(deliveries).where(deliveries.c.id.in_(ids)).values(updated_at=sa.func.now())
+        )
+    return ids

@@ -44,6 +44,11 @@ deliveries = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.Index("ix_deliveries_campaign", "campaign_id"),
+    sa.Index(
+        "ix_deliveries_transactional_created",
+        "created_at",
+        postgresql_where=sa.text("campaign_id IS NULL"),
+    ),
     postgresql_with={"fillfactor": 70},
 )
 

@@ -18,7 +18,7 @@ from services.notifications.domain.outcomes import Outcome
 from services.notifications.persistence import outcomes
 from services.notifications.persistence.deliveries import Claimed
 from services.notifications.persistence.hotpath import HotPath
-from shared.contracts import EmailOutcome
+from shared.contracts import DeliveryQueued, EmailOutcome
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger, log_context, mask_email
 from shared.messaging.transient import is_transient
@@ -32,6 +32,9 @@ class Recorded:
     outcome: Outcome
     claimed_by: int
     at: datetime
+    # A failed first attempt made outside the work queue: hand the email to the queue, so
+    # its retries go through the retry queues like any other.
+    handover: bool = False
 
 
 def email_outcome(item: Recorded) -> EmailOutcome:
@@ -138,6 +141,8 @@ class OutcomeRecorder:
                     log.info("email.sent", **fields)
             elif item.outcome.kind == "failed":
                 await outcomes.mark_failed(uow, d.id, item.outcome.detail, me=item.claimed_by)
+                if item.handover:
+                    uow.emit("notifications.delivery.queued", DeliveryQueued(delivery_id=d.id))
                 log.warning("email.retry_later", error=item.outcome.detail[:300], **fields)
             elif await outcomes.mark_rejected(uow, d.id, item.outcome.detail, me=item.claimed_by):
                 uow.emit("notifications.email.failed", email_outcome(item))

@@ -20,9 +20,12 @@ from services.notifications.persistence import deliveries
 from services.notifications.persistence.deliveries import Claimed
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.sending.identity import SenderIdentity
-from services.notifications.sending.pool import SmtpPool
+from services.notifications.sending.pool import TRANSACTIONAL, SmtpPool
 from services.notifications.sending.recorder import OutcomeRecorder, Recorded
 from shared.db import Database
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 Compose = Callable[[Claimed], bytes]
 
@@ -85,9 +88,35 @@ class Sender:
         self._recorder = recorder
         # Deliveries this process is sending now -> their outcome once recorded.
         self._inflight: dict[uuid.UUID, asyncio.Future[Outcome]] = {}
+        self._soon: set[asyncio.Task[None]] = set()
+
+    def send_soon(self, ids: Sequence[uuid.UUID]) -> None:
+        """Send just-committed transactional emails now, in the background. A failure is
+        recorded with a work message that takes the email through the retry queues."""
+        task = asyncio.create_task(self._send_soon(list(ids)), name="send-soon")
+        self._soon.add(task)
+        task.add_done_callback(self._soon.discard)
+
+    async def _send_soon(self, ids: list[uuid.UUID]) -> None:
+        try:
+            await self.send(ids, priority=TRANSACTIONAL, handover=True)
+        except Exception as exc:
+            # The rows stay queued (or claimed by this live process); the sweeper hands them
+            # to the work queue if nothing else does.
+            log.warning("email.send_soon_failed", error=str(exc)[:300])
+
+    async def drain(self, timeout: float) -> None:
+        """Give the background sends a moment to finish (at shutdown)."""
+        if self._soon:
+            await asyncio.wait(set(self._soon), timeout=timeout)
 
     async def send(
-        self, ids: Sequence[uuid.UUID], *, priority: int, compose: Compose | None = None
+        self,
+        ids: Sequence[uuid.UUID],
+        *,
+        priority: int,
+        compose: Compose | None = None,
+        handover: bool = False,
     ) -> Summary:
         summary = Summary()
         mine = [self._inflight[i] for i in dict.fromkeys(ids) if i in self._inflight]
@@ -100,7 +129,7 @@ class Sender:
         try:
             me = await self._identity.key()
             claimed = await self._claim(wanted, me)
-            await self._send_claimed(claimed, me, priority, compose, recorded, summary)
+            await self._send_claimed(claimed, me, priority, compose, recorded, summary, handover)
         finally:
             for delivery_id, future in recorded.items():
                 if not future.done():
@@ -124,9 +153,10 @@ class Sender:
         compose: Compose | None,
         recorded: dict[uuid.UUID, asyncio.Future[Outcome]],
         summary: Summary,
+        handover: bool,
     ) -> None:
         outcomes = await asyncio.gather(
-            *(self._send_one(d, me, priority, compose, recorded[d.id]) for d in claimed)
+            *(self._send_one(d, me, priority, compose, recorded[d.id], handover) for d in claimed)
         )
         for outcome in outcomes:
             summary.add(outcome)
@@ -138,6 +168,7 @@ class Sender:
         priority: int,
         compose: Compose | None,
         recorded: asyncio.Future[Outcome],
+        handover: bool,
     ) -> Outcome:
         """Send, then record at once: each 250 is committed within a round trip or so (the
         recorder groups whatever arrives together), not at the end of the batch."""
@@ -147,7 +178,9 @@ class Sender:
             outcome = Outcome("failed", f"could not compose the email: {type(exc).__name__}: {exc}")
         else:
             outcome = await self._pool.submit(delivery.recipient, raw, priority=priority)
-        await self._recorder.record([Recorded(delivery, outcome, me, datetime.now(UTC))])
+        await self._recorder.record(
+            [Recorded(delivery, outcome, me, datetime.now(UTC), handover=handover)]
+        )
         recorded.set_result(outcome)
         return outcome
 

@@ -39,6 +39,13 @@ def _deliveries() -> None:
     # (sending, sent), and with room left on the page those updates stay HOT, touching no
     # index at all. Staff look deliveries up by booking or campaign.
     op.create_index("ix_deliveries_campaign", "deliveries", ["campaign_id"])
+    # The sweeper's scan of recent transactional emails (columns that never change: HOT-safe).
+    op.create_index(
+        "ix_deliveries_transactional_created",
+        "deliveries",
+        ["created_at"],
+        postgresql_where=sa.text("campaign_id IS NULL"),
+    )
     op.execute("ALTER TABLE deliveries SET (fillfactor = 70)")
 
 
@@ -154,6 +161,7 @@ def downgrade() -> None:
     ):
         op.drop_table(table)
     op.execute("ALTER TABLE deliveries RESET (fillfactor)")
+    op.drop_index("ix_deliveries_transactional_created", "deliveries")
     op.drop_index("ix_deliveries_campaign", "deliveries")
     for column in (
         "updated_at",
