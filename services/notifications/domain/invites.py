@@ -6,13 +6,14 @@ cancellation replaces the entry the calendar already holds; SEQUENCE grows with 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from shared.contracts import EventState
 
@@ -112,6 +113,12 @@ def calendar_invite(
         calendar.add_component(entry)
     first = min(s[2] for s in slots).astimezone(tz).date() - timedelta(days=1)
     last = max(s[3] for s in slots).astimezone(tz).date() + timedelta(days=1)
-    # Only the transitions around the event, not fifty years of them.
-    calendar.add_missing_timezones(first_date=first, last_date=last)
+    calendar.add_component(_timezone(event.timezone, first, last))
     return calendar.to_ical().decode()
+
+
+@functools.lru_cache(maxsize=64)
+def _timezone(name: str, first: date, last: date) -> Timezone:
+    """The VTIMEZONE for the event's dates: only the transitions around them, not fifty years
+    of them; made once per event and shared by all its invites (it is only ever read)."""
+    return Timezone.from_tzinfo(ZoneInfo(name), first_date=first, last_date=last)

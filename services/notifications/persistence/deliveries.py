@@ -111,15 +111,52 @@ class Delivery:
 _COLUMNS = [deliveries.c[name] for name in Delivery.__dataclass_fields__]
 
 
-async def queue(uow: UnitOfWork, **values: object) -> uuid.UUID | None:
+# Written once as text: built with the expression language on every call, this statement cost
+# ~0.3 ms of CPU more per email (statement construction and cache-key generation).
+_QUEUE = sa.text(
+    """
+    INSERT INTO deliveries (id, dedupe_key, kind, booking_id, event_id, recipient,
+                            recipient_name, subject, message, message_id, correlation_id, state)
+    VALUES (:id, :dedupe_key, :kind, :booking_id, :event_id, :recipient, :recipient_name,
+            :subject, :message, :message_id, :correlation_id, 'queued')
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+    """
+).bindparams(sa.bindparam("message", type_=sa.LargeBinary))
+
+
+async def queue(
+    uow: UnitOfWork,
+    *,
+    id: uuid.UUID,
+    dedupe_key: str,
+    kind: str,
+    recipient: str,
+    subject: str,
+    message: bytes,
+    message_id: str | None = None,
+    recipient_name: str | None = None,
+    booking_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
+    correlation_id: str | None = None,
+) -> uuid.UUID | None:
     """Insert a queued delivery; None if one with the same dedupe key already exists."""
-    values.setdefault("id", uuid.uuid4())
     row = (
         await uow.execute(
-            pg_insert(deliveries)
-            .values(state="queued", **values)
-            .on_conflict_do_nothing(index_elements=[deliveries.c.dedupe_key])
-            .returning(deliveries.c.id)
+            _QUEUE,
+            {
+                "id": id,
+                "dedupe_key": dedupe_key,
+                "kind": kind,
+                "booking_id": booking_id,
+                "event_id": event_id,
+                "recipient": recipient,
+                "recipient_name": recipient_name,
+                "subject": subject,
+                "message": message,
+                "message_id": message_id,
+                "correlation_id": correlation_id,
+            },
         )
     ).first()
     return row.id if row else None

@@ -26,13 +26,15 @@ async def apply_state(uow: UnitOfWork, state: EventState) -> bool:
     return (await uow.execute(statement)).first() is not None
 
 
+_GET = sa.text("SELECT state FROM events WHERE event_id = :event_id")
+_GET_LOCKED = sa.text("SELECT state FROM events WHERE event_id = :event_id FOR UPDATE")
+
+
 async def get_raw(
     uow: UnitOfWork, event_id: uuid.UUID, *, for_update: bool = False
 ) -> dict[str, Any] | None:
-    query = sa.select(events.c.state).where(events.c.event_id == event_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await uow.execute(query)).first()
+    query = _GET_LOCKED if for_update else _GET
+    row = (await uow.execute(query, {"event_id": event_id})).first()
     return dict(row.state) if row else None
 
 

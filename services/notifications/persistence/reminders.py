@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 
 from services.notifications.persistence.tables import reminders
 from shared.db import UnitOfWork
@@ -28,6 +28,19 @@ class Reminder:
 _COLUMNS = [reminders.c[name] for name in Reminder.__dataclass_fields__]
 
 
+_SCHEDULE = sa.text(
+    """
+    INSERT INTO reminders (id, booking_id, event_id, offset_seconds, due_at)
+    SELECT gen_random_uuid(), :booking_id, :event_id, r.offset_seconds, r.due_at
+      FROM unnest(:offsets, :dues) AS r(offset_seconds, due_at)
+    ON CONFLICT ON CONSTRAINT uq_reminders_booking_offset DO NOTHING
+    """
+).bindparams(
+    sa.bindparam("offsets", type_=ARRAY(sa.Integer)),
+    sa.bindparam("dues", type_=ARRAY(TIMESTAMP(timezone=True))),
+)
+
+
 async def schedule(
     uow: UnitOfWork,
     booking_id: uuid.UUID,
@@ -35,24 +48,16 @@ async def schedule(
     due: Sequence[tuple[timedelta, datetime]],
 ) -> None:
     """Pending reminders for a booking, once per offset: a repeat changes nothing."""
-    if not due:
-        return
-    await uow.execute(
-        pg_insert(reminders)
-        .values(
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "booking_id": booking_id,
-                    "event_id": event_id,
-                    "offset_seconds": int(offset.total_seconds()),
-                    "due_at": due_at,
-                }
-                for offset, due_at in due
-            ]
+    if due:
+        await uow.execute(
+            _SCHEDULE,
+            {
+                "booking_id": booking_id,
+                "event_id": event_id,
+                "offsets": [int(offset.total_seconds()) for offset, _ in due],
+                "dues": [due_at for _, due_at in due],
+            },
         )
-        .on_conflict_do_nothing(constraint="uq_reminders_booking_offset")
-    )
 
 
 async def cancel_for_booking(uow: UnitOfWork, booking_id: uuid.UUID) -> None:
