@@ -44,14 +44,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def services(infra: Infra, smtp_port: int) -> dict[str, ServiceProcess]:
+def services(infra: Infra, smtp_port: int, notifications: int) -> dict[str, ServiceProcess]:
     LOGS.mkdir(parents=True, exist_ok=True)
+    level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
     made = {}
-    for name in ("catalogue", "bookings", "notifications"):
-        env = {**infra.env_for(name), "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING")}
-        if name == "notifications":
-            env["SMTP_PORT"] = str(smtp_port)
+    for name in ("catalogue", "bookings"):
+        env = {**infra.env_for(name), "LOG_LEVEL": level}
         made[name] = ServiceProcess(name, env, Path(LOGS / f"latency-{name}.log"))
+    for n in range(notifications):
+        env = {**infra.env_for("notifications"), "LOG_LEVEL": level, "SMTP_PORT": str(smtp_port)}
+        label = "notifications" if n == 0 else f"notifications-{n + 1}"
+        made[label] = ServiceProcess("notifications", env, Path(LOGS / f"latency-{label}.log"))
     return made
 
 
@@ -114,7 +117,7 @@ async def load(
 async def bench(args: argparse.Namespace) -> dict[str, object]:
     infra = await create_infra()
     sink = await CountingSink().start()
-    procs = services(infra, sink.port)
+    procs = services(infra, sink.port, args.notifications)
     try:
         await declare(infra)
         for proc in procs.values():
@@ -201,6 +204,9 @@ def main() -> int:
     )
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--notifications", type=int, default=1, help="notifications processes sharing the queues"
+    )
     args = parser.parse_args()
     results = uvloop.run(bench(args))
     report(results)
