@@ -19,6 +19,7 @@ import json
 import os
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,15 +73,18 @@ async def published_event(client: httpx.AsyncClient, procs: dict[str, ServicePro
     return str(created["id"])
 
 
-async def book(
-    client: KeepAliveClient, path: str, email: str, answered: dict[str, float]
-) -> None:
+STATUSES: Counter[str] = Counter()
+
+
+async def book(client: KeepAliveClient, path: str, email: str, answered: dict[str, float]) -> None:
     """Record when the 201 came back; a failed request just has no 201 (counted in the report)."""
     body = json.dumps({"name": "Bench Leader", "email": email, "organisation": "Bench Council"})
     try:
         status = await client.post_json(path, body.encode())
-    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+        STATUSES[type(exc).__name__] += 1
         return
+    STATUSES[str(status)] += 1
     if status == 201:
         answered[email] = time.perf_counter()
 
@@ -131,6 +135,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         try:
             await warm_up(booker, path, sink)
             cpu_before = {name: cpu_seconds([proc]) for name, proc in procs.items()}
+            STATUSES.clear()
             answered, emails = await load(booker, path, args.rate, args.seconds)
         finally:
             await booker.close()
@@ -173,13 +178,14 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         "floor_smtp_p50_ms": percentile([v * 1000 for v in smtp], 50),
         "floor_smtp_p99_ms": percentile([v * 1000 for v in smtp], 99),
         "cpu_ms_per_booking": cpu,
+        "answers": dict(STATUSES),
     }
 
 
 def report(r: dict[str, object]) -> None:
     print(
         f"{r['bookings']} bookings at {r['rate']}/s for {r['seconds']} s: "
-        f"{r['answered_201']} answered 201, {r['emails']} confirmation emails, "
+        f"answers {r['answers']}, {r['emails']} confirmation emails, "
         f"missing {r['missing']}, duplicates {r['duplicates']}"
     )
     print(
