@@ -78,4 +78,6 @@ def notifications_process(infra: Infra, smtp_port: int, name: str, **env: str) -
         "OUTBOX_POLL_INTERVAL": "0.5",
         **env,
     }
-    return ServiceProcess("notifications", values, Path(LOGS / f"{name}.log"))
+    log = Path(LOGS / f"{name}.log")
+    log.unlink(missing_ok=True)  # a fresh log per run (processes append to theirs)
+    return ServiceProcess("notifications", values, log)

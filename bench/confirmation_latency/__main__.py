@@ -45,17 +45,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def fresh_log(name: str) -> Path:
+    path = Path(LOGS / name)
+    path.unlink(missing_ok=True)  # processes append to their log: one run per file
+    return path
+
+
 def services(infra: Infra, smtp_port: int, notifications: int) -> dict[str, ServiceProcess]:
     LOGS.mkdir(parents=True, exist_ok=True)
     level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
     made = {}
     for name in ("catalogue", "bookings"):
         env = {**infra.env_for(name), "LOG_LEVEL": level}
-        made[name] = ServiceProcess(name, env, Path(LOGS / f"latency-{name}.log"))
+        made[name] = ServiceProcess(name, env, fresh_log(f"latency-{name}.log"))
     for n in range(notifications):
         env = {**infra.env_for("notifications"), "LOG_LEVEL": level, "SMTP_PORT": str(smtp_port)}
         label = "notifications" if n == 0 else f"notifications-{n + 1}"
-        made[label] = ServiceProcess("notifications", env, Path(LOGS / f"latency-{label}.log"))
+        made[label] = ServiceProcess("notifications", env, fresh_log(f"latency-{label}.log"))
     return made
 
 

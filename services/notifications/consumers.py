@@ -64,7 +64,7 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
     def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
         settings = workers.settings
         db = runtime.db
-        workers.bind(db)
+        workers.bind(db, wake_relay=runtime.relay.wake)
 
         async def send(envelope: Envelope) -> None:
             payload = parse_payload(envelope)
@@ -94,6 +94,7 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                     ),
                     workers,
                 ),
+                prefetch=settings.booking_prefetch,
             ),
             ConsumerSpec(
                 NOTIFICATIONS_BOOKING_EVENTS,
@@ -105,6 +106,7 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                     ),
                     workers,
                 ),
+                prefetch=settings.booking_prefetch,
             ),
             ConsumerSpec(
                 NOTIFICATIONS_EMAIL_SEND,

@@ -45,6 +45,9 @@ class NotificationsSettings(ServiceSettings):
     # Emails of a chunk claimed at a time; a pause or cancel takes effect between batches.
     campaign_claim_batch: int = Field(default=50, ge=1)
     email_prefetch: int = Field(default=64, ge=1)
+    # Booking and catalogue messages handled at once: each holds a database connection, so
+    # more than the pool has only makes them queue for connections (and starve the relay).
+    booking_prefetch: int = Field(default=8, ge=1)
     invitation_ttl: timedelta = timedelta(days=60)
 
     # Reminders this long before an event starts; one scheduler pass every `scheduler_interval`.

@@ -4,6 +4,8 @@ the outcome recorder, the sender identity, and the scheduler. Built when the con
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from services.notifications.handlers.campaign_work import CampaignMails
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.scheduler import Scheduler
@@ -13,7 +15,7 @@ from services.notifications.sending.ratelimit import TokenBucket
 from services.notifications.sending.recorder import OutcomeRecorder
 from services.notifications.sending.sender import Sender
 from services.notifications.settings import NotificationsSettings
-from shared.db import Database
+from shared.db import Database, make_engine
 
 
 class Workers:
@@ -35,17 +37,29 @@ class Workers:
             self.bucket,
         )
         self.hot: HotPath | None = None
+        self._record_db: Database | None = None
         self._identity: SenderIdentity | None = None
         self._recorder: OutcomeRecorder | None = None
         self._sender: Sender | None = None
         self._scheduler: Scheduler | None = None
         self._started = False
 
-    def bind(self, db: Database) -> None:
+    def bind(self, db: Database, *, wake_relay: Callable[[], None] | None = None) -> None:
         self._db = db
         self.hot = HotPath(self.settings.database_url)
         self._identity = SenderIdentity(db.engine)
-        self._recorder = OutcomeRecorder(db, self.hot, linger=self.settings.record_linger)
+        # Outcomes are recorded on connections of their own: with every pooled connection
+        # taken by message handlers, a sent email waited seconds to be recorded (and its
+        # `email.sent` with it). Its outbox commits wake the same relay.
+        self._record_db = Database(
+            make_engine(self.settings.database_url, pool_size=2, max_overflow=2),
+            producer=db.producer,
+        )
+        if wake_relay is not None:
+            self._record_db.on_outbox_commit(wake_relay)
+        self._recorder = OutcomeRecorder(
+            self._record_db, self.hot, linger=self.settings.record_linger
+        )
         self._sender = Sender(db, self._identity, self.pool, self._recorder, self.hot)
         self._scheduler = Scheduler(db, self.settings, self._sender)
 
@@ -90,4 +104,6 @@ class Workers:
         await self._identity.close()
         if self.hot is not None:
             await self.hot.close()
+        if self._record_db is not None:
+            await self._record_db.dispose()
         self._started = False
