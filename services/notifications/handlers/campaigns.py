@@ -16,7 +16,7 @@ from services.notifications.settings import NotificationsSettings
 from shared.contracts import CampaignChunkQueued, EventState
 from shared.db import Database, UnitOfWork
 from shared.errors import Invalid, NotFound
-from shared.logging import current_correlation_id, get_logger
+from shared.logging import current_correlation_id, get_logger, log_context, new_correlation_id
 
 log = get_logger(__name__)
 
@@ -187,7 +187,9 @@ async def start_due(db: Database, settings: NotificationsSettings) -> int:
         for campaign_id in await campaign_store.due_scheduled(uow, now):
             campaign = await campaign_store.get(uow, campaign_id)
             if campaign is not None:
-                await start(uow, campaign, settings, now)
+                # Its own trail in the logs and in its emails' X-Correlation-ID.
+                with log_context(correlation_id=new_correlation_id(), message_id=None):
+                    await start(uow, campaign, settings, now)
                 started += 1
         await uow.commit()
     return started
