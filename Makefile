@@ -42,5 +42,13 @@ format:
 bench-hot-event: install servers
 	$(BIN)/python -m bench.hot_event
 
+## Campaign fan-out: 10,000 invitees, emails/s against the raw aiosmtplib ceiling (see README).
+bench-campaign: install servers
+	$(BIN)/python -m bench.campaign
+
+## Booking 201 -> confirmation email at the sink, 100 bookings/s for 30 s (see README).
+bench-confirmation-latency: install servers
+	$(BIN)/python -m bench.confirmation_latency
+
 clean:
 	rm -rf var .pytest_cache .ruff_cache

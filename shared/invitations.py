@@ -7,6 +7,10 @@ email (trimmed, lower case), the campaign and an expiry.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +50,37 @@ def sign_invitation(
         "exp": expiry,
     }
     return jwt.encode(claims, key, algorithm="HS256")
+
+
+class InvitationSigner:
+    """`sign_invitation` for many tokens of one campaign: the same tokens byte for byte (a
+    test holds it to that), at a fraction of the cost, because the header, the key schedule
+    and the fixed claims are prepared once. A 10,000-invitee campaign signs 10,000 of them."""
+
+    _HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+
+    def __init__(
+        self, key: str, *, event_id: uuid.UUID, campaign_id: uuid.UUID, expires_at: datetime
+    ) -> None:
+        self._mac = hmac.new(key.encode(), digestmod=hashlib.sha256)
+        self._event = str(event_id)
+        self._campaign = str(campaign_id)
+        self._exp = int(expires_at.timestamp())
+
+    def sign(self, email: str) -> str:
+        claims = {
+            "typ": _TYPE,
+            "evt": self._event,
+            "em": email.strip().lower(),
+            "cmp": self._campaign,
+            "exp": self._exp,
+        }
+        payload = json.dumps(claims, separators=(",", ":")).encode()
+        signing_input = self._HEADER + b"." + base64.urlsafe_b64encode(payload).rstrip(b"=")
+        mac = self._mac.copy()
+        mac.update(signing_input)
+        signature = base64.urlsafe_b64encode(mac.digest()).rstrip(b"=")
+        return (signing_input + b"." + signature).decode()
 
 
 def verify_invitation(key: str, token: str) -> Invitation:

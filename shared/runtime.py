@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from shared.db import Database, make_engine
 from shared.logging import get_logger
 from shared.messaging.broker import Broker
-from shared.messaging.consumer import ConsumerRunner, Handler
+from shared.messaging.consumer import ConsumerRunner, Handler, OnPark
 from shared.messaging.publisher import Publisher
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import Subscription
@@ -25,6 +25,8 @@ class ConsumerSpec:
     subscription: Subscription
     handlers: Mapping[str, Handler]
     prefetch: int | None = None
+    # Optional: told about each message this consumer parks (see `ConsumerRunner`).
+    on_park: OnPark | None = None
 
 
 ConsumerFactory = Callable[["Runtime"], Sequence[ConsumerSpec]]
@@ -71,6 +73,7 @@ class Runtime:
                 prefetch=spec.prefetch or self.settings.prefetch,
                 retry_delays=self.settings.retry_delays,
                 delivery_limit=self.settings.delivery_limit,
+                on_park=spec.on_park,
             )
             for spec in specs
         ]

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from services.notifications.api import staff
-from services.notifications.consumers import consumers
+from services.notifications.api import public, staff_campaigns, staff_deliveries, staff_templates
+from services.notifications.consumers import consumer_factory
 from services.notifications.settings import NotificationsSettings
+from services.notifications.workers import Workers
 from shared.web import create_service_app
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
-    return create_service_app(
-        settings or NotificationsSettings(),
+    settings = settings or NotificationsSettings()
+    workers = Workers(settings)
+    app = create_service_app(
+        settings,
         title="Notifications",
         description="Confirmation, waiting-list and other emails; invitation campaigns.",
-        routers=[staff.router],
-        consumers=consumers,
+        routers=[
+            staff_deliveries.router,
+            staff_templates.router,
+            staff_campaigns.router,
+            public.router,
+        ],
+        consumers=consumer_factory(workers),
     )
+    app.state.workers = workers
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The workers start once the runtime (database, broker, consumers) is up, the
+        # scheduler stops before it goes, and the SMTP pool after its consumers have finished.
+        try:
+            async with runtime_lifespan(app):
+                workers.start()
+                try:
+                    yield
+                finally:
+                    await workers.stop_scheduler()
+        finally:
+            await workers.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -2,56 +2,124 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 
-from services.notifications import handlers
-from services.notifications.mailer import Mailer
+from services.notifications.handlers import booking_emails, campaign_work, catalogue, sending
+from services.notifications.handlers.queueing import send_after_commit
 from services.notifications.settings import NotificationsSettings
-from shared.contracts import DeliveryQueued, Envelope, parse_payload
+from services.notifications.workers import Workers
+from shared.contracts import CampaignChunkQueued, DeliveryQueued, Envelope, parse_payload
+from shared.messaging.consumer import Handler
 from shared.messaging.handlers import transactional_table
 from shared.messaging.queues import (
     NOTIFICATIONS_BOOKING_EVENTS,
+    NOTIFICATIONS_CAMPAIGN_WORK,
     NOTIFICATIONS_CATALOGUE_EVENTS,
     NOTIFICATIONS_EMAIL_SEND,
 )
-from shared.runtime import ConsumerSpec, Runtime
-
-CATALOGUE_EVENT_HANDLERS = {
-    "catalogue.event.published": handlers.apply_event_state,
-    "catalogue.event.updated": handlers.apply_event_state,
-    "catalogue.event.cancelled": handlers.apply_event_state,
-}
-
-BOOKING_EMAILS = {
-    "bookings.booking.confirmed": "confirmation",
-    "bookings.booking.waitlisted": "waitlisted",
-}
+from shared.runtime import ConsumerFactory, ConsumerSpec, Runtime
 
 
-def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
-    settings = runtime.settings
-    assert isinstance(settings, NotificationsSettings)
-    db = runtime.db
-    mailer = Mailer(settings)
-    booking_handlers = {
-        type_: partial(handlers.queue_booking_email, kind=kind, settings=settings)
-        for type_, kind in BOOKING_EMAILS.items()
+def catalogue_handlers(settings: NotificationsSettings) -> dict[str, Callable[..., object]]:
+    return {
+        "catalogue.event.published": catalogue.event_published,
+        "catalogue.event.updated": partial(catalogue.event_updated, settings=settings),
+        "catalogue.event.cancelled": catalogue.event_cancelled,
+        "catalogue.cohort.member_added": catalogue.member_added,
+        "catalogue.cohort.member_removed": catalogue.member_removed,
     }
 
-    async def send(envelope: Envelope) -> None:
-        payload = parse_payload(envelope)
-        assert isinstance(payload, DeliveryQueued)
-        await handlers.send_delivery(payload, db=db, mailer=mailer, settings=settings)
 
-    return [
-        ConsumerSpec(
-            NOTIFICATIONS_CATALOGUE_EVENTS,
-            transactional_table(db, NOTIFICATIONS_CATALOGUE_EVENTS.queue, CATALOGUE_EVENT_HANDLERS),
-        ),
-        ConsumerSpec(
-            NOTIFICATIONS_BOOKING_EVENTS,
-            transactional_table(db, NOTIFICATIONS_BOOKING_EVENTS.queue, booking_handlers),
-        ),
-        ConsumerSpec(NOTIFICATIONS_EMAIL_SEND, {"notifications.delivery.queued": send}, prefetch=8),
-    ]
+def booking_handlers(settings: NotificationsSettings) -> dict[str, Callable[..., object]]:
+    return {
+        f"bookings.booking.{verb}": partial(fn, settings=settings)
+        for verb, fn in {
+            "confirmed": booking_emails.confirmed,
+            "waitlisted": booking_emails.waitlisted,
+            "promoted": booking_emails.promoted,
+            "changed": booking_emails.changed,
+            "cancelled": booking_emails.cancelled,
+        }.items()
+    }
+
+
+def sending_after_commit(table: dict[str, Handler], workers: Workers) -> dict[str, Handler]:
+    """Each handler's emails are sent by this process as soon as its transaction committed
+    (see `handlers/queueing.py`); a handler that failed committed nothing and sends nothing."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def handle(envelope: Envelope) -> None:
+            with send_after_commit() as queued:
+                await handler(envelope)
+            if queued:
+                workers.sender.send_soon(queued)
+
+        return handle
+
+    return {type_: wrap(handler) for type_, handler in table.items()}
+
+
+def consumer_factory(workers: Workers) -> ConsumerFactory:
+    def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+        settings = workers.settings
+        db = runtime.db
+        workers.bind(db, wake_relay=runtime.relay.wake)
+
+        async def send(envelope: Envelope) -> None:
+            payload = parse_payload(envelope)
+            assert isinstance(payload, DeliveryQueued)
+            await sending.send_queued(payload, sender=workers.sender)
+
+        async def chunk(envelope: Envelope) -> None:
+            payload = parse_payload(envelope)
+            assert isinstance(payload, CampaignChunkQueued)
+            await campaign_work.run_chunk(
+                payload,
+                db=db,
+                sender=workers.sender,
+                mails=workers.mails,
+                hot=workers.hot,  # type: ignore[arg-type]
+                batch=settings.campaign_claim_batch,
+            )
+
+        return [
+            ConsumerSpec(
+                NOTIFICATIONS_CATALOGUE_EVENTS,
+                sending_after_commit(
+                    transactional_table(
+                        db,
+                        NOTIFICATIONS_CATALOGUE_EVENTS.queue,
+                        catalogue_handlers(settings),  # type: ignore[arg-type]
+                    ),
+                    workers,
+                ),
+                prefetch=settings.booking_prefetch,
+            ),
+            ConsumerSpec(
+                NOTIFICATIONS_BOOKING_EVENTS,
+                sending_after_commit(
+                    transactional_table(
+                        db,
+                        NOTIFICATIONS_BOOKING_EVENTS.queue,
+                        booking_handlers(settings),  # type: ignore[arg-type]
+                    ),
+                    workers,
+                ),
+                prefetch=settings.booking_prefetch,
+            ),
+            ConsumerSpec(
+                NOTIFICATIONS_EMAIL_SEND,
+                {"notifications.delivery.queued": send},
+                prefetch=settings.email_prefetch,
+                on_park=partial(sending.on_send_parked, db=db),
+            ),
+            ConsumerSpec(
+                NOTIFICATIONS_CAMPAIGN_WORK,
+                {"notifications.campaign_chunk.queued": chunk},
+                prefetch=settings.campaign_prefetch,
+                on_park=partial(campaign_work.on_chunk_parked, db=db),
+            ),
+        ]
+
+    return consumers

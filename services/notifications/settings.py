@@ -1,13 +1,73 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from pydantic import Field, SecretStr, model_validator
+
 from shared.settings import ServiceSettings
+
+DEV_UNSUBSCRIBE_KEY = "dev-only-unsubscribe-key-change-me-in-production"
 
 
 class NotificationsSettings(ServiceSettings):
     service_name: str = "notifications"
+    # Where people reach this service (the one-click unsubscribe link points here).
     public_base_url: str = "http://127.0.0.1:8003"
+    # Where the bookings service serves its booking page: invitation links point at
+    # `{bookings_public_url}/book/{event_id}?invitation=<signed token>`.
+    bookings_public_url: str = "http://127.0.0.1:8002"
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_timeout: float = 10.0
+    # Persistent SMTP connections per process; each carries one email at a time.
+    smtp_connections: int = Field(default=8, ge=1, le=64)
+    # Reconnect after this many emails on one connection (servers limit a session's length).
+    smtp_max_per_connection: int = Field(default=1000, ge=1)
+    # Close a connection idle this long, before the server times it out under our feet.
+    smtp_idle_seconds: float = 30.0
+    # Emails per second per process (a token bucket); 0 switches throttling off. Booking
+    # emails go first when both wait, but they share the rate, so it must exceed their peak.
+    send_rate: float = Field(default=200.0, ge=0)
+    send_burst: float = Field(default=10.0, ge=1)
+
+    # Seconds the recorder waits to let more outcomes share a commit (a crash in that window
+    # can resend those emails, so keep it to milliseconds).
+    record_linger: float = Field(default=0.002, ge=0, le=0.05)
+
     mail_from: str = "Leading GM Programme <programme@leadinggm.example.org>"
     programme_name: str = "Leading GM Leadership Programme"
+    unsubscribe_signing_key: SecretStr = SecretStr(DEV_UNSUBSCRIBE_KEY)
+
+    # Campaign fan-out: invitees per work item, and work items a process takes at once.
+    campaign_chunk_size: int = Field(default=250, ge=1, le=5000)
+    campaign_prefetch: int = Field(default=4, ge=1)
+    # Emails of a chunk claimed at a time; a pause or cancel takes effect between batches.
+    campaign_claim_batch: int = Field(default=50, ge=1)
+    email_prefetch: int = Field(default=64, ge=1)
+    # Booking and catalogue messages handled at once: each holds a database connection, so
+    # more than the pool has only makes them queue for connections (and starve the relay).
+    booking_prefetch: int = Field(default=8, ge=1)
+    invitation_ttl: timedelta = timedelta(days=60)
+
+    # Reminders this long before an event starts; one scheduler pass every `scheduler_interval`.
+    reminder_offsets: list[timedelta] = Field(
+        default_factory=lambda: [timedelta(days=7), timedelta(days=1)]
+    )
+    # A reminder (or scheduled campaign) found later than this after its time was missed
+    # while the service was down: dropped and logged, never sent late.
+    reminder_grace: timedelta = timedelta(minutes=30)
+    scheduler_interval: float = Field(default=5.0, gt=0)
+    # A transactional email still unsent this long after it was written is handed to the work
+    # queue by the sweeper (its process died before sending it).
+    stranded_after: timedelta = timedelta(seconds=30)
+    run_scheduler: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_dev_unsubscribe_key(self) -> NotificationsSettings:
+        key = self.unsubscribe_signing_key.get_secret_value()
+        if self.environment == "production" and key == DEV_UNSUBSCRIBE_KEY:
+            raise ValueError(
+                "production mode refuses development secrets: set UNSUBSCRIBE_SIGNING_KEY"
+            )
+        return self

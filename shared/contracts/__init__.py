@@ -24,7 +24,12 @@ from shared.contracts.catalogue import (
     VenueState,
 )
 from shared.contracts.envelope import Envelope, new_envelope
-from shared.contracts.notifications import CampaignProgress, DeliveryQueued, EmailOutcome
+from shared.contracts.notifications import (
+    CampaignChunkQueued,
+    CampaignProgress,
+    DeliveryQueued,
+    EmailOutcome,
+)
 from shared.contracts.registry import REGISTRY, UnknownMessageType, parse_payload, payload_version
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "BookingCancelled",
     "BookingChanged",
     "BookingState",
+    "CampaignChunkQueued",
     "CampaignProgress",
     "CohortMemberAdded",
     "CohortMemberRemoved",

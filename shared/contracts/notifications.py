@@ -47,3 +47,14 @@ class DeliveryQueued(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     delivery_id: uuid.UUID
+
+
+class CampaignChunkQueued(BaseModel):
+    """`notifications.campaign_chunk.queued`: notifications' own work item for a campaign, one
+    per chunk of invitees (by their position in the resolved audience), so several processes
+    share a campaign's fan-out and a crashed chunk is simply delivered again."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    campaign_id: uuid.UUID
+    chunk: int = Field(ge=0)

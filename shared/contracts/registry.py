@@ -12,7 +12,12 @@ from shared.contracts.catalogue import (
     EventState,
 )
 from shared.contracts.envelope import Envelope
-from shared.contracts.notifications import CampaignProgress, DeliveryQueued, EmailOutcome
+from shared.contracts.notifications import (
+    CampaignChunkQueued,
+    CampaignProgress,
+    DeliveryQueued,
+    EmailOutcome,
+)
 
 REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "catalogue.event.published": (1, EventState),
@@ -32,6 +37,7 @@ REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "notifications.campaign.progressed": (1, CampaignProgress),
     "notifications.campaign.completed": (1, CampaignProgress),
     "notifications.delivery.queued": (1, DeliveryQueued),
+    "notifications.campaign_chunk.queued": (1, CampaignChunkQueued),
 }
 
 

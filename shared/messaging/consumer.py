@@ -35,6 +35,9 @@ from shared.messaging.transient import is_transient
 from shared.metrics import MESSAGES_CONSUMED, MESSAGES_PARKED, MESSAGES_RETRIED
 
 Handler = Callable[[Envelope], Awaitable[None]]
+# Called when a message is parked, with its envelope (None if it could not be parsed) and the
+# last error, so a service can record the give-up on the thing the message was about.
+OnPark = Callable[[Envelope | None, str], Awaitable[None]]
 log = get_logger(__name__)
 
 ATTEMPTS_HEADER = "x-attempts"
@@ -53,6 +56,7 @@ class ConsumerRunner:
         retry_delays: list[float],
         delivery_limit: int,
         transient: Callable[[BaseException], bool] = is_transient,
+        on_park: OnPark | None = None,
     ) -> None:
         self._broker = broker
         self._publisher = publisher
@@ -63,6 +67,7 @@ class ConsumerRunner:
         self._delays = list(retry_delays)
         self._delivery_limit = delivery_limit
         self._transient = transient
+        self._on_park = on_park
         self._channel: AbstractChannel | None = None
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
@@ -208,6 +213,22 @@ class ConsumerRunner:
                 "x-parked-at": datetime.now(UTC).isoformat(),
             },
         )
+        await self._run_on_park(message, error)
         await message.ack()
         MESSAGES_PARKED.labels(self.queue_name).inc()
         log.error("message.parked", error=error[:500], attempts=attempts)
+
+    async def _run_on_park(self, message: AbstractIncomingMessage, error: str) -> None:
+        """After the parked copy is confirmed and before the ack: a crash in between runs the
+        hook again on redelivery, so hooks must be idempotent. A failing hook is logged and
+        does not stop the parking (the message is safe in the parked queue either way)."""
+        if self._on_park is None:
+            return
+        try:
+            envelope: Envelope | None = Envelope.from_json(message.body)
+        except (ValidationError, ValueError):
+            envelope = None
+        try:
+            await self._on_park(envelope, error)
+        except Exception as exc:
+            log.error("message.on_park_failed", error=str(exc)[:500], exc_info=exc)

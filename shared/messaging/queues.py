@@ -18,6 +18,10 @@ NOTIFICATIONS_BOOKING_EVENTS = Subscription("notifications.booking-events", ("bo
 NOTIFICATIONS_EMAIL_SEND = Subscription(
     "notifications.email-send", ("notifications.delivery.queued",)
 )
+# Campaign fan-out: one work item per chunk of invitees, shared by every notifications process.
+NOTIFICATIONS_CAMPAIGN_WORK = Subscription(
+    "notifications.campaign-work", ("notifications.campaign_chunk.queued",)
+)
 
 BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
     "catalogue": (CATALOGUE_BOOKING_EVENTS,),
@@ -26,6 +30,7 @@ BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
         NOTIFICATIONS_CATALOGUE_EVENTS,
         NOTIFICATIONS_BOOKING_EVENTS,
         NOTIFICATIONS_EMAIL_SEND,
+        NOTIFICATIONS_CAMPAIGN_WORK,
     ),
 }
 

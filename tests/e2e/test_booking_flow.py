@@ -72,7 +72,7 @@ async def test_three_bookings_two_places(system: System) -> None:
     await wait_for(lambda: len(system.smtp.received) >= 3, timeout=15, message="three emails")
     for (email, _), answer in zip(people, answers, strict=True):
         [message] = system.smtp.to(email)
-        assert message["To"] == email
+        assert message["To"].addresses[0].addr_spec == email  # "Name <address>"
         assert "Adaptive Leadership masterclass" in message["Subject"]
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()

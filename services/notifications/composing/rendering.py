@@ -9,7 +9,19 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-TEMPLATES = Path(__file__).parent / "templates" / "email"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+
+# Every email template (name.html and name.txt in templates/email/).
+TEMPLATE_NAMES = (
+    "confirmation",
+    "waitlisted",
+    "promoted",
+    "changed",
+    "cancelled",
+    "event_changed",
+    "reminder",
+    "invitation",
+)
 
 _env = SandboxedEnvironment(
     loader=FileSystemLoader(TEMPLATES),
@@ -17,6 +29,8 @@ _env = SandboxedEnvironment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,
+    keep_trailing_newline=True,
 )
 
 

@@ -1,0 +1,1 @@
+"""The campaign benchmark: `python -m bench.campaign` (see README.md)."""

@@ -1,0 +1,121 @@
+"""What the notifications HTTP API takes and gives."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, EmailStr, Field, model_validator
+
+from services.notifications.persistence.campaigns import Campaign
+from services.notifications.persistence.deliveries import Delivery
+
+TemplateName = Literal[
+    "confirmation",
+    "waitlisted",
+    "promoted",
+    "changed",
+    "cancelled",
+    "event_changed",
+    "reminder",
+    "invitation",
+]
+DeliveryState = Literal["queued", "sending", "sent", "failed", "parked", "cancelled"]
+
+ERRORS = {
+    400: {"description": "the body is not valid JSON"},
+    404: {"description": "no such thing"},
+    409: {"description": "not allowed in the current state"},
+    422: {"description": "a field is missing or invalid (the field is named)"},
+}
+
+
+class DeliveryPublic(BaseModel):
+    id: uuid.UUID
+    kind: str
+    booking_id: uuid.UUID | None
+    event_id: uuid.UUID | None
+    campaign_id: uuid.UUID | None
+    recipient: str
+    subject: str
+    state: str
+    attempts: int
+    last_error: str | None
+    parked_reason: str | None
+    smtp_message_id: str | None
+    message_id: str | None
+    correlation_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> DeliveryPublic:
+        return cls.model_validate(delivery, from_attributes=True)
+
+
+class TestSend(BaseModel):
+    email: EmailStr = Field(max_length=254)
+
+
+class Queued(BaseModel):
+    delivery_id: uuid.UUID
+
+
+class PreviewPublic(BaseModel):
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+
+
+class Audience(BaseModel):
+    cohort_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+    emails: list[EmailStr] = Field(default_factory=list, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _someone(self) -> Audience:
+        if not self.cohort_ids and not self.emails:
+            raise ValueError("name at least one cohort or one email address")
+        return self
+
+
+class CampaignCreate(BaseModel):
+    event_id: uuid.UUID
+    audience: Audience
+    template: Literal["invitation"] = "invitation"
+    subject: str = Field(min_length=1, max_length=200)
+    message: str = Field(default="", max_length=10_000)
+    send_at: AwareDatetime | None = None
+
+
+class CampaignCounts(BaseModel):
+    recipients: int
+    queued: int
+    sent: int
+    failed: int
+    cancelled: int
+    opted_out: int
+    booked: int
+
+
+class CampaignPublic(BaseModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    template: str
+    subject: str
+    message: str
+    cohort_ids: list[uuid.UUID]
+    emails: list[str]
+    send_at: datetime | None
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    counts: CampaignCounts | None = None
+
+    @classmethod
+    def of(cls, campaign: Campaign, counts: CampaignCounts | None = None) -> CampaignPublic:
+        data = {name: getattr(campaign, name) for name in cls.model_fields if name != "counts"}
+        return cls.model_validate({**data, "counts": counts})

@@ -1,0 +1,58 @@
+"""Staff routes over deliveries: what was sent to whom, what failed and why."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.notifications.api.schemas import ERRORS, DeliveryPublic, DeliveryState
+from services.notifications.persistence import deliveries
+from shared.auth import require_role
+from shared.errors import NotFound
+from shared.web import DbDep
+
+router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[Depends(require_role("staff"))])
+
+
+@router.get("/deliveries", response_model=list[DeliveryPublic], responses=ERRORS)
+async def list_deliveries(
+    db: DbDep,
+    booking_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+    state: DeliveryState | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeliveryPublic]:
+    """Emails recorded, oldest first: for one booking, one campaign, or in one state (for
+    instance `parked`, with the reason)."""
+    async with db.unit_of_work() as uow:
+        rows = await deliveries.search(
+            uow, booking_id=booking_id, campaign_id=campaign_id, state=state, limit=limit
+        )
+    return [DeliveryPublic.of(row) for row in rows]
+
+
+@router.get("/deliveries/{delivery_id}", response_model=DeliveryPublic, responses=ERRORS)
+async def get_delivery(delivery_id: uuid.UUID, db: DbDep) -> DeliveryPublic:
+    """One email's state, attempts, last error and the server's answer."""
+    async with db.unit_of_work() as uow:
+        row = await deliveries.get(uow, delivery_id)
+    if row is None:
+        raise NotFound("no such delivery", code="delivery_not_found")
+    return DeliveryPublic.of(row)
+
+
+@router.get(
+    "/deliveries/{delivery_id}/message",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"message/rfc822": {}}}},
+)
+async def get_message(delivery_id: uuid.UUID, db: DbDep) -> Response:
+    """The stored MIME message of a transactional email, as sent (campaign emails are
+    composed at send time and not stored)."""
+    async with db.unit_of_work() as uow:
+        raw = await deliveries.message_of(uow, delivery_id)
+    if raw is None:
+        raise NotFound("no stored message for this delivery", code="message_not_found")
+    return Response(raw, media_type="message/rfc822")

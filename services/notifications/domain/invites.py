@@ -1,0 +1,124 @@
+"""Calendar invites (iCalendar, iTIP): one VEVENT per session, in the event's time zone.
+
+Each VEVENT's UID is derived from the booking (and the session), so an update or a
+cancellation replaces the entry the calendar already holds; SEQUENCE grows with every change.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+
+from shared.contracts import EventState
+
+Method = Literal["REQUEST", "CANCEL"]
+
+
+@dataclass(frozen=True)
+class Invitee:
+    name: str
+    email: str
+    manage_url: str
+
+
+@dataclass(frozen=True)
+class Organiser:
+    name: str
+    email: str
+
+
+def session_uid(booking_id: uuid.UUID, session_id: uuid.UUID | None, domain: str) -> str:
+    if session_id is None:
+        return f"booking-{booking_id}@{domain}"
+    return f"booking-{booking_id}-{session_id}@{domain}"
+
+
+def _slots(event: EventState) -> list[tuple[uuid.UUID | None, str, datetime, datetime]]:
+    if event.sessions:
+        return [
+            (s.session_id, s.title or event.title, s.starts_at, s.ends_at) for s in event.sessions
+        ]
+    return [(None, event.title, event.starts_at, event.ends_at)]
+
+
+def _location(event: EventState) -> str:
+    if event.venue is None:
+        return ""
+    return ", ".join(part for part in (event.venue.name, event.venue.address) if part)
+
+
+def _description(event: EventState, invitee: Invitee) -> str:
+    lines = [event.summary] if event.summary else []
+    if event.venue and event.venue.accessibility:
+        lines.append(f"Access: {event.venue.accessibility}")
+    lines.append(f"See, change or cancel your booking: {invitee.manage_url}")
+    return "\n\n".join(lines)
+
+
+def _person(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = vText(" ".join(name.split()))
+    for key, value in params.items():
+        address.params[key] = vText(value)
+    return address
+
+
+def calendar_invite(
+    *,
+    method: Method,
+    booking_id: uuid.UUID,
+    event: EventState,
+    invitee: Invitee,
+    organiser: Organiser,
+    sequence: int,
+    domain: str,
+    stamp: datetime,
+) -> str:
+    """The `.ics` text for a booking: REQUEST to add or update, CANCEL to remove."""
+    tz = ZoneInfo(event.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Leading GM Programme//Notifications//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    slots = _slots(event)
+    for session_id, title, starts_at, ends_at in slots:
+        entry = Event()
+        entry.add("uid", session_uid(booking_id, session_id, domain))
+        entry.add("sequence", sequence)
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", starts_at.astimezone(tz))
+        entry.add("dtend", ends_at.astimezone(tz))
+        entry.add("summary", title)
+        entry.add("location", _location(event))
+        entry.add("description", _description(event, invitee))
+        entry.add("url", invitee.manage_url)
+        entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+        entry.add("organizer", _person(organiser.email, organiser.name))
+        entry.add(
+            "attendee",
+            _person(
+                invitee.email,
+                invitee.name,
+                ROLE="REQ-PARTICIPANT",
+                PARTSTAT="ACCEPTED",
+                RSVP="FALSE",
+            ),
+        )
+        calendar.add_component(entry)
+    first = min(s[2] for s in slots).astimezone(tz).date() - timedelta(days=1)
+    last = max(s[3] for s in slots).astimezone(tz).date() + timedelta(days=1)
+    calendar.add_component(_timezone(event.timezone, first, last))
+    return calendar.to_ical().decode()
+
+
+@functools.lru_cache(maxsize=64)
+def _timezone(name: str, first: date, last: date) -> Timezone:
+    """The VTIMEZONE for the event's dates: only the transitions around them, not fifty years
+    of them; made once per event and shared by all its invites (it is only ever read)."""
+    return Timezone.from_tzinfo(ZoneInfo(name), first_date=first, last_date=last)

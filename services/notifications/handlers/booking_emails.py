@@ -1,0 +1,133 @@
+"""Use cases for bookings' messages: keep the booking replica, and queue the email each change
+calls for (with its calendar invite), once per booking version."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.domain import emails, reminders
+from services.notifications.handlers.queueing import queue_email
+from services.notifications.persistence import bookings as booking_store
+from services.notifications.persistence import events as event_store
+from services.notifications.persistence import reminders as reminder_store
+from services.notifications.settings import NotificationsSettings
+from shared.contracts import BookingCancelled, BookingChanged, BookingState, EventState
+from shared.db import UnitOfWork
+from shared.logging import current_correlation_id, get_logger
+
+log = get_logger(__name__)
+
+
+class EventNotKnownYet(RuntimeError):
+    """The booking arrived before the event it belongs to; a retry will find the event."""
+
+
+async def _apply(uow: UnitOfWork, booking: BookingState) -> EventState | None:
+    """The event, if this booking version is news; None for a stale or repeated one."""
+    event = await event_store.get(uow, booking.event_id)
+    if event is None:
+        raise EventNotKnownYet(f"event {booking.event_id} not in the replica yet")
+    if not await booking_store.apply_state(uow, booking):
+        log.info(
+            "booking.stale_ignored", booking_id=str(booking.booking_id), version=booking.version
+        )
+        return None
+    return event
+
+
+async def _send(
+    uow: UnitOfWork,
+    email: BookingEmail,
+    booking: BookingState,
+    event: EventState,
+    settings: NotificationsSettings,
+) -> None:
+    composed = compose_booking_email(
+        email,
+        booking=booking,
+        event=event,
+        settings=settings,
+        correlation_id=current_correlation_id(),
+    )
+    await queue_email(
+        uow,
+        composed,
+        dedupe_key=emails.dedupe_key(booking.booking_id, email.kind, booking.version),
+        kind=email.kind,
+        recipient=booking.attendee.email,
+        recipient_name=booking.attendee.name,
+        booking_id=booking.booking_id,
+        event_id=booking.event_id,
+    )
+
+
+async def _schedule_reminders(
+    uow: UnitOfWork, booking: BookingState, event: EventState, settings: NotificationsSettings
+) -> None:
+    due = reminders.due_times(event.starts_at, settings.reminder_offsets, datetime.now(UTC))
+    await reminder_store.schedule(uow, booking.booking_id, booking.event_id, due)
+
+
+async def confirmed(
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    if event := await _apply(uow, booking):
+        await _schedule_reminders(uow, booking, event, settings)
+        await _send(
+            uow, BookingEmail("confirmation", calendar_method="REQUEST"), booking, event, settings
+        )
+
+
+async def waitlisted(
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    if event := await _apply(uow, booking):
+        await _send(uow, BookingEmail("waitlisted"), booking, event, settings)
+
+
+async def promoted(
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    if event := await _apply(uow, booking):
+        await _schedule_reminders(uow, booking, event, settings)
+        await _send(
+            uow, BookingEmail("promoted", calendar_method="REQUEST"), booking, event, settings
+        )
+
+
+async def changed(
+    booking: BookingChanged, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    if event := await _apply(uow, booking):
+        email = BookingEmail(
+            "changed",
+            calendar_method="REQUEST" if booking.status == "confirmed" else None,
+            extra={"booking": {"previous_option_name": booking.previous_option_name}},
+        )
+        await _send(uow, email, booking, event, settings)
+
+
+async def cancelled(
+    booking: BookingCancelled, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    """Says who cancelled (the person, staff, or the event's cancellation) and why; removes
+    the calendar entry if the person had one; no reminder will follow."""
+    event = await _apply(uow, booking)
+    if event is None:
+        return
+    await reminder_store.cancel_for_booking(uow, booking.booking_id)
+    reason = booking.reason
+    if not reason and booking.cancelled_by == "event":
+        reason = str((await event_store.get_raw(uow, booking.event_id) or {}).get("reason", ""))
+    email = BookingEmail(
+        "cancelled",
+        subject_kind="event_cancelled" if booking.cancelled_by == "event" else "cancelled",
+        calendar_method=None if booking.was_status == "waitlisted" else "CANCEL",
+        extra={
+            "cancelled_by": booking.cancelled_by,
+            "was_status": booking.was_status or "confirmed",
+            "reason": reason,
+        },
+    )
+    await _send(uow, email, booking, event, settings)

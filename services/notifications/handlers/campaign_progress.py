@@ -1,0 +1,93 @@
+"""A campaign's counts, its progress messages, and finishing a chunk of its work."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.notifications.persistence import bookings as booking_store
+from services.notifications.persistence import campaigns as campaign_store
+from services.notifications.persistence import deliveries
+from services.notifications.persistence.campaigns import Campaign
+from shared.contracts import CampaignProgress
+from shared.db import Database, UnitOfWork
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Counts:
+    recipients: int
+    queued: int
+    sent: int
+    failed: int
+    cancelled: int
+    opted_out: int
+    booked: int
+
+
+async def counts(uow: UnitOfWork, campaign: Campaign) -> Counts:
+    """`queued` is everyone not yet sent nor given up (including invitees whose email is not
+    even composed yet); `failed` is those given up on (parked)."""
+    by_state = await deliveries.campaign_counts(uow, campaign.id)
+    sent, failed = by_state.get("sent", 0), by_state.get("parked", 0)
+    cancelled = by_state.get("cancelled", 0)
+    if campaign.status == "cancelled":
+        cancelled = max(campaign.recipients - sent - failed, 0)
+    queued = max(campaign.recipients - sent - failed - cancelled, 0)
+    return Counts(
+        recipients=campaign.recipients,
+        queued=queued,
+        sent=sent,
+        failed=failed,
+        cancelled=cancelled,
+        opted_out=campaign.opted_out,
+        booked=await booking_store.booked_from_campaign(uow, campaign.id),
+    )
+
+
+def progress(campaign: Campaign, status: str, c: Counts) -> CampaignProgress:
+    return CampaignProgress(
+        campaign_id=campaign.id,
+        event_id=campaign.event_id,
+        status=status,  # type: ignore[arg-type]
+        recipients=c.recipients,
+        queued=c.queued,
+        sent=c.sent,
+        failed=c.failed,
+        opted_out=c.opted_out,
+        booked=c.booked,
+    )
+
+
+async def emit_progress(uow: UnitOfWork, campaign: Campaign, status: str) -> None:
+    uow.emit(
+        "notifications.campaign.progressed", progress(campaign, status, await counts(uow, campaign))
+    )
+
+
+async def finish_chunk(db: Database, campaign_id: uuid.UUID, chunk: int, *, state: str) -> None:
+    """Mark a chunk done (or parked), tell how far the campaign is, and complete it when this
+    was the last chunk. The campaign row's lock serialises chunks finishing at once in several
+    processes, so exactly one of them sees "none left" and completes it."""
+    async with db.unit_of_work() as uow:
+        campaign = await campaign_store.get(uow, campaign_id, for_update=True)
+        if campaign is None:
+            return
+        await campaign_store.set_chunk_state(uow, campaign_id, chunk, state)
+        status = campaign.status
+        if status == "running" and not await campaign_store.pending_chunks(uow, campaign_id):
+            status = "completed"
+            await campaign_store.update(
+                uow, campaign_id, status=status, finished_at=datetime.now(UTC)
+            )
+        c = await counts(uow, campaign)
+        uow.emit("notifications.campaign.progressed", progress(campaign, status, c))
+        if status == "completed":
+            uow.emit("notifications.campaign.completed", progress(campaign, status, c))
+            log.info(
+                "campaign.completed", campaign_id=str(campaign_id), sent=c.sent, failed=c.failed
+            )
+        await uow.commit()

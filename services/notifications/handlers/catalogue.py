@@ -1,0 +1,81 @@
+"""Use cases for the catalogue's messages: the event and roster replicas, and telling every
+confirmed person when an event's time or venue changes."""
+
+from __future__ import annotations
+
+from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.domain import emails
+from services.notifications.domain.changes import what_changed
+from services.notifications.handlers.queueing import queue_email
+from services.notifications.persistence import bookings as booking_store
+from services.notifications.persistence import events as event_store
+from services.notifications.persistence import reminders as reminder_store
+from services.notifications.persistence import rosters
+from services.notifications.settings import NotificationsSettings
+from shared.contracts import (
+    CohortMemberAdded,
+    CohortMemberRemoved,
+    EventCancelled,
+    EventState,
+)
+from shared.db import UnitOfWork
+from shared.logging import current_correlation_id, get_logger
+
+log = get_logger(__name__)
+
+
+async def event_published(state: EventState, uow: UnitOfWork) -> None:
+    await event_store.apply_state(uow, state)
+
+
+async def event_updated(
+    state: EventState, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    """New time or venue: reminders move with the event, and every confirmed person gets the
+    new details with an updated invite (once per event version)."""
+    before = await event_store.get(uow, state.event_id, for_update=True)
+    if not await event_store.apply_state(uow, state) or before is None:
+        return
+    changes = what_changed(before, state)
+    if not changes:
+        return
+    if "the time" in changes:
+        await reminder_store.reschedule_event(uow, state.event_id, state.starts_at)
+    if state.status != "published":
+        return
+    email = BookingEmail("event_changed", calendar_method="REQUEST", extra={"changes": changes})
+    people = await booking_store.confirmed_for_event(uow, state.event_id)
+    for booking in people:
+        composed = compose_booking_email(
+            email,
+            booking=booking,
+            event=state,
+            settings=settings,
+            correlation_id=current_correlation_id(),
+        )
+        await queue_email(
+            uow,
+            composed,
+            dedupe_key=emails.event_change_key(booking.booking_id, state.version),
+            kind="event_changed",
+            recipient=booking.attendee.email,
+            recipient_name=booking.attendee.name,
+            booking_id=booking.booking_id,
+            event_id=state.event_id,
+        )
+    log.info("event.change_told", event_id=str(state.event_id), changes=changes, people=len(people))
+
+
+async def event_cancelled(state: EventCancelled, uow: UnitOfWork) -> None:
+    """No reminder for a cancelled event. The cancellation emails themselves follow from
+    bookings' `booking.cancelled` (cancelled_by=event), one per booking it cancels."""
+    if await event_store.apply_state(uow, state):
+        await reminder_store.cancel_for_event(uow, state.event_id)
+
+
+async def member_added(change: CohortMemberAdded, uow: UnitOfWork) -> None:
+    await rosters.member_added(uow, change)
+
+
+async def member_removed(change: CohortMemberRemoved, uow: UnitOfWork) -> None:
+    await rosters.member_removed(uow, change)

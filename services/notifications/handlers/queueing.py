@@ -1,0 +1,84 @@
+"""Queueing an email: its delivery row, in the caller's transaction, and how it gets sent.
+
+Inside `send_after_commit()` (booking and catalogue messages, the scheduler, staff test sends)
+the new delivery's id is collected, and the caller hands the ids to this process's sender once
+its transaction has committed: the email leaves within milliseconds, with no broker round trip
+and no work message on the happy path. If that send fails, the failure is recorded together with
+a `notifications.delivery.queued` work message, so retries go through the retry queues; if the
+process dies first, the sweeper finds the row still queued. Outside `send_after_commit()` the
+work message is written at once, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from services.notifications.composing.booking_mail import Composed
+from services.notifications.persistence import deliveries
+from shared.contracts import DeliveryQueued
+from shared.db import UnitOfWork
+from shared.logging import current_correlation_id, get_logger, mask_email
+
+log = get_logger(__name__)
+
+_COLLECTED: ContextVar[list[uuid.UUID] | None] = ContextVar("send_after_commit", default=None)
+
+
+@contextmanager
+def send_after_commit() -> Iterator[list[uuid.UUID]]:
+    """Collect the deliveries queued inside; send them once the caller's transaction committed
+    (only then: on an exception nothing was committed and the caller must not send)."""
+    collected: list[uuid.UUID] = []
+    token = _COLLECTED.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTED.reset(token)
+
+
+async def queue_email(
+    uow: UnitOfWork,
+    composed: Composed,
+    *,
+    dedupe_key: str,
+    kind: str,
+    recipient: str,
+    recipient_name: str | None = None,
+    booking_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
+) -> uuid.UUID | None:
+    """Queue once: a second email with the same dedupe key is not queued (None)."""
+    delivery_id = await deliveries.queue(
+        uow,
+        id=composed.delivery_id,
+        dedupe_key=dedupe_key,
+        kind=kind,
+        booking_id=booking_id,
+        event_id=event_id,
+        recipient=recipient,
+        recipient_name=recipient_name,
+        subject=composed.subject,
+        message=composed.message,
+        message_id=composed.message_id,
+        correlation_id=current_correlation_id(),
+    )
+    if delivery_id is None:
+        log.info("email.already_queued", kind=kind, dedupe_key=dedupe_key)
+        return None
+    collected = _COLLECTED.get()
+    if collected is None:
+        uow.emit("notifications.delivery.queued", DeliveryQueued(delivery_id=delivery_id))
+    else:
+        collected.append(delivery_id)
+    log.info(
+        "email.queued",
+        kind=kind,
+        delivery_id=str(delivery_id),
+        booking_id=str(booking_id) if booking_id else None,
+        event_id=str(event_id) if event_id else None,
+        recipient=mask_email(recipient),
+    )
+    return delivery_id

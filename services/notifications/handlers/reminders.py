@@ -1,0 +1,79 @@
+"""The reminder pass of the scheduler: due reminders are claimed (SKIP LOCKED), checked
+against the replicas, and queued, dropped as late, or cancelled, in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.domain import emails, reminders
+from services.notifications.handlers.queueing import queue_email
+from services.notifications.persistence import bookings as booking_store
+from services.notifications.persistence import events as event_store
+from services.notifications.persistence import reminders as reminder_store
+from services.notifications.persistence.reminders import Reminder
+from services.notifications.settings import NotificationsSettings
+from shared.db import Database, UnitOfWork
+from shared.logging import current_correlation_id, get_logger, log_context, new_correlation_id
+
+log = get_logger(__name__)
+
+
+async def _handle(
+    uow: UnitOfWork, reminder: Reminder, now: datetime, settings: NotificationsSettings
+) -> str:
+    booking = await booking_store.get(uow, reminder.booking_id)
+    event = await event_store.get(uow, reminder.event_id)
+    decision = reminders.decide(
+        due_at=reminder.due_at,
+        now=now,
+        grace=settings.reminder_grace,
+        booking_status=booking.status if booking else None,
+        event_status=event.status if event else None,
+        event_start=event.starts_at if event else None,
+    )
+    fields = {"booking_id": str(reminder.booking_id), "event_id": str(reminder.event_id)}
+    if decision == "late":
+        await reminder_store.settle(
+            uow, reminder.id, "dropped", f"found {now - reminder.due_at} late"
+        )
+        log.warning("reminder.dropped_late", due_at=reminder.due_at.isoformat(), **fields)
+    elif decision == "not_wanted":
+        await reminder_store.settle(uow, reminder.id, "cancelled", "booking or event not active")
+        log.info("reminder.not_wanted", **fields)
+    else:
+        assert booking is not None and event is not None
+        offset = timedelta(seconds=reminder.offset_seconds)
+        email = BookingEmail("reminder", relative=emails.relative_time(offset))
+        composed = compose_booking_email(
+            email,
+            booking=booking,
+            event=event,
+            settings=settings,
+            correlation_id=current_correlation_id(),
+        )
+        await queue_email(
+            uow,
+            composed,
+            dedupe_key=emails.reminder_key(booking.booking_id, offset),
+            kind="reminder",
+            recipient=booking.attendee.email,
+            recipient_name=booking.attendee.name,
+            booking_id=booking.booking_id,
+            event_id=booking.event_id,
+        )
+        await reminder_store.settle(uow, reminder.id, "queued", "")
+    return decision
+
+
+async def send_due(db: Database, settings: NotificationsSettings) -> int:
+    """One pass; returns how many reminders it settled."""
+    async with db.unit_of_work() as uow:
+        now = datetime.now(UTC)
+        due = await reminder_store.claim_due(uow, now)
+        for reminder in due:
+            # Each reminder starts its own trail in the logs, as a request would.
+            with log_context(correlation_id=new_correlation_id(), message_id=None):
+                await _handle(uow, reminder, now, settings)
+        await uow.commit()
+    return len(due)

@@ -1,0 +1,126 @@
+"""The statements run per email (or per small batch of emails), straight on asyncpg.
+
+Profiling a 10,000-invitee campaign showed the SQLAlchemy layer (session, greenlet bridge,
+pre-ping on every checkout) costing ~250 us of CPU per transaction against ~35 us for the same
+transaction on asyncpg; at a thousand emails a second that was the largest cost in the process.
+So claims, campaign `sent` marks, campaign delivery rows and the pause check go through a small
+asyncpg pool of their own. Everything that writes the outbox stays on the unit of work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from services.notifications.persistence.deliveries import CLAIM_SQL, LOCK_NAMESPACE, Claimed
+
+_MARK_SENT = """
+    UPDATE deliveries AS d
+       SET state = 'sent', smtp_message_id = v.answer, sent_at = v.sent_at, last_error = NULL,
+           parked_reason = NULL, updated_at = now()
+      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS v(id, answer, sent_at)
+     WHERE d.id = v.id AND d.state IN ('sending', 'failed', 'queued')
+"""
+
+_INSERT_CAMPAIGN = """
+    INSERT INTO deliveries (id, dedupe_key, kind, event_id, campaign_id, recipient,
+                            recipient_name, subject, correlation_id, state)
+    SELECT v.id, v.dedupe_key, 'invitation', $3, $4, v.recipient, v.recipient_name, $5, $6,
+           'queued'
+      FROM unnest($1::uuid[], $2::text[], $7::text[], $8::text[])
+           AS v(id, dedupe_key, recipient, recipient_name)
+    ON CONFLICT (dedupe_key) DO NOTHING
+"""
+
+
+class DatabaseAway(ConnectionError):
+    """The database could not be reached: an infrastructure wait, not a failed message."""
+
+
+_AWAY = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    OSError,
+)
+
+
+async def _keep(connection: asyncpg.Connection) -> None:
+    return None
+
+
+class HotPath:
+    def __init__(self, database_url: str, *, size: int = 4) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self._dsn = url.render_as_string(hide_password=False)
+        self._size = size
+        self._pool: asyncpg.Pool | None = None
+        self._lock = asyncio.Lock()
+
+    async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        try:
+            pool = self._pool or await self._open()
+            return await pool.fetch(query, *args, timeout=30)
+        except _AWAY as exc:
+            raise DatabaseAway(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _open(self) -> asyncpg.Pool:
+        async with self._lock:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self._dsn,
+                    min_size=1,
+                    max_size=self._size,
+                    timeout=5,
+                    command_timeout=30,
+                    # These statements leave no session state behind, so the round trip that
+                    # resets a connection on its way back to the pool buys nothing.
+                    reset=_keep,
+                )
+        return self._pool
+
+    async def claim(self, ids: Sequence[uuid.UUID], *, me: int) -> list[Claimed]:
+        rows = await self._fetch(CLAIM_SQL, list(ids), me, LOCK_NAMESPACE)
+        return [Claimed(**dict(row)) for row in rows]
+
+    async def mark_sent(self, sent: Sequence[tuple[uuid.UUID, str, datetime]]) -> None:
+        if sent:
+            ids, answers, times = zip(*sent, strict=True)
+            await self._fetch(_MARK_SENT, list(ids), [a[:500] for a in answers], list(times))
+
+    async def insert_campaign_deliveries(
+        self, campaign: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+    ) -> dict[str, uuid.UUID]:
+        """The chunk's delivery rows (existing dedupe keys left alone); their ids by key."""
+        keys = [row["dedupe_key"] for row in rows]
+        await self._fetch(
+            _INSERT_CAMPAIGN,
+            [row["id"] for row in rows],
+            keys,
+            campaign["event_id"],
+            campaign["campaign_id"],
+            campaign["subject"],
+            campaign["correlation_id"],
+            [row["recipient"] for row in rows],
+            [row["recipient_name"] for row in rows],
+        )
+        found = await self._fetch(
+            "SELECT dedupe_key, id FROM deliveries WHERE dedupe_key = ANY($1::text[])", keys
+        )
+        return {row["dedupe_key"]: row["id"] for row in found}
+
+    async def campaign_status(self, campaign_id: uuid.UUID) -> str | None:
+        rows = await self._fetch("SELECT status FROM campaigns WHERE id = $1", campaign_id)
+        return str(rows[0]["status"]) if rows else None
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None

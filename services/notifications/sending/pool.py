@@ -1,0 +1,199 @@
+"""A small pool of persistent SMTP connections, each owned by one worker coroutine.
+
+Callers submit (recipient, MIME bytes, priority) and await the outcome. Workers take the most
+urgent job first (transactional emails before campaign ones), wait for a token from the rate
+limiter, and carry it over their own connection, which they open lazily, reuse, renew after
+`max_per_connection` emails and close when idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+
+import aiosmtplib
+from prometheus_client import Counter, Histogram
+
+from services.notifications.domain.outcomes import Outcome, of_error
+from services.notifications.sending.ratelimit import TokenBucket
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+SMTP_SENDS = Counter("smtp_sends_total", "SMTP transactions, by outcome", ["outcome"])
+SMTP_SECONDS = Histogram(
+    "smtp_send_seconds",
+    "Time of one SMTP transaction (MAIL to the answer to DATA)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
+)
+
+# Answers about this email, on a connection that stays usable after a RSET.
+_ANSWERED = (
+    aiosmtplib.SMTPRecipientRefused,
+    aiosmtplib.SMTPDataError,
+    aiosmtplib.SMTPSenderRefused,
+)
+
+TRANSACTIONAL, CAMPAIGN = 0, 1
+
+
+@dataclass(order=True)
+class _Job:
+    priority: int
+    seq: int
+    recipient: str = field(compare=False)
+    raw: bytes = field(compare=False)
+    future: asyncio.Future[Outcome] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    host: str
+    port: int
+    timeout: float
+    connections: int
+    max_per_connection: int
+    idle_seconds: float
+    mail_from: str
+
+
+class _Connection:
+    def __init__(self, pool: SmtpPool) -> None:
+        self._pool = pool
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._count = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self._smtp is not None and self._smtp.is_connected
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        await self.close()
+        self._smtp = await self._pool.connect()
+        self._count = 0
+        return self._smtp
+
+    async def send(self, sender: str, recipient: str, raw: bytes) -> Outcome:
+        try:
+            smtp = self._smtp if self.is_open else await self._open()
+            assert smtp is not None
+            if self._count >= self._pool.config.max_per_connection:
+                smtp = await self._open()
+            try:
+                await smtp.mail(sender)
+            except aiosmtplib.SMTPServerDisconnected:
+                # A pooled connection the server closed while idle: nothing of this email
+                # reached it, so one fresh connection and a second try are safe.
+                smtp = await self._open()
+                await smtp.mail(sender)
+            await smtp.rcpt(recipient)
+            answer = await smtp.data(raw)
+            self._count += 1
+            return Outcome("sent", answer.message)
+        except _ANSWERED as exc:
+            await self._reset()
+            return of_error(exc)
+        except Exception as exc:
+            await self.close()
+            return of_error(exc)
+
+    async def _reset(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            await self._smtp.rset()
+        except Exception:
+            await self.close()
+
+    async def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(smtp.quit(), timeout=1)
+            smtp.close()
+
+
+class SmtpPool:
+    def __init__(self, config: PoolConfig, bucket: TokenBucket) -> None:
+        self.config = config
+        self._bucket = bucket
+        self._sender = parseaddr(config.mail_from)[1]
+        self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
+        self._seq = itertools.count()
+        self._workers: list[asyncio.Task[None]] = []
+        # After a failed connect, fail fast for a moment instead of every job trying again.
+        self._down_until = 0.0
+        self._down_error = ""
+
+    def start(self) -> None:
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"smtp-{n}")
+            for n in range(self.config.connections)
+        ]
+
+    def submit(self, recipient: str, raw: bytes, *, priority: int) -> asyncio.Future[Outcome]:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Job(priority, next(self._seq), recipient, raw, future))
+        return future
+
+    async def connect(self) -> aiosmtplib.SMTP:
+        if time.monotonic() < self._down_until:
+            raise aiosmtplib.SMTPConnectError(f"mail server unreachable: {self._down_error}")
+        smtp = aiosmtplib.SMTP(
+            hostname=self.config.host,
+            port=self.config.port,
+            timeout=self.config.timeout,
+            start_tls=False,
+            use_tls=False,
+        )
+        try:
+            await smtp.connect()
+        except Exception as exc:
+            self._down_until, self._down_error = time.monotonic() + 0.5, str(exc)
+            raise
+        return smtp
+
+    async def _work(self) -> None:
+        connection = _Connection(self)
+        try:
+            while True:
+                try:
+                    job = await asyncio.wait_for(
+                        self._queue.get(), timeout=self.config.idle_seconds
+                    )
+                except TimeoutError:
+                    await connection.close()
+                    continue
+                if not job.future.done():
+                    await self._run(job, connection)
+        finally:
+            await connection.close()
+
+    async def _run(self, job: _Job, connection: _Connection) -> None:
+        try:
+            await self._bucket.acquire()
+            started = time.perf_counter()
+            outcome = await connection.send(self._sender, job.recipient, job.raw)
+        except asyncio.CancelledError:
+            if not job.future.done():
+                job.future.set_result(Outcome("failed", "the sender stopped"))
+            raise
+        SMTP_SECONDS.observe(time.perf_counter() - started)
+        SMTP_SENDS.labels(outcome.kind).inc()
+        if not job.future.done():
+            job.future.set_result(outcome)
+
+    async def stop(self) -> None:
+        for task in self._workers:
+            task.cancel()
+        for task in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        while not self._queue.empty():
+            job = self._queue.get_nowait()
+            if not job.future.done():
+                job.future.set_result(Outcome("failed", "the sender stopped"))
