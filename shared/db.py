@@ -33,7 +33,11 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip on every transaction. A connection that died
+        # with the server fails its first use instead; SQLAlchemy then drops the whole pool,
+        # the request answers 503 and a consumer waits and retries (both tested).
+        pool_pre_ping=False,
+        pool_recycle=1800,
         # A dead database must fail a request quickly, not hang it.
         connect_args={"timeout": 5, "command_timeout": 30},
     )

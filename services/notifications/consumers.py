@@ -40,6 +40,7 @@ def booking_handlers(settings: NotificationsSettings) -> dict[str, Callable[...,
             "promoted": booking_emails.promoted,
             "changed": booking_emails.changed,
             "cancelled": booking_emails.cancelled,
+            "manage_link_requested": booking_emails.manage_link_requested,
         }.items()
     }
 

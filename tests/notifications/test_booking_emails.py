@@ -165,3 +165,38 @@ async def test_hostile_names_break_nothing_and_inject_no_header(
     text = message.get_body(("plain",)).get_content()
     assert " ".join(name.split()) in text
     assert calendar_of(message).walk("VEVENT")[0]["ATTENDEE"].params["CN"] == " ".join(name.split())
+
+
+async def test_a_second_booking_attempt_resends_the_manage_link_once_per_request(
+    infra: Infra, smtp: SmtpSink, bus: Bus
+) -> None:
+    event = event_state(title="Adaptive Leadership")
+    booking = booking_state(event, attendee={"name": "Sam Again"})
+    async with notifications(infra, smtp) as (_, client):
+        await publish_event(bus, event)
+        await bus.publish("bookings.booking.confirmed", booking)
+        await wait_for(lambda: smtp.to(booking.attendee.email), timeout=15)
+        request = await bus.publish("bookings.booking.manage_link_requested", booking)
+        await bus.publish_envelope(request)  # the same request delivered again
+        [_, resent] = await wait_for(
+            lambda: len(smtp.to(booking.attendee.email)) == 2 and smtp.to(booking.attendee.email),
+            timeout=15,
+        )
+        assert resent["Subject"] == "Your booking link: Adaptive Leadership"
+        text = resent.get_body(("plain",)).get_content()
+        assert booking.manage_url in text and "a confirmed place" in text
+        assert not [p for p in resent.walk() if p.get_content_type() == "text/calendar"]
+        # A later, separate request is a new email (bookings spaces these out itself).
+        await bus.publish("bookings.booking.manage_link_requested", booking)
+        await wait_for(lambda: len(smtp.to(booking.attendee.email)) == 3, timeout=15)
+        # The duplicate was queued before the third request, so it has been handled by now:
+        # one row per request, none for the copy.
+        rows = (
+            await client.get(
+                "/staff/deliveries",
+                params={"booking_id": str(booking.booking_id)},
+                headers=staff(),
+            )
+        ).json()
+        assert sorted(row["kind"] for row in rows) == ["confirmation", "manage_link", "manage_link"]
+    assert len(smtp.to(booking.attendee.email)) == 3

@@ -35,6 +35,7 @@ def event_context(event: EventState) -> dict[str, Any]:
 def booking_context(booking: BookingState, **extra: Any) -> dict[str, Any]:
     return {
         "name": display_name(booking.attendee.name),
+        "status": booking.status,
         "manage_url": booking.manage_url,
         "waitlist_position": booking.waitlist_position,
         "option_name": booking.option_name,

@@ -16,6 +16,7 @@ SUBJECTS = {
     "event_cancelled": "Cancelled: {title}",
     "event_changed": "New details for {title}",
     "reminder": "Reminder: {title} {relative}",
+    "manage_link": "Your booking link: {title}",
 }
 
 # Emails that carry a calendar invite, and with which iTIP method.

@@ -14,7 +14,7 @@ from services.notifications.persistence import reminders as reminder_store
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import BookingCancelled, BookingChanged, BookingState, EventState
 from shared.db import UnitOfWork
-from shared.logging import current_correlation_id, get_logger
+from shared.logging import current_correlation_id, current_message_id, get_logger
 
 log = get_logger(__name__)
 
@@ -131,3 +131,31 @@ async def cancelled(
         },
     )
     await _send(uow, email, booking, event, settings)
+
+
+async def manage_link_requested(
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    """Someone tried to book again with this address: send the existing booking's manage link
+    (bookings sends this message at most once per quarter hour per booking). The booking did
+    not change, so this is keyed by the message, not by the booking's version."""
+    event = await event_store.get(uow, booking.event_id)
+    if event is None:
+        raise EventNotKnownYet(f"event {booking.event_id} not in the replica yet")
+    composed = compose_booking_email(
+        BookingEmail("manage_link"),
+        booking=booking,
+        event=event,
+        settings=settings,
+        correlation_id=current_correlation_id(),
+    )
+    await queue_email(
+        uow,
+        composed,
+        dedupe_key=f"booking:{booking.booking_id}:manage_link:{current_message_id()}",
+        kind="manage_link",
+        recipient=booking.attendee.email,
+        recipient_name=booking.attendee.name,
+        booking_id=booking.booking_id,
+        event_id=booking.event_id,
+    )
