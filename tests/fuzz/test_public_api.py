@@ -13,7 +13,11 @@ from tests.support.system import System
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 
 # Public routes only: staff routes are covered by the auth walk and their own tests.
-PUBLIC = {"catalogue": r"^/events", "bookings": r"^/public/"}
+PUBLIC = {
+    "catalogue": r"^/events",
+    "bookings": r"^/(public/|book/|manage/|widget\.js|static/)",
+    "notifications": r"^/public/",
+}
 EXAMPLES = 40
 # Some rules are stricter than JSON Schema can say, on purpose: addresses on reserved domains
 # (.test, .invalid, .localhost) are refused because mail to them can never arrive, and names
