@@ -53,10 +53,13 @@ def fresh_log(name: str) -> Path:
 
 def services(infra: Infra, smtp_port: int, notifications: int) -> dict[str, ServiceProcess]:
     LOGS.mkdir(parents=True, exist_ok=True)
-    level = os.environ.get("BENCH_LOG_LEVEL", "WARNING")
+    # INFO, as production runs: every line a booking causes is part of its cost.
+    level = os.environ.get("BENCH_LOG_LEVEL", "INFO")
     made = {}
     for name in ("catalogue", "bookings"):
-        env = {**infra.env_for(name), "LOG_LEVEL": level}
+        # Every booking here comes from one address; real bookers come from many, so the
+        # per-client rate limit is off (it has its own tests).
+        env = {**infra.env_for(name), "LOG_LEVEL": level, "RATE_LIMIT_ENABLED": "false"}
         made[name] = ServiceProcess(name, env, fresh_log(f"latency-{name}.log"))
     for n in range(notifications):
         env = {**infra.env_for("notifications"), "LOG_LEVEL": level, "SMTP_PORT": str(smtp_port)}
@@ -194,6 +197,8 @@ def report(r: dict[str, object]) -> None:
         f"answers {r['answers']}, {r['emails']} confirmation emails, "
         f"missing {r['missing']}, duplicates {r['duplicates']}"
     )
+    if set(r["answers"]) != {"201"}:  # type: ignore[call-overload]
+        print("  answers other than 201: these latencies do not stand for the full load")
     print(
         f"  201 -> email at the sink: p50 {r['p50_ms']:.1f} ms, p90 {r['p90_ms']:.1f} ms, "
         f"p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms   (goal: p50 <= 50, p99 <= 250)"

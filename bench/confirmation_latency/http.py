@@ -20,8 +20,17 @@ class KeepAliveClient:
     async def post_json(self, path: str, body: bytes) -> int:
         """POST and return the status; raises OSError or asyncio.IncompleteReadError."""
         async with self._slots:
-            reader, writer = self._idle.pop() if self._idle else await self._connect()
+            reused = bool(self._idle)
+            reader, writer = self._idle.pop() if reused else await self._connect()
             try:
+                status, keep = await self._exchange(reader, writer, path, body)
+            except ConnectionResetError:
+                writer.close()
+                if not reused:
+                    raise
+                # The server closed this idle keep-alive connection before our request
+                # reached it (uvicorn's keep-alive timeout): send it again on a new one.
+                reader, writer = await self._connect()
                 status, keep = await self._exchange(reader, writer, path, body)
             except BaseException:
                 writer.close()
@@ -43,7 +52,10 @@ class KeepAliveClient:
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
             + body
         )
-        status = int((await reader.readline()).split(b" ", 2)[1])
+        first = await reader.readline()
+        if not first:
+            raise ConnectionResetError("the server closed the connection")
+        status = int(first.split(b" ", 2)[1])
         length, keep = 0, True
         while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.partition(b":")
