@@ -40,6 +40,8 @@ def banner() -> str:
         lines.append(f"  {name:<14} http://127.0.0.1:{port}   (API docs: /docs)")
     lines += [
         "",
+        "  partner page   http://127.0.0.1:8080   (two booking widgets on another origin)",
+        "",
         f"  emails land in {Path('var/mail').resolve()} as .eml files (SMTP sink on 1025)",
         "",
         "  staff token (12 h; make another with `python -m shared.auth mint --role staff`):",
