@@ -7,18 +7,21 @@ middleware and by the consumer runner, so whatever a request or message causes i
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
 import re
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import structlog
 from structlog.contextvars import bind_contextvars, get_contextvars, reset_contextvars
 
+T = TypeVar("T")
 _EMAIL = re.compile(
     r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9\-])[A-Za-z0-9.\-]*(\.[A-Za-z]{2,})"
 )
@@ -161,6 +164,15 @@ def current_correlation_id() -> str | None:
 
 def current_message_id() -> str | None:
     return get_contextvars().get("message_id")
+
+
+def background_task(coro: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
+    """Start a long-lived task outside the current request's or message's context.
+
+    Tasks inherit the context they are created in, so one started lazily while handling a
+    booking would tag every line it ever logs with that booking's correlation id.
+    """
+    return asyncio.create_task(coro, name=name, context=contextvars.Context())
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.notifications.persistence.deliveries import LOCK_NAMESPACE
-from shared.logging import get_logger
+from shared.logging import background_task, get_logger, log_context
 
 log = get_logger(__name__)
 
@@ -55,9 +55,10 @@ class SenderIdentity:
             await conn.close()
             return
         self._conn, self._key = conn, key
-        log.info("sender.identity_acquired", sender_key=key)
+        with log_context(correlation_id=None, message_id=None):
+            log.info("sender.identity_acquired", sender_key=key)
         if self._task is None:
-            self._task = asyncio.create_task(self._watch(), name="sender-identity")
+            self._task = background_task(self._watch(), name="sender-identity")
 
     async def _watch(self) -> None:
         """Notice a lost session: its claims are no longer protected, so take a new key."""

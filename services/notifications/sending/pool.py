@@ -20,7 +20,7 @@ from prometheus_client import Counter, Histogram
 
 from services.notifications.domain.outcomes import Outcome, of_error
 from services.notifications.sending.ratelimit import TokenBucket
-from shared.logging import get_logger
+from shared.logging import background_task, get_logger
 
 log = get_logger(__name__)
 
@@ -131,8 +131,7 @@ class SmtpPool:
 
     def start(self) -> None:
         self._workers = [
-            asyncio.create_task(self._work(), name=f"smtp-{n}")
-            for n in range(self.config.connections)
+            background_task(self._work(), name=f"smtp-{n}") for n in range(self.config.connections)
         ]
 
     def submit(self, recipient: str, raw: bytes, *, priority: int) -> asyncio.Future[Outcome]:

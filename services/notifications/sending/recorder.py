@@ -20,7 +20,7 @@ from services.notifications.persistence.deliveries import Claimed
 from services.notifications.persistence.hotpath import HotPath
 from shared.contracts import DeliveryQueued, EmailOutcome
 from shared.db import Database, UnitOfWork
-from shared.logging import get_logger, log_context, mask_email
+from shared.logging import background_task, get_logger, log_context, mask_email
 from shared.messaging.transient import is_transient
 
 log = get_logger(__name__)
@@ -63,7 +63,7 @@ class OutcomeRecorder:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outcome-recorder")
+        self._task = background_task(self._run(), name="outcome-recorder")
 
     async def record(self, items: list[Recorded]) -> None:
         """Returns once these outcomes are committed."""
