@@ -13,7 +13,7 @@ import httpx
 import icalendar
 import pytest
 
-from tests.e2e.test_booking_flow import STAFF
+from tests.e2e.test_booking_flow import STAFF, metric
 from tests.support.system import System
 from tests.support.waiting import wait_for
 
@@ -160,6 +160,10 @@ async def test_invite_book_promote_and_cancel_across_the_services(system: System
 
         found = await wait_for(campaign_counts, timeout=20, message="campaign counts bookings")
         assert found["counts"]["recipients"] == 4 and found["counts"]["sent"] == 4
+        page = (await client.get(f"{notifications}/metrics")).text
+        # The campaign's 4 are counted: its "sent" counts come from the same recorded rows.
+        assert metric(page, "emails_total", kind="invitation", outcome="sent") == 4
+        assert metric(page, "campaign_emails", campaign_id=campaign["id"], state="sent") == 4
 
         # The first confirmed person cancels: the first waiting is promoted and told.
         first, waiting = people[0][2], people[1][2]
@@ -204,6 +208,18 @@ async def test_invite_book_promote_and_cancel_across_the_services(system: System
             return shown["booking_counts"] == {"confirmed": 0, "waitlisted": 0, "cancelled": 3}
 
         await wait_for(tally_caught_up, timeout=20, message="catalogue's booking tally")
+
+        # Counted once each outcome is recorded, a moment after the email arrived.
+        async def emails_counted() -> dict[str, float] | None:
+            page = (await client.get(f"{notifications}/metrics")).text
+            counts = {
+                k: metric(page, "emails_total", kind=k, outcome="sent")
+                for k in ("confirmation", "promoted", "cancelled")
+            }
+            return counts if counts["cancelled"] >= 3 else None
+
+        counted = await wait_for(emails_counted, message="emails counted on /metrics")
+        assert counted == {"confirmation": 2, "promoted": 1, "cancelled": 3}
 
     # Operations read these logs: nobody's address or name is in any line.
     for process in system.services.values():

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.notifications.metrics import CAMPAIGN_EMAILS
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import deliveries
@@ -62,10 +63,15 @@ def progress(campaign: Campaign, status: str, c: Counts) -> CampaignProgress:
     )
 
 
+def _show(campaign: Campaign, c: Counts) -> None:
+    for state in ("recipients", "queued", "sent", "failed", "booked"):
+        CAMPAIGN_EMAILS.labels(str(campaign.id), state).set(getattr(c, state))
+
+
 async def emit_progress(uow: UnitOfWork, campaign: Campaign, status: str) -> None:
-    uow.emit(
-        "notifications.campaign.progressed", progress(campaign, status, await counts(uow, campaign))
-    )
+    c = await counts(uow, campaign)
+    _show(campaign, c)
+    uow.emit("notifications.campaign.progressed", progress(campaign, status, c))
 
 
 async def finish_chunk(db: Database, campaign_id: uuid.UUID, chunk: int, *, state: str) -> None:
@@ -84,6 +90,7 @@ async def finish_chunk(db: Database, campaign_id: uuid.UUID, chunk: int, *, stat
                 uow, campaign_id, status=status, finished_at=datetime.now(UTC)
             )
         c = await counts(uow, campaign)
+        _show(campaign, c)
         uow.emit("notifications.campaign.progressed", progress(campaign, status, c))
         if status == "completed":
             uow.emit("notifications.campaign.completed", progress(campaign, status, c))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.domain.outcomes import Outcome
+from services.notifications.metrics import EMAILS
 from services.notifications.persistence import outcomes
 from services.notifications.persistence.deliveries import Claimed
 from services.notifications.persistence.hotpath import HotPath
@@ -22,6 +23,9 @@ from shared.contracts import DeliveryQueued, EmailOutcome
 from shared.db import Database, UnitOfWork
 from shared.logging import background_task, get_logger, log_context, mask_email
 from shared.messaging.transient import is_transient
+
+# How each recorded outcome is counted on /metrics.
+_OUTCOME = {"sent": "sent", "failed": "retry_later"}
 
 log = get_logger(__name__)
 
@@ -100,6 +104,11 @@ class OutcomeRecorder:
                 await asyncio.sleep(min(0.2 * 2**failures, 5))
                 continue
             failures = 0
+            for items, _ in batch:
+                for item in items:
+                    EMAILS.labels(
+                        item.delivery.kind, _OUTCOME.get(item.outcome.kind, "rejected")
+                    ).inc()
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
