@@ -160,10 +160,14 @@ async def test_invite_book_promote_and_cancel_across_the_services(system: System
 
         found = await wait_for(campaign_counts, timeout=20, message="campaign counts bookings")
         assert found["counts"]["recipients"] == 4 and found["counts"]["sent"] == 4
-        page = (await client.get(f"{notifications}/metrics")).text
-        # The campaign's 4 are counted: its "sent" counts come from the same recorded rows.
+
+        async def campaign_on_metrics() -> str | None:
+            page = (await client.get(f"{notifications}/metrics")).text
+            sent = metric(page, "campaign_emails", campaign_id=campaign["id"], state="sent")
+            return page if sent == 4 else None
+
+        page = await wait_for(campaign_on_metrics, message="campaign progress on /metrics")
         assert metric(page, "emails_total", kind="invitation", outcome="sent") == 4
-        assert metric(page, "campaign_emails", campaign_id=campaign["id"], state="sent") == 4
 
         # The first confirmed person cancels: the first waiting is promoted and told.
         first, waiting = people[0][2], people[1][2]
