@@ -1,6 +1,6 @@
-"""RabbitMQ stopped for 20 s and started again while bookings are taken: bookings keep being
-answered (capacity is decided locally), the services reconnect by themselves, and every
-booking gets exactly one email once the broker is back."""
+"""RabbitMQ stopped for 20 s and started again while bookings are taken and a campaign runs:
+bookings keep being answered (capacity is decided locally), the services reconnect by
+themselves, and every booking and every invitee gets exactly one email."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.test_booking_flow import publish_event
+from tests.e2e.test_booking_flow import STAFF, publish_event
 from tests.support.rabbit_node import RabbitNode
 from tests.support.system import System
 from tests.support.waiting import wait_for
@@ -18,6 +18,66 @@ from tests.support.waiting import wait_for
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 
 OUTAGE_SECONDS = 20
+INVITEES = 300
+SEND_RATE = 15  # emails/s: the campaign takes about as long as the outage, so it spans it
+
+
+async def launch_campaign(client: httpx.AsyncClient, system: System, event_id: str) -> list[str]:
+    """A cohort of INVITEES on the catalogue, replicated to notifications, invited."""
+    catalogue, notifications = system.url("catalogue"), system.url("notifications")
+    tag = uuid.uuid4().hex[:6]
+    programme = (
+        await client.post(
+            f"{catalogue}/staff/programmes", headers=STAFF, json={"name": f"Outage {tag}"}
+        )
+    ).json()
+    cohort = (
+        await client.post(
+            f"{catalogue}/staff/cohorts",
+            headers=STAFF,
+            json={"programme_id": programme["id"], "number": 7},
+        )
+    ).json()
+    emails = [f"invitee-{i}-{tag}@example.org" for i in range(INVITEES)]
+    roster = "name,email,organisation\n" + "".join(
+        f"Invitee {i},{e},Council\n" for i, e in enumerate(emails)
+    )
+    imported = await client.post(
+        f"{catalogue}/staff/cohorts/{cohort['id']}/roster",
+        content=roster.encode(),
+        headers={**STAFF, "content-type": "text/csv"},
+    )
+    assert imported.json()["created"] == INVITEES
+
+    def roster_replicated() -> bool:
+        lines = system.services["notifications"].log_lines()
+        return (
+            sum(
+                1
+                for line in lines
+                if line.get("message_type") == "catalogue.cohort.member_added"
+                and line["event"] == "message.handled"
+            )
+            >= INVITEES
+        )
+
+    await wait_for(roster_replicated, timeout=30, message="roster in notifications")
+    campaign = (
+        await client.post(
+            f"{notifications}/staff/campaigns",
+            headers=STAFF,
+            json={
+                "event_id": event_id,
+                "subject": "Come along",
+                "audience": {"cohort_ids": [cohort["id"]]},
+            },
+        )
+    ).json()
+    launched = await client.post(
+        f"{notifications}/staff/campaigns/{campaign['id']}/launch", headers=STAFF
+    )
+    assert launched.status_code == 200, launched.text
+    return emails
 
 
 async def test_broker_outage_loses_nothing_and_sends_nothing_twice(
@@ -25,8 +85,15 @@ async def test_broker_outage_loses_nothing_and_sends_nothing_twice(
 ) -> None:
     system = system_on_own_broker
     bookings_url = system.url("bookings")
+    system.services["notifications"].stop()
+    await system.start("notifications", SEND_RATE=str(SEND_RATE)).wait_ready()
     async with httpx.AsyncClient(timeout=10) as client:
         event_id = await publish_event(client, system, capacity=500, title="Outage day")
+        invitees = await launch_campaign(client, system, event_id)
+        await wait_for(
+            lambda: sum(1 for e in invitees if system.smtp.to(e)) >= 20,
+            message="the campaign under way",
+        )
 
         async def replicated() -> bool:
             return (await client.get(f"{bookings_url}/public/events/{event_id}")).status_code == 200
@@ -72,3 +139,10 @@ async def test_broker_outage_loses_nothing_and_sends_nothing_twice(
     )
     duplicates = [e for e in emails if len(system.smtp.to(e)) != 1]
     assert duplicates == []
+    await wait_for(
+        lambda: all(system.smtp.to(e) for e in invitees),
+        timeout=90,
+        interval=0.5,
+        message="every invitation after the outage",
+    )
+    assert [e for e in invitees if len(system.smtp.to(e)) != 1] == []

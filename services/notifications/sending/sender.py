@@ -129,12 +129,24 @@ class Sender:
         try:
             me = await self._identity.key()
             claimed = await self._claim(wanted, me)
-            await self._send_claimed(claimed, me, priority, compose, recorded, summary, handover)
-        finally:
-            for delivery_id, future in recorded.items():
-                if not future.done():
-                    future.set_result(Outcome("failed", "not sent by this request"))
-                self._inflight.pop(delivery_id, None)
+        except BaseException:
+            self._release(recorded)
+            raise
+        claimed_ids = {d.id for d in claimed}
+        self._release({i: f for i, f in recorded.items() if i not in claimed_ids})
+        # Once claimed, each email is sent and its outcome recorded even if this caller is
+        # cancelled (a broker connection that drops cancels the consumers' handlers): else
+        # the row would stay `sending` while its email went out, and the redelivered work
+        # message would send it a second time.
+        jobs = []
+        for delivery in claimed:
+            job = asyncio.ensure_future(
+                self._send_one(delivery, me, priority, compose, recorded[delivery.id], handover)
+            )
+            job.add_done_callback(lambda _, i=delivery.id: self._inflight.pop(i, None))
+            jobs.append(job)
+        for outcome in await asyncio.shield(asyncio.gather(*jobs)):
+            summary.add(outcome)
         for outcome in await asyncio.gather(*mine):
             summary.add(outcome)
         unclaimed = set(wanted) - {c.id for c in claimed}
@@ -142,24 +154,15 @@ class Sender:
             summary.held_elsewhere = await self._count_held(list(unclaimed))
         return summary
 
+    def _release(self, recorded: dict[uuid.UUID, asyncio.Future[Outcome]]) -> None:
+        """Deliveries this request will not send after all (not claimed, or the claim failed)."""
+        for delivery_id, future in recorded.items():
+            if not future.done():
+                future.set_result(Outcome("failed", "not sent by this request"))
+            self._inflight.pop(delivery_id, None)
+
     async def _claim(self, ids: list[uuid.UUID], me: int) -> list[Claimed]:
         return await self._hot.claim(ids, me=me) if ids else []
-
-    async def _send_claimed(
-        self,
-        claimed: list[Claimed],
-        me: int,
-        priority: int,
-        compose: Compose | None,
-        recorded: dict[uuid.UUID, asyncio.Future[Outcome]],
-        summary: Summary,
-        handover: bool,
-    ) -> None:
-        outcomes = await asyncio.gather(
-            *(self._send_one(d, me, priority, compose, recorded[d.id], handover) for d in claimed)
-        )
-        for outcome in outcomes:
-            summary.add(outcome)
 
     async def _send_one(
         self,
@@ -178,10 +181,15 @@ class Sender:
             outcome = Outcome("failed", f"could not compose the email: {type(exc).__name__}: {exc}")
         else:
             outcome = await self._pool.submit(delivery.recipient, raw, priority=priority)
-        await self._recorder.record(
-            [Recorded(delivery, outcome, me, datetime.now(UTC), handover=handover)]
-        )
-        recorded.set_result(outcome)
+        try:
+            await self._recorder.record(
+                [Recorded(delivery, outcome, me, datetime.now(UTC), handover=handover)]
+            )
+        finally:
+            # Whoever waits on this delivery learns the outcome even if recording failed
+            # (the row then stays claimed by this process until it is retried).
+            if not recorded.done():
+                recorded.set_result(outcome)
         return outcome
 
     async def _count_held(self, ids: list[uuid.UUID]) -> int:
