@@ -10,6 +10,7 @@ import pytest
 from services.bookings.app import create_app as bookings_app
 from services.catalogue.app import create_app as catalogue_app
 from services.notifications.app import create_app as notifications_app
+from services.notifications.domain.unsubscribe import sign_unsubscribe
 from tests.conftest import running, settings_for, token
 from tests.support.infra import Infra
 
@@ -115,3 +116,33 @@ async def test_nul_characters_are_refused_with_422_not_500(infra: Infra) -> None
         assert body.status_code == 422 and body.json()["detail"][0]["loc"] == ["body"]
         fine = await client.get("/events", params={"kind": "masterclass"})
         assert fine.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("service", "path"),
+    [
+        ("bookings", "/book/adaptive-leadership-masterclass"),
+        ("bookings", "/manage/not-a-real-token-but-a-page-anyway"),
+        ("notifications", "/public/unsubscribe/{token}"),
+    ],
+)
+async def test_every_html_page_gets_a_strict_content_policy(
+    infra: Infra, service: str, path: str
+) -> None:
+    settings = settings_for(service, infra, run_workers=False)
+    if "{token}" in path:
+        token = sign_unsubscribe(
+            settings.unsubscribe_signing_key.get_secret_value(),
+            email="reader@example.org",
+            campaign_id=None,
+        )
+        path = path.format(token=token)
+    app = FACTORIES[service](settings)
+    async with running(app) as client:
+        page = await client.get(path)
+    assert page.headers["content-type"].startswith("text/html"), (path, page.status_code)
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["x-content-type-options"] == "nosniff"
