@@ -3,7 +3,10 @@ PostgreSQL databases and a real SMTP server."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import subprocess
+import sys
 import uuid
 
 import httpx
@@ -110,6 +113,19 @@ async def test_three_bookings_two_places(system: System) -> None:
     # The email's "sent" line is written a moment after the email arrives: wait for it.
     found = await wait_for(journey_logged, message="the booking's steps in every service's log")
     assert all(line["service"] == name for name, lines in found.items() for line in lines)
+    # The documented command tells the same journey from the three log files.
+    paths = [str(process.log_path) for process in system.services.values()]
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "shared.trace", request_id, *paths],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first, *steps = done.stdout.splitlines()
+    assert all(name in first for name in ("bookings", "notifications", "catalogue")), first
+    assert "request answered" in steps[0] and "bookings" in steps[0]
+    assert any("email sent (SMTP accepted)" in step for step in steps)
     # Lines of long-lived workers are not about this booking and must not carry its id.
     notification_events = {line["event"] for line in found["notifications"]}
     assert "sender.identity_acquired" not in notification_events
