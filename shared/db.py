@@ -8,12 +8,12 @@ not at all; the relay publishes them after commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 from pydantic import BaseModel
-from sqlalchemy import insert, text
+from sqlalchemy import Table, insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -142,6 +142,26 @@ class UnitOfWork:
         self._committed = True
         if self._pending:
             self._db.outbox_committed()
+
+
+async def upsert_if_newer(
+    uow: UnitOfWork,
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    also_set: Mapping[str, Any] | None = None,
+) -> bool:
+    """Insert a replicated row, or overwrite it only if `values["version"]` is newer than the
+    one held: the domain's guard that makes a stale or repeated message change nothing (the
+    inbox is the second guard). True if the row was written."""
+    statement = pg_insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[k] for k in key],
+        set_={k: statement.excluded[k] for k in values if k not in key} | dict(also_set or {}),
+        where=table.c.version < statement.excluded.version,
+    ).returning(table.c[key[0]])
+    return (await uow.execute(statement)).first() is not None
 
 
 async def run_in_unit_of_work(db: Database, work: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:

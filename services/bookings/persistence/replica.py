@@ -13,7 +13,7 @@ from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.capacity import OptionPlaces, Places
 from services.bookings.persistence.tables import event_options, event_replicas
 from shared.contracts import EventState
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, upsert_if_newer
 from shared.errors import NotFound
 
 _FACTS = (
@@ -61,14 +61,10 @@ async def apply_state(uow: UnitOfWork, state: EventState) -> bool:
         "booking_opens_at": state.booking_opens_at,
         "booking_closes_at": state.booking_closes_at,
     }
-    statement = pg_insert(event_replicas).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[event_replicas.c.event_id],
-        set_={k: statement.excluded[k] for k in values if k != "event_id"}
-        | {"updated_at": sa.func.now()},
-        where=event_replicas.c.version < statement.excluded.version,
-    ).returning(event_replicas.c.event_id)
-    if (await uow.execute(statement)).first() is None:
+    applied = await upsert_if_newer(
+        uow, event_replicas, values, key=["event_id"], also_set={"updated_at": sa.func.now()}
+    )
+    if not applied:
         return False
     await _apply_options(uow, state)
     return True

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.catalogue.domain.events import ConfirmedPlaces
 from services.catalogue.persistence.tables import booking_tally
 from shared.contracts import BookingState
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, upsert_if_newer
 
 
 async def apply(uow: UnitOfWork, booking: BookingState) -> bool:
@@ -22,13 +21,7 @@ async def apply(uow: UnitOfWork, booking: BookingState) -> bool:
         "status": booking.status,
         "version": booking.version,
     }
-    statement = pg_insert(booking_tally).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[booking_tally.c.booking_id],
-        set_={k: statement.excluded[k] for k in values if k != "booking_id"},
-        where=booking_tally.c.version < statement.excluded.version,
-    ).returning(booking_tally.c.booking_id)
-    return (await uow.execute(statement)).first() is not None
+    return await upsert_if_newer(uow, booking_tally, values, key=["booking_id"])
 
 
 async def confirmed(uow: UnitOfWork, event_id: uuid.UUID) -> ConfirmedPlaces:

@@ -6,24 +6,20 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notifications.persistence.tables import events
 from shared.contracts import EventState
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, upsert_if_newer
 
 
 async def apply_state(uow: UnitOfWork, state: EventState) -> bool:
     """Store the state if it is newer than the one held; True if it was."""
-    statement = pg_insert(events).values(
-        event_id=state.event_id, version=state.version, state=state.model_dump(mode="json")
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[events.c.event_id],
-        set_={"version": statement.excluded.version, "state": statement.excluded.state},
-        where=events.c.version < statement.excluded.version,
-    ).returning(events.c.event_id)
-    return (await uow.execute(statement)).first() is not None
+    values = {
+        "event_id": state.event_id,
+        "version": state.version,
+        "state": state.model_dump(mode="json"),
+    }
+    return await upsert_if_newer(uow, events, values, key=["event_id"])
 
 
 _GET = sa.text("SELECT state FROM events WHERE event_id = :event_id")

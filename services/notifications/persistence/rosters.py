@@ -7,24 +7,15 @@ import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notifications.domain.campaigns import Invitee
 from services.notifications.persistence.tables import cohort_members
 from shared.contracts import CohortMemberAdded, CohortMemberRemoved
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, upsert_if_newer
 
 
 async def _upsert(uow: UnitOfWork, values: dict[str, object]) -> bool:
-    statement = pg_insert(cohort_members).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[cohort_members.c.cohort_id, cohort_members.c.member_id],
-        set_={
-            key: statement.excluded[key] for key in values if key not in ("cohort_id", "member_id")
-        },
-        where=cohort_members.c.version < statement.excluded.version,
-    ).returning(cohort_members.c.member_id)
-    return (await uow.execute(statement)).first() is not None
+    return await upsert_if_newer(uow, cohort_members, values, key=["cohort_id", "member_id"])
 
 
 async def member_added(uow: UnitOfWork, change: CohortMemberAdded) -> bool:
