@@ -3,8 +3,7 @@ bodies that are too large or carry NUL characters before any route sees them."""
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -82,11 +81,11 @@ class RequestGuardMiddleware:
             or b"\x00" in scope["query_string"]
         ):
             where = "path" if "\x00" in scope["path"] else "query"
-            await _answer(send, 422, {"detail": _nul_error(where), "code": "validation_error"})
+            await send_json(send, 422, {"detail": _nul_error(where), "code": "validation_error"})
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _answer(send, 413, _TOO_LARGE)
+            await send_json(send, 413, _TOO_LARGE)
             return
         received = 0
         tail = b""
@@ -115,7 +114,7 @@ class RequestGuardMiddleware:
             await self.app(scope, guarded_receive, tracking_send)
         except _Refused as refused:
             if not started:
-                await _answer(
+                await send_json(
                     send,
                     refused.status_code,
                     {"detail": refused.detail, "code": f"http_{refused.status_code}"},
@@ -125,8 +124,11 @@ class RequestGuardMiddleware:
 _TOO_LARGE = {"detail": "request body too large", "code": "http_413"}
 
 
-async def _answer(send: Send, status: int, body: dict[str, object]) -> None:
-    payload = json.dumps(body).encode()
+async def send_json(
+    send: Send, status: int, body: object, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """A small JSON answer sent straight from a middleware, in the services' error shape."""
+    payload = orjson.dumps(body)
     await send(
         {
             "type": "http.response.start",
@@ -134,6 +136,7 @@ async def _answer(send: Send, status: int, body: dict[str, object]) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),
+                *(headers or []),
             ],
         }
     )

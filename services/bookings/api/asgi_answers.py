@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import orjson
 from starlette.types import Send
 
+from shared.http_guards import send_json
+
+__all__ = ["send_json", "with_headers"]
+
 Headers = list[tuple[bytes, bytes]]
-
-
-async def send_json(send: Send, status: int, body: object, headers: Headers = ()) -> None:  # type: ignore[assignment]
-    content = orjson.dumps(body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(content)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
 
 
 def with_headers(send: Send, extra: Headers) -> Send:
