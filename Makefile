@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test install servers lint format bench-hot-event bench-campaign bench-confirmation-latency clean
+.PHONY: run test install servers chromium lint format bench-hot-event bench-campaign bench-confirmation-latency clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install: $(STAMP)
 servers:
 	devtools/ensure-servers.sh
 
+# The browser tests drive Debian's Chromium (never a downloaded one).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
 ## Run the whole system with the demo programme; Ctrl-C stops it.
 run: install servers
 	$(BIN)/python -m shared.migrations all
@@ -26,7 +31,7 @@ run: install servers
 	$(BIN)/honcho start -f Procfile
 
 ## Run every test (real PostgreSQL, RabbitMQ, SMTP and Chromium).
-test: install servers
+test: install servers chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
