@@ -18,6 +18,7 @@ from shared.contracts.notifications import (
     DeliveryQueued,
     EmailOutcome,
 )
+from shared.contracts.staff import StaffActionRecorded
 
 REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "catalogue.event.published": (1, EventState),
@@ -38,6 +39,9 @@ REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "notifications.campaign.completed": (1, CampaignProgress),
     "notifications.delivery.queued": (1, DeliveryQueued),
     "notifications.campaign_chunk.queued": (1, CampaignChunkQueued),
+    "catalogue.staff_action.recorded": (1, StaffActionRecorded),
+    "bookings.staff_action.recorded": (1, StaffActionRecorded),
+    "notifications.staff_action.recorded": (1, StaffActionRecorded),
 }
 
 
