@@ -115,3 +115,29 @@ def test_an_invitation_admits_to_a_cohort_event_and_is_recorded() -> None:
     assert isinstance(out[0], Accepted) and isinstance(out[1], Accepted)
     assert out[1].booking.campaign_id == campaign
     assert isinstance(out[2], Refused) and out[2].error.code == "not_on_roster"
+
+
+def test_a_bad_option_answers_the_same_to_members_and_outsiders_in_either_order() -> None:
+    """The request's own mistakes are checked before the roster, so a wrong option_id cannot
+    be used to learn whether an address is on a cohort's roster."""
+    from services.bookings.domain.capacity import OptionPlaces
+
+    pair = ("member@example.org", "stranger@example.org")
+    for order in (pair, pair[::-1]):
+        snap = _snapshot(audience_kind="cohorts", cohort_ids=(uuid.uuid4(),))
+        walk = OptionPlaces(option_id=uuid.uuid4(), name="Walk", capacity=5)
+        snap.places.options[walk.option_id] = walk
+        snap.on_roster = frozenset({"member@example.org"})
+        unknown = uuid.uuid4()
+        out = decide_batch(snap, [_req(email, option_id=unknown) for email in order], now=NOW)
+        answers = [(type(o).__name__, getattr(o, "error", None) and o.error.code) for o in out]
+        assert answers[0] == answers[1], (order, answers)
+        assert all(isinstance(o, Refused) and o.error.status_code == 422 for o in out)
+        # With a good option the roster still decides.
+        out = decide_batch(
+            snap, [_req(email, option_id=walk.option_id) for email in order], now=NOW
+        )
+        by_email = dict(zip(order, out, strict=True))
+        assert isinstance(by_email["member@example.org"], Accepted)
+        refused = by_email["stranger@example.org"]
+        assert isinstance(refused, Refused) and refused.error.code == "not_on_roster"

@@ -209,3 +209,36 @@ async def test_cohort_event_takes_members_of_its_cohorts_only(
     assert (await client.post(url, json=member)).status_code == 201
     event = (await client.get(f"/public/events/{state.event_id}")).json()
     assert event["audience"] == {"kind": "cohorts"}
+
+
+async def test_an_unknown_option_does_not_reveal_roster_membership(
+    client: httpx.AsyncClient, process: BookingsProcess
+) -> None:
+    from services.bookings.handlers import apply_member_added
+    from shared.contracts import CohortMemberAdded
+
+    cohort = uuid.uuid4()
+    state = await put_event(
+        process.db,
+        process.settings,
+        event_state(audience=("cohorts", [cohort]), options=[("Walk", 5)]),
+    )
+    member, outsider = person(1), person(2)
+    async with process.db.unit_of_work() as uow:
+        await apply_member_added(
+            CohortMemberAdded(
+                cohort_id=cohort, member_id=uuid.uuid4(), email=member["email"], name="M", version=1
+            ),
+            uow,
+        )
+        await uow.commit()
+    url = f"/public/events/{state.event_id}/bookings"
+    unknown = str(uuid.uuid4())
+    for who in (outsider, member, outsider):
+        r = await client.post(url, json={**who, "option_id": unknown})
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"][0]["loc"][-1] == "option_id"
+    walk = str(state.options[0].option_id)
+    r = await client.post(url, json={**outsider, "option_id": walk})
+    assert (r.status_code, r.json()["code"]) == (403, "not_on_roster")
+    assert (await client.post(url, json={**member, "option_id": walk})).status_code == 201

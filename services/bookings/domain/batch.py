@@ -169,6 +169,9 @@ def _decide_one(
 def _admissible(snapshot: Snapshot, request: BookingRequest, now: datetime) -> None:
     event = snapshot.event
     admission.check_bookable(event)
+    # What the request itself gets wrong comes before who is asking: an unknown option must
+    # answer the same to a member and an outsider, or the answer tells who is on the roster.
+    admission.check_option(snapshot.places.options, request.option_id)
     if not request.on_behalf:
         admission.check_window(event, now)
         admission.check_audience(
@@ -176,7 +179,6 @@ def _admissible(snapshot: Snapshot, request: BookingRequest, now: datetime) -> N
             invited=request.invited_by_campaign is not None,
             on_roster=request.email_key in snapshot.on_roster,
         )
-    admission.check_option(snapshot.places.options, request.option_id)
 
 
 def _already_booked(
