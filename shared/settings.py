@@ -1,25 +1,72 @@
 """One settings base for every service, read from the environment (pydantic-settings).
 
-Defaults work on a development machine with PostgreSQL and RabbitMQ on loopback; production
-mode refuses to start with any of the development secrets below.
+Defaults work on a development machine with PostgreSQL and RabbitMQ on loopback. Production
+mode refuses to start with a secret that is a development default or a placeholder, or too
+short, and with a public URL that points at loopback; these checks cover every `SecretStr`
+and every `*public*_url` setting of every service, so a new one is covered by being declared.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+import json
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-in-production"
 DEV_INVITATION_KEY = "dev-only-invitation-key-change-me-in-production"
-_DEV_SECRETS = {DEV_JWT_SECRET, DEV_INVITATION_KEY}
+# Strings that have been seen standing in for a secret; each field's own default (a development
+# value) is refused as well, and so is anything containing a marker below.
+KNOWN_PLACEHOLDERS = frozenset(
+    {"", "changeme", "change-me", "secret", "password", "example", "xxx", "todo", "replace-me"}
+)
+_PLACEHOLDER_MARKERS = ("replace-me", "change-me", "changeme", "dev-only")
+MIN_SECRET_BYTES = 32
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def secret_problem(value: str, default: str | None) -> str | None:
+    """Why `value` cannot be a production secret, or None if it can."""
+    lowered = value.strip().lower()
+    if value == default or lowered in KNOWN_PLACEHOLDERS:
+        return "is a development default or a placeholder"
+    if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
+        return "still holds a placeholder"
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    return None
+
+
+def is_loopback_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split_list(value: Any) -> Any:
+    """A list setting from the environment: comma separated (`10.0.0.0/8, fd00::/8`) or JSON."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
 
 
 class ServiceSettings(BaseSettings):
     """Settings every service has; each service subclasses it and sets `service_name`."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+    # Errors never echo their input: it holds the secrets read from the environment.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = "development"
@@ -46,11 +93,22 @@ class ServiceSettings(BaseSettings):
     invitation_signing_key: SecretStr = SecretStr(DEV_INVITATION_KEY)
 
     public_base_url: str = ""
+    # Proxies whose X-Forwarded-For is believed (the ingress controller's address range), as
+    # CIDRs, e.g. TRUSTED_PROXIES=10.42.0.0/16,fd00:42::/56. Empty: the peer is the client.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     # Larger bodies are refused with 413 before any parsing (roster CSVs fit comfortably).
     max_body_bytes: int = 2 * 1024 * 1024
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_networks(cls, value: Any) -> Any:
+        networks = _split_list(value)
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # a ValueError names the bad entry
+        return networks
+
     @model_validator(mode="after")
-    def _fill_defaults_and_refuse_dev_secrets(self) -> ServiceSettings:
+    def _fill_defaults_and_refuse_unsafe_production(self) -> ServiceSettings:
         if not self.database_url:
             object.__setattr__(
                 self,
@@ -58,13 +116,27 @@ class ServiceSettings(BaseSettings):
                 f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.service_name}",
             )
         if self.environment == "production":
-            weak = [
-                name
-                for name, value in self.model_dump().items()
-                if isinstance(value, SecretStr) and value.get_secret_value() in _DEV_SECRETS
-            ]
-            if weak:
-                raise ValueError(
-                    f"production mode refuses development secrets: set {', '.join(sorted(weak))}"
-                )
+            problems = self._production_problems()
+            if problems:
+                raise ValueError("production mode refuses: " + "; ".join(problems))
         return self
+
+    def _production_problems(self) -> list[str]:
+        problems = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            variable = name.upper()
+            if isinstance(value, SecretStr):
+                default = field.default
+                default_text = (
+                    default.get_secret_value() if isinstance(default, SecretStr) else None
+                )
+                problem = secret_problem(value.get_secret_value(), default_text)
+                if problem:
+                    problems.append(f"{variable} {problem}: set it to a random value")
+            elif isinstance(value, str):
+                if "replace-me" in value.lower():
+                    problems.append(f"{variable} still holds a placeholder (REPLACE-ME)")
+                elif "public" in name and name.endswith("_url") and is_loopback_url(value):
+                    problems.append(f"{variable} points at loopback ({value}): set the public URL")
+        return problems

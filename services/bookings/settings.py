@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -35,12 +35,3 @@ class BookingsSettings(ServiceSettings):
     # keep their defaults (services/bookings/api/widget_edge.py). Off only for benchmarks.
     rate_limit_enabled: bool = True
     rate_limits: dict[str, tuple[float, float]] = {}
-
-    @model_validator(mode="after")
-    def _refuse_dev_manage_key(self) -> BookingsSettings:
-        if (
-            self.environment == "production"
-            and self.manage_token_key.get_secret_value() == DEV_MANAGE_TOKEN_KEY
-        ):
-            raise ValueError("production mode refuses development secrets: set MANAGE_TOKEN_KEY")
-        return self

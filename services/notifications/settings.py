@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings
 
@@ -62,12 +62,3 @@ class NotificationsSettings(ServiceSettings):
     # queue by the sweeper (its process died before sending it).
     stranded_after: timedelta = timedelta(seconds=30)
     run_scheduler: bool = True
-
-    @model_validator(mode="after")
-    def _refuse_dev_unsubscribe_key(self) -> NotificationsSettings:
-        key = self.unsubscribe_signing_key.get_secret_value()
-        if self.environment == "production" and key == DEV_UNSUBSCRIBE_KEY:
-            raise ValueError(
-                "production mode refuses development secrets: set UNSUBSCRIBE_SIGNING_KEY"
-            )
-        return self

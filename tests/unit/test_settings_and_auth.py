@@ -14,7 +14,7 @@ def test_defaults_work_on_this_machine() -> None:
 
 
 def test_production_refuses_development_secrets() -> None:
-    with pytest.raises(ValidationError, match="jwt_secret"):
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
         ServiceSettings(environment="production", invitation_signing_key="x" * 40)
 
 
