@@ -9,4 +9,4 @@ COPY devtools ./devtools
 RUN pip install --no-cache-dir -c constraints.txt .
 USER nobody
 EXPOSE 8000
-CMD ["uvicorn", "--factory", "services.bookings.app:create_app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "services.bookings.app:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers"]

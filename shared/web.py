@@ -18,6 +18,7 @@ from shared.errors import install_error_handlers
 from shared.http_guards import RequestGuardMiddleware, SecurityHeadersMiddleware
 from shared.logging import accept_correlation_id, configure_logging, get_logger, log_context
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shared.proxies import ForwardedClientMiddleware
 from shared.runtime import ConsumerFactory, Runtime
 from shared.settings import ServiceSettings
 
@@ -139,6 +140,9 @@ def create_service_app(
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    if settings.trusted_proxies:
+        # Outermost: everything inside sees the visitor's address, not the ingress's.
+        app.add_middleware(ForwardedClientMiddleware, trusted=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(ops_router)
     for router in routers:

@@ -175,3 +175,45 @@ async def test_rate_limit_answers_429_with_retry_after(infra: Infra, enabled: bo
         schema = (await client.get("/openapi.json")).json()
         answers = schema["paths"]["/public/events/{event_id}/bookings"]["post"]["responses"]
         assert {"403", "429"} <= set(answers)
+
+
+async def test_rate_limits_count_the_visitor_behind_a_trusted_proxy_only(infra: Infra) -> None:
+    """Behind the ingress each visitor has its own bucket (taken from X-Forwarded-For); a
+    client talking to the service directly cannot pick a bucket by writing the header, nor can
+    one behind the ingress by prepending to it; IPv6 visitors are counted per /64."""
+    settings = settings_for(
+        "bookings",
+        infra,
+        rate_limits={"read": (2, 0.001)},
+        trusted_proxies=("10.42.0.0/16", "fd00:42::/64"),
+        rate_limit_enabled=True,
+        run_workers=False,
+    )
+    app = create_app(settings)
+    url = f"/public/events/{uuid.uuid4()}"
+
+    async with app.router.lifespan_context(app):
+
+        async def statuses(peer: str, forwarded: str | None, times: int = 3) -> list[int]:
+            transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+            headers = {"x-forwarded-for": forwarded} if forwarded is not None else {}
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                return [(await c.get(url, headers=headers)).status_code for _ in range(times)]
+
+        # Two visitors through the ingress: separate buckets, so neither blocks the other.
+        assert await statuses("10.42.0.7", "198.51.100.1") == [404, 404, 429]
+        assert await statuses("10.42.0.7", "198.51.100.2") == [404, 404, 429]
+        # Another ingress pod, another chain of trusted hops: still the same visitor.
+        assert await statuses("fd00:42::9", "198.51.100.3, 10.42.0.8", times=2) == [404, 404]
+        assert await statuses("10.42.0.7", "198.51.100.3", times=1) == [429]
+        # What the visitor wrote itself (left of what the ingress appended) is not believed.
+        assert await statuses("10.42.0.7", "203.0.113.50, 198.51.100.1", times=1) == [429]
+        # A direct, untrusted peer is its own client whatever the header says.
+        assert await statuses("203.0.113.9", "198.51.100.4") == [404, 404, 429]
+        assert await statuses("203.0.113.9", "198.51.100.5", times=1) == [429]
+        assert await statuses("203.0.113.10", None, times=1) == [404]
+        # IPv6 visitors: one bucket per /64, through the ingress or not.
+        assert await statuses("10.42.0.7", "2001:db8:1:2::1", times=2) == [404, 404]
+        assert await statuses("10.42.0.7", "[2001:db8:1:2:ffff::9]:5555", times=1) == [429]
+        assert await statuses("2001:db8:1:2::77", None, times=1) == [429]
+        assert await statuses("2001:db8:1:3::1", None, times=1) == [404]

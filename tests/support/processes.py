@@ -52,6 +52,7 @@ class ServiceProcess:
             "--port",
             str(self.port),
             "--no-access-log",
+            "--no-proxy-headers",
             "--timeout-graceful-shutdown",
             "10",
         ]

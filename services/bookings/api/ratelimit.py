@@ -4,8 +4,9 @@ Retry-After once a client's bucket is empty.
 The buckets live in this process's memory: with several replicas behind a load balancer a
 client gets up to that many times the allowance. A deployment that needs one exact limit
 across replicas would keep the buckets in a shared store (e.g. Redis) instead; the rest of
-this module would not change. The client address is uvicorn's, which honours
-`X-Forwarded-For` only from the proxies named in `--forwarded-allow-ips`.
+this module would not change. The client address is the request's, which
+shared/proxies.py takes from `X-Forwarded-For` only when the peer is one of
+`TRUSTED_PROXIES`; IPv6 clients are counted per /64.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.bookings.api.asgi_answers import send_json
-from services.bookings.domain.rate_limits import Buckets, Limit, retry_after, route_group
+from services.bookings.domain.rate_limits import (
+    Buckets,
+    Limit,
+    client_key,
+    retry_after,
+    route_group,
+)
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -35,7 +42,7 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        address = client[0] if client else "unknown"
+        address = client_key(client[0]) if client else "unknown"
         wait = self.buckets.take(group, address, time.monotonic())
         if not wait:
             await self.app(scope, receive, send)

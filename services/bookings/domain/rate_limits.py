@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import math
 from dataclasses import dataclass
 
@@ -24,6 +26,24 @@ def route_group(method: str, path: str) -> str | None:
     if path.startswith(("/public/", "/book/")):
         return "read"
     return None
+
+
+@functools.lru_cache(maxsize=65_536)
+def _ipv6_network(address: str) -> str:
+    try:
+        parsed = ipaddress.IPv6Address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+
+
+def client_key(address: str) -> str:
+    """The bucket a client address draws on: IPv4 addresses alone, IPv6 by /64, since one
+    subscriber is routinely given a whole /64 and could otherwise take a fresh address (and
+    a fresh allowance) for every request."""
+    return _ipv6_network(address) if ":" in address else address
 
 
 class Buckets:
