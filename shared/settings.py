@@ -93,6 +93,10 @@ class ServiceSettings(BaseSettings):
     invitation_signing_key: SecretStr = SecretStr(DEV_INVITATION_KEY)
 
     public_base_url: str = ""
+    # Prometheus metrics on a port of their own (production: the Ingress never routes it);
+    # 0 serves them at /metrics on the service's own port, as in development.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "0.0.0.0"
     # Proxies whose X-Forwarded-For is believed (the ingress controller's address range), as
     # CIDRs, e.g. TRUSTED_PROXIES=10.42.0.0/16,fd00:42::/56. Empty: the peer is the client.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import Database
@@ -91,7 +91,10 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-@ops_router.get("/metrics", response_class=Response)
+metrics_router = APIRouter(tags=["operations"])
+
+
+@metrics_router.get("/metrics", response_class=Response)
 async def metrics() -> Response:
     """Prometheus metrics of this process."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -125,6 +128,11 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(settings)
         app.state.runtime = runtime
+        metrics_server = None
+        if settings.metrics_port:
+            # Its own port, which the Service exposes and the Ingress never routes: Prometheus
+            # scrapes it inside the cluster, the public cannot reach it.
+            metrics_server, _ = start_http_server(settings.metrics_port, settings.metrics_host)
         await runtime.start(consumers)
         for hook in on_startup:
             await hook(runtime)
@@ -134,8 +142,21 @@ def create_service_app(
         finally:
             log.info("service.stopping")
             await runtime.stop()
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # The API pages describe every route, staff ones included: not served in production.
+    docs = settings.environment != "production"
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
@@ -145,6 +166,8 @@ def create_service_app(
         app.add_middleware(ForwardedClientMiddleware, trusted=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(ops_router)
+    if not settings.metrics_port:
+        app.include_router(metrics_router)
     for router in routers:
         app.include_router(router)
     return app
