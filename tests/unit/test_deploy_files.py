@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 import yaml
+from pydantic import SecretStr
 
 from services.bookings.settings import BookingsSettings
 from services.catalogue.settings import CatalogueSettings
@@ -64,6 +65,19 @@ def test_compose_settings_exist_in_the_services_settings() -> None:
         assert env["DATABASE_URL"].endswith(f"/{name}")
     notifications = compose["services"]["notifications"]["environment"]
     assert (notifications["SMTP_HOST"], notifications["SMTP_PORT"]) == ("mailpit", "1025")
+
+
+def test_compose_passes_every_secret_through_from_the_shell() -> None:
+    """Each service's secrets can be given from the shell (`JWT_SECRET=... docker compose up`),
+    falling back to the development value the settings default to."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, cls in SETTINGS.items():
+        env = compose["services"][name]["environment"]
+        for field, info in cls.model_fields.items():
+            if info.annotation is SecretStr:
+                value = env.get(field.upper(), "")
+                default = info.default.get_secret_value()
+                assert value == f"${{{field.upper()}:-{default}}}", f"{name}: {field.upper()}"
 
 
 def test_setup_uses_the_commands_make_run_uses() -> None:

@@ -4,19 +4,24 @@ against the code, since no cluster runs here."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import secrets
 import shlex
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import SecretStr, ValidationError
 
 from services.bookings.settings import BookingsSettings
 from services.catalogue.settings import CatalogueSettings
 from services.notifications.settings import NotificationsSettings
 from shared.messaging.declare import definitions
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, is_loopback_url
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -78,3 +83,150 @@ def test_broker_definitions_match_the_code() -> None:
     )
     main_queues = [q for q in committed["queues"] if q["arguments"].get("x-delivery-limit")]
     assert main_queues and all(q["arguments"]["x-queue-type"] == "quorum" for q in main_queues)
+
+
+def example_secret() -> dict[str, str]:
+    """The example Secret with every placeholder replaced by a random value, as a deployer
+    would fill it in."""
+    secret = next(d for d in documents() if d["kind"] == "Secret")
+    return {
+        key: re.sub(r"REPLACE-ME[\w-]*", lambda _: secrets.token_urlsafe(48), value)
+        for key, value in secret["stringData"].items()
+    }
+
+
+def environment_of(container: dict[str, Any]) -> dict[str, str]:
+    """A container's environment as Kubernetes would build it from these manifests."""
+    by_name = {
+        (d["kind"], d["metadata"]["name"]): d for d in documents() if d["kind"] != "Namespace"
+    }
+    secret = example_secret()
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(by_name[("ConfigMap", source["configMapRef"]["name"])]["data"])
+        if "secretRef" in source:
+            assert source["secretRef"]["name"] == "gm-secrets"
+            env.update(secret)
+    for entry in container.get("env", []):
+        if "value" in entry:
+            env[entry["name"]] = entry["value"]
+        else:
+            ref = entry["valueFrom"]["secretKeyRef"]
+            assert ref["name"] == "gm-secrets"
+            assert ref["key"] in secret, f"{entry['name']}: {ref['key']} is not in the Secret"
+            env[entry["name"]] = secret[ref["key"]]
+    return env
+
+
+def public_urls(settings: ServiceSettings) -> dict[str, str]:
+    return {
+        name: getattr(settings, name)
+        for name in type(settings).model_fields
+        if "public" in name and name.endswith("_url")
+    }
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_each_deployment_starts_in_production_from_the_manifests(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployments = {d["metadata"]["name"]: d for d in documents() if d["kind"] == "Deployment"}
+    [container] = deployments[name]["spec"]["template"]["spec"]["containers"]
+    env = environment_of(container)
+    for variable in list(os.environ):
+        monkeypatch.delenv(variable)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    settings = SETTINGS[name]()  # raises if production refuses anything
+    assert settings.environment == "production"
+    # Every secret the service has comes from the Secret, not from a default.
+    for field, info in type(settings).model_fields.items():
+        if info.annotation is SecretStr:
+            assert field.upper() in env, f"{name}: {field.upper()} is not wired"
+    for field, url in public_urls(settings).items():
+        host = urlsplit(url).hostname or ""
+        assert url.startswith("https://") and not is_loopback_url(url), (name, field, url)
+        assert host in ingress_hosts(), f"{name}: {field} {host} has no Ingress rule"
+    assert settings.trusted_proxies and settings.metrics_port
+
+
+def test_the_migration_job_starts_in_production_from_the_manifests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    job = next(d for d in documents() if d["kind"] == "Job")
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    env = environment_of(container)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    for name in SETTINGS:
+        settings = ServiceSettings(
+            service_name=name, database_url=env[f"{name.upper()}_DATABASE_URL"]
+        )
+        assert settings.environment == "production"
+
+
+def test_the_example_secret_itself_is_refused() -> None:
+    secret = next(d for d in documents() if d["kind"] == "Secret")["stringData"]
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        ServiceSettings(
+            environment="production",
+            jwt_secret=secret["JWT_SECRET"],
+            invitation_signing_key=secrets.token_hex(32),
+        )
+
+
+def ingress_hosts() -> set[str]:
+    hosts = set()
+    for ingress in (d for d in documents() if d["kind"] == "Ingress"):
+        hosts |= {rule["host"] for rule in ingress["spec"]["rules"]}
+    return hosts
+
+
+def test_the_ingress_serves_the_public_hosts_over_tls_and_never_metrics() -> None:
+    ingresses = [d for d in documents() if d["kind"] == "Ingress"]
+    assert ingresses
+    services = {d["metadata"]["name"]: d for d in documents() if d["kind"] == "Service"}
+    for ingress in ingresses:
+        tls_hosts = {h for entry in ingress["spec"]["tls"] for h in entry["hosts"]}
+        assert all(entry["secretName"] for entry in ingress["spec"]["tls"])
+        for rule in ingress["spec"]["rules"]:
+            assert rule["host"] in tls_hosts, f"{rule['host']} is served without TLS"
+            for path in rule["http"]["paths"]:
+                assert "metrics" not in path["path"]
+                backend = path["backend"]["service"]
+                port = backend["port"]
+                # The port routed is the http one, never the one metrics listen on.
+                [target] = [
+                    p
+                    for p in services[backend["name"]]["spec"]["ports"]
+                    if p["name"] == port.get("name") or p["port"] == port.get("number")
+                ]
+                assert target["targetPort"] == "http", (rule["host"], target)
+    config = next(d for d in documents() if d["kind"] == "ConfigMap")["data"]
+    deployments = [d for d in documents() if d["kind"] == "Deployment"]
+    for deployment in deployments:
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports["metrics"] == int(config["METRICS_PORT"]) != ports["http"]
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == config["METRICS_PORT"]
+    assert len(ingress_hosts()) >= len(SETTINGS)
+
+
+def test_every_service_reads_the_client_from_trusted_proxies_only() -> None:
+    commands = [
+        container["command"]
+        for d in documents()
+        if d["kind"] == "Deployment"
+        for container in d["spec"]["template"]["spec"]["containers"]
+    ]
+    procfile = [
+        shlex.split(line.split(":", 1)[1])
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if "uvicorn" in line
+    ]
+    for command in commands + procfile:
+        # shared/proxies.py is the one reader of X-Forwarded-For (TRUSTED_PROXIES); uvicorn's
+        # own would trust 127.0.0.1 and rewrite the client before it.
+        assert "--no-proxy-headers" in command, command
