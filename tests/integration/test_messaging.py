@@ -60,26 +60,33 @@ async def bound_queue(rt: Runtime, routing_key: str) -> aio_pika.abc.AbstractQue
 
 
 async def test_outbox_rows_are_published_and_marked(runtime: Runtime) -> None:
+    """Asserts on what reached the queue and on the row, not on who published it: another
+    relay of this session's bookings database (a running process fixture) may take the row
+    first, and on a busy machine it often does."""
     key = "catalogue.event.published"
     queue = await bound_queue(runtime, key)
     async with runtime.db.unit_of_work() as uow:
         envelope = uow.emit(key, event_state())
         await uow.commit()
-    # Nothing leaves before the relay runs: the commit only wrote a row.
-    assert await queue.get(fail=False) is None
-    assert await runtime.relay.publish_batch() >= 1
-    message = await wait_for(lambda: queue.get(fail=False), message="published message")
+    await runtime.relay.publish_batch()  # this relay's pass; 0 if another relay was first
+    message = await wait_for(lambda: queue.get(fail=False), timeout=30, message="published message")
     assert Envelope.from_json(message.body).message_id == envelope.message_id
     assert message.headers["x-correlation-id"] == envelope.correlation_id
-    async with runtime.db.engine.connect() as conn:
-        published_at = (
-            await conn.execute(
-                sa.select(outbox_table.c.published_at).where(
-                    outbox_table.c.message_id == envelope.message_id
+
+    async def published_at() -> object:
+        async with runtime.db.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    sa.select(outbox_table.c.published_at).where(
+                        outbox_table.c.message_id == envelope.message_id
+                    )
                 )
-            )
-        ).scalar_one()
-    assert published_at is not None
+            ).scalar_one()
+
+    # Marked after the broker's confirm, which can come just after the consumer saw it.
+    assert await wait_for(published_at, timeout=30, message="row marked published")
+    # Published once: nothing else of it reaches the queue.
+    assert await queue.get(fail=False) is None
 
 
 async def test_rolled_back_work_publishes_nothing(runtime: Runtime) -> None:
