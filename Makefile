@@ -18,10 +18,16 @@ install: $(STAMP)
 servers:
 	devtools/ensure-servers.sh
 
+# $(call need,COMMAND,PACKAGE): install Debian's PACKAGE when COMMAND is missing, refreshing
+# the (stale on a new machine) package lists first; nothing at all when it is there.
+define need
+@command -v $(1) >/dev/null 2>&1 || { apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2); }
+endef
+
 # The browser tests drive Debian's Chromium (never a downloaded one).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	$(call need,chromium,chromium)
 
 ## Run the whole system with the demo programme; Ctrl-C stops it.
 run: install servers
@@ -45,6 +51,7 @@ format:
 
 ## Hot event benchmark: 5,000 people, 1,000 places, one event (see bench/hot_event/README.md).
 bench-hot-event: install servers
+	$(call need,wrk,wrk)
 	$(BIN)/python -m bench.hot_event
 
 ## Campaign fan-out: 10,000 invitees, emails/s against the raw aiosmtplib ceiling (see README).

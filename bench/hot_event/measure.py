@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -18,7 +19,8 @@ from typing import Any
 import asyncpg
 
 HERE = Path(__file__).resolve().parent
-WRK = "/usr/bin/wrk"
+# `make bench-hot-event` installs it (Debian package wrk) when it is missing.
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 
 @dataclass(frozen=True)
