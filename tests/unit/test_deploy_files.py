@@ -68,8 +68,8 @@ def test_compose_settings_exist_in_the_services_settings() -> None:
 
 
 def test_compose_passes_every_secret_through_from_the_shell() -> None:
-    """Each service's secrets can be given from the shell (`JWT_SECRET=... docker compose up`),
-    falling back to the development value the settings default to."""
+    """Each service's secrets can be given from the shell (`MANAGE_TOKEN_KEY=... docker
+    compose up`), falling back to the development value the settings default to."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for name, cls in SETTINGS.items():
         env = compose["services"][name]["environment"]

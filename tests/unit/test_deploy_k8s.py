@@ -22,6 +22,7 @@ from services.catalogue.settings import CatalogueSettings
 from services.notifications.settings import NotificationsSettings
 from shared.messaging.declare import definitions
 from shared.settings import ServiceSettings, is_loopback_url
+from tests.support.staff_keys import PUBLIC_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -95,6 +96,14 @@ def example_secret() -> dict[str, str]:
     }
 
 
+def filled_config(data: dict[str, str]) -> dict[str, str]:
+    """The ConfigMap as a deployer fills it in: its one placeholder is the console's public
+    key (not a secret), here a real one."""
+    filled = {**data, "STAFF_TOKEN_PUBLIC_KEY": PUBLIC_KEY}
+    assert not [k for k, v in filled.items() if "REPLACE-ME" in v], "a placeholder is left"
+    return filled
+
+
 def environment_of(container: dict[str, Any]) -> dict[str, str]:
     """A container's environment as Kubernetes would build it from these manifests."""
     by_name = {
@@ -104,7 +113,9 @@ def environment_of(container: dict[str, Any]) -> dict[str, str]:
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
         if "configMapRef" in source:
-            env.update(by_name[("ConfigMap", source["configMapRef"]["name"])]["data"])
+            env.update(
+                filled_config(by_name[("ConfigMap", source["configMapRef"]["name"])]["data"])
+            )
         if "secretRef" in source:
             assert source["secretRef"]["name"] == "gm-secrets"
             env.update(secret)
@@ -168,10 +179,18 @@ def test_the_migration_job_starts_in_production_from_the_manifests(
 
 def test_the_example_secret_itself_is_refused() -> None:
     secret = next(d for d in documents() if d["kind"] == "Secret")["stringData"]
-    with pytest.raises(ValidationError, match="JWT_SECRET"):
+    with pytest.raises(ValidationError, match="INVITATION_SIGNING_KEY"):
         ServiceSettings(
             environment="production",
-            jwt_secret=secret["JWT_SECRET"],
+            staff_token_public_key=PUBLIC_KEY,
+            invitation_signing_key=secret["INVITATION_SIGNING_KEY"],
+        )
+    # And so is the ConfigMap's placeholder for the staff token key.
+    config = next(d for d in documents() if d["kind"] == "ConfigMap")["data"]
+    with pytest.raises(ValidationError, match="STAFF_TOKEN_PUBLIC_KEY still holds a placeholder"):
+        ServiceSettings(
+            environment="production",
+            staff_token_public_key=config["STAFF_TOKEN_PUBLIC_KEY"],
             invitation_signing_key=secrets.token_hex(32),
         )
 
