@@ -1,4 +1,4 @@
-"""Database errors never carry the statement's parameters (names, addresses, manage tokens)."""
+"""Database errors reach logs without the statement's parameters or the values they carry."""
 
 from __future__ import annotations
 
@@ -18,9 +18,11 @@ async def test_engines_hide_parameters_and_errors_are_logged_by_code(infra: Infr
     try:
         with pytest.raises(DBAPIError) as caught:
             async with engine.connect() as conn:
-                await conn.execute(sa.text("SELECT CAST(:v AS integer)"), {"v": "Jane Secret"})
+                await conn.execute(sa.text("SELECT CAST(CAST(:v AS text) AS integer)"), {"v": "Jane Secret"})
     finally:
         await engine.dispose()
-    assert "Jane" not in str(caught.value)
+    # The parameter list is hidden; the server's own text still quotes the value, which is
+    # why logs carry `describe_error` (type and SQLSTATE) rather than the text.
+    assert "hide_parameters=True" in str(caught.value)
     assert "Jane" not in describe_error(caught.value)
     assert "sqlstate=22P02" in describe_error(caught.value)
