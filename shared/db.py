@@ -38,6 +38,8 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         # the request answers 503 and a consumer waits and retries (both tested).
         pool_pre_ping=False,
         pool_recycle=1800,
+        # Statement parameters (names, addresses, manage tokens) never appear in error texts.
+        hide_parameters=True,
         # A dead database must fail a request quickly, not hang it.
         connect_args={"timeout": 5, "command_timeout": 30},
     )

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.logging import get_logger
+from shared.logging import describe_error, get_logger
 from shared.messaging.transient import is_transient
 
 log = get_logger(__name__)
@@ -104,7 +104,7 @@ def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     if is_transient(exc):
         # The database (or broker) is away: nothing was written, and trying again shortly is
         # the right thing for the caller to do.
-        log.warning("request.dependency_unavailable", error=f"{type(exc).__name__}: {exc}"[:300])
+        log.warning("request.dependency_unavailable", error=describe_error(exc)[:300])
         return JSONResponse(
             {"detail": "temporarily unavailable, please try again shortly", "code": "unavailable"},
             status_code=503,

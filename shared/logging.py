@@ -12,19 +12,23 @@ import contextvars
 import logging
 import re
 import sys
+import traceback
 import uuid
 from collections.abc import Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import asyncpg
 import orjson
 import structlog
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from structlog.contextvars import bind_contextvars, get_contextvars, reset_contextvars
 
 T = TypeVar("T")
-_EMAIL = re.compile(
-    r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9\-])[A-Za-z0-9.\-]*(\.[A-Za-z]{2,})"
-)
+# Any `x@y` token, whatever its characters (IDN domains, `!` and `'` in local parts, a quoted
+# local part): stopping only at whitespace and the characters that delimit an address in text.
+_EMAIL = re.compile(r'("[^"\r\n]{0,64}"|[^\s@<>()\[\]{},;:"]+)@([^\s@<>()\[\]{},;:"]+)')
 _ALWAYS = ("correlation_id", "message_id")
 
 
@@ -32,12 +36,65 @@ def mask_email(email: str | None) -> str | None:
     """`jane.doe@council.gov.uk` -> `j***@c***.uk`: tells addresses apart without revealing one."""
     if not email:
         return email
-    return _EMAIL.sub(r"\1***@\2***\3", email)
+    return _EMAIL.sub(_masked, email)
+
+
+def _masked(match: re.Match[str]) -> str:
+    local, domain = match.group(1), match.group(2)
+    dot = domain.rfind(".")
+    tail = domain[dot:] if dot > 0 and len(domain) - dot <= 12 else ""
+    return f"{local[0]}***@{domain[0]}***{tail}"
+
+
+def describe_error(exc: BaseException) -> str:
+    """An exception for a log line or a message header: database and validation errors by
+    their type and codes only (their text carries parameters and input values: names, access
+    needs, the tail of a manage link); anything else by its text with addresses masked."""
+    if isinstance(exc, ValidationError):
+        codes = ",".join(sorted({str(e["type"]) for e in exc.errors()}))
+        return f"ValidationError({exc.error_count()} errors: {codes})"
+    if isinstance(exc, SQLAlchemyError | asyncpg.PostgresError):
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlstate", None) or getattr(exc, "sqlstate", None)
+        name = type(exc).__name__
+        return f"{name}(sqlstate={code})" if code else name
+    return mask_email(f"{type(exc).__name__}: {exc}") or type(exc).__name__
+
+
+def _safe_traceback(exc: BaseException) -> str:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    lines: list[str] = []
+    for item in reversed(chain):
+        lines.append("Traceback (most recent call last):\n")
+        lines.extend(traceback.format_tb(item.__traceback__))
+        lines.append(describe_error(item) + "\n")
+    return "".join(lines)
+
+
+def _format_exc_info(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    # In place of structlog's format_exc_info: the same traceback, but each exception's own
+    # text goes through `describe_error`.
+    exc_info = event_dict.pop("exc_info", None)
+    if isinstance(exc_info, BaseException):
+        exc: BaseException | None = exc_info
+    elif isinstance(exc_info, tuple):
+        exc = exc_info[1]
+    elif exc_info:
+        exc = sys.exc_info()[1]
+    else:
+        exc = None
+    if exc is not None:
+        event_dict["exception"] = _safe_traceback(exc)
+    return event_dict
 
 
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
-        return _EMAIL.sub(r"\1***@\2***\3", value) if "@" in value else value
+        return _EMAIL.sub(_masked, value) if "@" in value else value
     if isinstance(value, Mapping):
         return {k: _mask_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -108,7 +165,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
         _common_keys(service),
-        structlog.processors.format_exc_info,
+        _format_exc_info,
         _mask_personal_data,
     ]
     renderer = structlog.processors.JSONRenderer(serializer=_dumps)

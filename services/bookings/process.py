@@ -88,6 +88,7 @@ def _batch_database(settings: BookingsSettings) -> Database:
         settings.database_url,
         pool_size=4,
         max_overflow=4,
+        hide_parameters=True,  # no names or tokens in error texts (shared/db.py)
         connect_args={"timeout": 5, "command_timeout": 30},
     )
     db = Database(engine, producer=settings.service_name)

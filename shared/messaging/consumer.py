@@ -21,7 +21,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from pydantic import ValidationError
 
 from shared.contracts.envelope import Envelope
-from shared.logging import get_logger, log_context
+from shared.logging import describe_error, get_logger, log_context
 from shared.messaging.broker import Broker
 from shared.messaging.publisher import Publisher
 from shared.messaging.topology import (
@@ -157,7 +157,11 @@ class ConsumerRunner:
                 break
             except Exception as exc:
                 if self._transient(exc) and not self._stopping:
-                    log.warning("message.waiting_for_infrastructure", error=str(exc), retry_in=wait)
+                    log.warning(
+                        "message.waiting_for_infrastructure",
+                        error=describe_error(exc),
+                        retry_in=wait,
+                    )
                     await asyncio.sleep(wait)
                     wait = min(wait * 2, 5)
                     continue
@@ -177,7 +181,8 @@ class ConsumerRunner:
         self, message: AbstractIncomingMessage, type_: str, exc: Exception
     ) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        # Masked and without database or validation text: it travels in `x-last-error`.
+        error = describe_error(exc)[:2000]
         MESSAGES_CONSUMED.labels(self.queue_name, type_, "failed").inc()
         if attempts > len(self._delays):
             log.error("message.failed", error=error, attempts=attempts, exc_info=exc)

@@ -196,3 +196,40 @@ async def test_previews_of_every_template_and_test_sends(
 async def _sent_row(client: httpx.AsyncClient, delivery_id: str) -> dict | None:  # type: ignore[type-arg]
     row = (await client.get(f"/staff/deliveries/{delivery_id}", headers=STAFF)).json()
     return row if row["state"] == "sent" else None  # type: ignore[no-any-return]
+
+
+async def test_addresses_follow_the_shared_rule_in_test_sends_and_campaign_audiences(
+    infra: Infra, smtp: SmtpSink, bus: Bus
+) -> None:
+    """An internationalised domain is sent to in its IDNA form (it arrives); a non-ASCII local
+    part, which our SMTP cannot carry, is a 422 saying so instead of a parked email."""
+    tag = uuid.uuid4().hex[:8]
+    idn, ascii_form = f"jane.{tag}@exämple.org", f"jane.{tag}@xn--exmple-cua.org"
+    guest = f"guest.{tag}@bücher.org"
+    non_ascii = f"zoë.{tag}@example.org"
+    async with notifications(infra, smtp) as (_, client):
+        post = lambda path, **kw: client.post(path, headers=STAFF, **kw)  # noqa: E731
+        refused = await post("/staff/templates/confirmation/test", json={"email": non_ascii})
+        assert "email" in field_of(refused)
+        assert "ASCII before the @" in refused.json()["detail"][0]["msg"]
+        sent = await post("/staff/templates/confirmation/test", json={"email": idn})
+        assert sent.status_code == 202, sent.text
+
+        event = event_state()
+        await bus.publish("catalogue.event.published", event)
+        body = {"event_id": str(event.event_id), "subject": "Hi", "audience": {"emails": []}}
+        refused = await post(
+            "/staff/campaigns", json={**body, "audience": {"emails": [guest, non_ascii]}}
+        )
+        assert refused.json()["detail"][0]["loc"] == ["body", "audience", "emails", 1]
+        created = await wait_for(
+            lambda: _created(client, {**body, "audience": {"emails": [guest]}}), timeout=10
+        )
+        assert (await post(f"/staff/campaigns/{created['id']}/launch")).status_code == 200
+        await wait_for(
+            lambda: smtp.to(ascii_form) and smtp.to("guest." + tag + "@xn--bcher-kva.org"),
+            timeout=20,
+        )
+    [message] = smtp.to(ascii_form)
+    assert message["To"].addresses[0].addr_spec == ascii_form
+    assert not any(non_ascii in r.rcpt_tos for r in smtp.received)

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.addresses import EmailAddress
 
 # Names and the like end up in email headers and CSV cells: no control characters at all.
 _PLAIN = r"^[^\x00-\x1f\x7f]*$"
@@ -20,9 +22,9 @@ Sector = Literal["public", "private", "voluntary", "community"]
 
 class AttendeeIn(BaseModel):
     name: Name
-    # EmailStr refuses reserved domains (.test, .invalid, .localhost): such addresses cannot
-    # receive the confirmation, so refusing them up front is the kinder answer.
-    email: EmailStr = Field(max_length=254)
+    # The shared address rule (shared/addresses.py): reserved domains and non-ASCII local
+    # parts cannot receive the confirmation, so they are refused up front.
+    email: EmailAddress
     organisation: Name
     role: ShortText = ""
     sector: Sector | None = None

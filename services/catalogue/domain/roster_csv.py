@@ -10,9 +10,8 @@ import csv
 import io
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
-
 from services.catalogue.domain.cohorts import MemberDetails, email_key
+from shared.addresses import InvalidAddress, normalise_address
 from shared.errors import Invalid
 
 MAX_ROWS = 5000
@@ -48,10 +47,11 @@ class ParsedRoster:
 
 
 def normalise_email(raw: str) -> str:
-    """The address as it will be stored; raises ValueError with a readable reason."""
+    """The address as it will be stored (the shared rule: IDNA domains, ASCII local parts);
+    raises ValueError with a readable reason."""
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
+        return normalise_address(raw)
+    except InvalidAddress as exc:
         raise ValueError(str(exc)) from None
 
 

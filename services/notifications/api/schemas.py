@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from services.notifications.persistence.campaigns import Campaign
 from services.notifications.persistence.deliveries import Delivery
+from shared.addresses import EmailAddress
 
 TemplateName = Literal[
     "confirmation",
@@ -55,7 +56,7 @@ class DeliveryPublic(BaseModel):
 
 
 class TestSend(BaseModel):
-    email: EmailStr = Field(max_length=254)
+    email: EmailAddress
 
 
 class Queued(BaseModel):
@@ -72,7 +73,7 @@ class PreviewPublic(BaseModel):
 
 class Audience(BaseModel):
     cohort_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
-    emails: list[EmailStr] = Field(default_factory=list, max_length=20_000)
+    emails: list[EmailAddress] = Field(default_factory=list, max_length=20_000)
 
     @model_validator(mode="after")
     def _someone(self) -> Audience:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Request, status
-from pydantic import EmailStr
 
 from services.notifications.api.schemas import (
     ERRORS,
@@ -19,6 +18,7 @@ from services.notifications.api.schemas import (
 from services.notifications.api.sending import send_queued, sent_here
 from services.notifications.handlers import campaign_progress, campaigns, previews
 from services.notifications.persistence.campaigns import Campaign
+from shared.addresses import EmailAddress
 from shared.auth import require_role
 from shared.db import Database
 from shared.web import DbDep
@@ -60,7 +60,7 @@ async def get_campaign(campaign_id: uuid.UUID, db: DbDep) -> CampaignPublic:
 
 @router.get("/{campaign_id}/preview", response_model=PreviewPublic, responses=ERRORS)
 async def preview_campaign(
-    campaign_id: uuid.UUID, db: DbDep, request: Request, email: EmailStr | None = None
+    campaign_id: uuid.UUID, db: DbDep, request: Request, email: EmailAddress | None = None
 ) -> PreviewPublic:
     """The email one invitee gets (the first one, or the address given)."""
     shown = await previews.campaign_preview(

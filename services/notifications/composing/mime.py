@@ -3,24 +3,26 @@ multipart/mixed with a text/calendar invite when there is one.
 
 Written directly rather than through `email.message.EmailMessage`: profiling showed the email
 package costing ~3 ms per message (header parsing, content managers, the generator), more than
-all the rest of a booking's handling. Headers still go through the standard library's header
-folding (`email.policy.SMTP`), so names and subjects are quoted or RFC 2047-encoded exactly as it
-would; and everything passes through `clean_header` first: no line break, no injection. Tests
-parse every kind of message back with the email package and check it has no defects.
+all the rest of a booking's handling. Every header line is written by `headers.py`, which never
+lets a parser decode what a person typed and checks each line is exactly one header; bodies are
+base64 under random boundaries, so no text can touch the MIME structure. Tests parse every kind
+of message back with the email package and check it has no defects.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.policy import SMTP
 from email.utils import formatdate, parseaddr
 
-from services.notifications.domain.emails import clean_header
+from services.notifications.composing.headers import (
+    address_header,
+    checked,
+    text_header,
+    verbatim_header,
+)
 
 Header = tuple[str, str]
 
@@ -41,29 +43,13 @@ def message_id_for(delivery_id: uuid.UUID, mail_from: str) -> str:
     return f"<{delivery_id}@{domain_of(mail_from)}>"
 
 
-class InvalidRecipient(ValueError):
-    """The address cannot be written in an email header at all."""
-
-
-def address(name: str | None, email: str) -> Address:
-    """A To address whose display name is quoted or encoded as it needs: a name like
-    `<script>` or `Zoë, "Jr."` stays one name, and line breaks are gone before that."""
-    try:
-        return Address(display_name=clean_header(name or ""), addr_spec=email.strip())
-    except (ValueError, IndexError, TypeError) as exc:
-        raise InvalidRecipient(f"not a usable address: {exc}") from None
-
-
-# Names and addresses that need no quoting or encoding (most of them): written directly.
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9 '\-]{1,60}")
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,190}")
-
-
 def to_header(name: str | None, email: str) -> bytes:
-    display, email = " ".join((name or "").split()), email.strip()
-    if _PLAIN_ADDRESS.fullmatch(email) and (not display or _PLAIN_NAME.fullmatch(display)):
-        return (f"To: {display} <{email}>\r\n" if display else f"To: {email}\r\n").encode()
-    return SMTP.header_factory("To", [address(name, email)]).fold(policy=SMTP).encode("ascii")
+    return address_header("To", name, email)
+
+
+def from_header(mail_from: str) -> bytes:
+    name, email = parseaddr(mail_from)
+    return address_header("From", name, email)
 
 
 def compose(
@@ -80,13 +66,13 @@ def compose(
 ) -> bytes:
     """One transactional email, with its calendar invite if it has one."""
     head = [
-        _fold("From", mail_from),
+        from_header(mail_from),
         to_header(to_name, to_email),
-        _fold("Subject", clean_header(subject)),
-        f"Date: {formatdate(usegmt=True)}\r\nMessage-ID: {message_id}\r\n".encode(),
+        text_header("Subject", subject),
+        _date_and_id(formatdate(usegmt=True), message_id),
     ]
     if correlation_id:
-        head.append(_fold("X-Correlation-ID", clean_header(correlation_id)))
+        head.append(text_header("X-Correlation-ID", correlation_id))
     return b"".join(head) + body(text, html, calendar)
 
 
@@ -130,19 +116,8 @@ def _base64_lines(text: str) -> bytes:
     return base64.encodebytes(text.encode("utf-8")).replace(b"\n", b"\r\n")
 
 
-def _fold(name: str, value: str) -> bytes:
-    # Through the header factory, so non-ASCII becomes encoded words even in a short header
-    # (`policy.fold` passes short values through untouched).
-    return SMTP.header_factory(name, value).fold(policy=SMTP).encode("ascii")
-
-
-def _verbatim(name: str, value: str) -> bytes:
-    """A header written as given: for URLs (`List-Unsubscribe`), which folding would turn into
-    encoded words that no mail client follows. Refuses anything that is not one ASCII line."""
-    line = f"{name}: {value}"
-    if "\r" in line or "\n" in line or len(line) > 990 or not line.isascii():
-        raise ValueError(f"{name} cannot be written verbatim")
-    return f"{line}\r\n".encode("ascii")
+def _date_and_id(date: str, message_id: str) -> bytes:
+    return checked(f"Date: {date}\r\n".encode("ascii")) + verbatim_header("Message-ID", message_id)
 
 
 class FastMime:
@@ -153,12 +128,11 @@ class FastMime:
     def __init__(
         self, *, mail_from: str, subject: str, correlation_id: str | None, static: Sequence[Header]
     ) -> None:
-        shared = [("From", mail_from), ("Subject", clean_header(subject))]
+        shared = [from_header(mail_from), text_header("Subject", subject)]
         if correlation_id:
-            shared.append(("X-Correlation-ID", clean_header(correlation_id)))
-        self._shared = b"".join(_fold(name, value) for name, value in shared) + b"".join(
-            _verbatim(name, value) for name, value in static
-        )
+            shared.append(text_header("X-Correlation-ID", correlation_id))
+        shared.extend(verbatim_header(name, value) for name, value in static)
+        self._shared = b"".join(shared)
 
     def build(
         self,
@@ -174,7 +148,7 @@ class FastMime:
         head = [
             self._shared,
             to_header(to_name, to_email),
-            f"Date: {date or formatdate(usegmt=True)}\r\nMessage-ID: {message_id}\r\n".encode(),
-            *(_verbatim(name, value) for name, value in headers),
+            _date_and_id(date or formatdate(usegmt=True), message_id),
+            *(verbatim_header(name, value) for name, value in headers),
         ]
         return b"".join(head) + body(text, html)

@@ -233,3 +233,33 @@ async def test_cohort_rules(client: httpx.AsyncClient, staff_headers: Headers) -
     assert (
         await client.delete(f"/staff/cohorts/{three['id']}", headers=staff_headers)
     ).status_code == 204
+
+
+async def test_roster_addresses_follow_the_shared_rule_idn_kept_ascii_non_ascii_local_refused(
+    client: httpx.AsyncClient, staff_headers: Headers, engine: AsyncEngine
+) -> None:
+    cohort = await cohort_for(client, staff_headers)
+    url = f"/staff/cohorts/{cohort['id']}/roster"
+    roster = (
+        "name,email\r\n"
+        "Jane Doe,jane@exämple.org\r\n"
+        "Zoë Ünal,zoë@example.org\r\n"
+        "Sean O'Brien,o'brien!x@example.org\r\n"
+    ).encode()
+    mark = await outbox_mark(engine)
+    response = await client.post(url, content=roster, headers={**staff_headers, **CSV})
+    assert response.status_code == 200, response.text
+    [error] = response.json()["errors"]
+    assert error["line"] == 3 and "ASCII before the @" in error["reason"]
+    added = [
+        CohortMemberAdded.model_validate(m.payload)
+        for m in await roster_messages(engine, cohort["id"], mark)
+    ]
+    assert [a.email for a in added] == ["jane@xn--exmple-cua.org", "o'brien!x@example.org"]
+
+    one = await client.post(
+        f"/staff/cohorts/{cohort['id']}/members",
+        json={"email": "zoë@example.org", "name": "Zoë"},
+        headers=staff_headers,
+    )
+    assert one.status_code == 422 and "email" in error_fields(one)
