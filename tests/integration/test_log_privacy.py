@@ -18,7 +18,9 @@ async def test_engines_hide_parameters_and_errors_are_logged_by_code(infra: Infr
     try:
         with pytest.raises(DBAPIError) as caught:
             async with engine.connect() as conn:
-                await conn.execute(sa.text("SELECT CAST(CAST(:v AS text) AS integer)"), {"v": "Jane Secret"})
+                await conn.execute(
+                    sa.text("SELECT CAST(CAST(:v AS text) AS integer)"), {"v": "Jane Secret"}
+                )
     finally:
         await engine.dispose()
     # The parameter list is hidden; the server's own text still quotes the value, which is
