@@ -6,8 +6,18 @@ from prometheus_client import Counter, Gauge
 
 EMAILS = Counter(
     "emails_total",
-    "Emails by kind and outcome: sent, retry_later (SMTP failed, will retry), rejected (parked)",
+    "Emails by kind and the state an attempt left them in: sent, deferred, failed",
     ["kind", "outcome"],
+)
+SUPPRESSED = Counter(
+    "emails_suppressed_total",
+    "Transactional emails not sent: over the recipient's hourly cap",
+    ["kind"],
+)
+# A sender's outcome refused because its claim lapsed and was taken over (fencing at work:
+# each is an email that may have gone out twice if its outcome was a 250).
+CLAIMS_LOST = Counter(
+    "email_claims_lost_total", "Outcomes refused because the claim was taken over", ["outcome"]
 )
 # Last counts this process saw for each campaign it worked on (from its progress messages).
 CAMPAIGN_EMAILS = Gauge(

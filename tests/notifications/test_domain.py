@@ -26,7 +26,7 @@ from services.notifications.domain.emails import (
     relative_time,
     subject,
 )
-from services.notifications.domain.outcomes import is_permanent
+from services.notifications.domain.outcomes import kind_of
 from services.notifications.domain.unsubscribe import (
     InvalidUnsubscribe,
     sign_unsubscribe,
@@ -136,12 +136,15 @@ def test_only_time_and_venue_changes_are_news() -> None:
 
 def test_permanent_failures_are_5xx_about_this_email_only() -> None:
     refused = aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(550, "no", "a@b")])
-    assert is_permanent(refused)
-    assert is_permanent(aiosmtplib.SMTPDataError(554, "rejected"))
-    assert not is_permanent(aiosmtplib.SMTPRecipientRefused(450, "busy", "a@b"))
-    assert not is_permanent(aiosmtplib.SMTPConnectError("refused"))
-    assert not is_permanent(aiosmtplib.SMTPServerDisconnected("gone"))
-    assert not is_permanent(aiosmtplib.SMTPSenderRefused(553, "no", "us@x"))
+    assert kind_of(refused) == "permanent"
+    assert kind_of(aiosmtplib.SMTPDataError(554, "rejected")) == "permanent"
+    assert kind_of(aiosmtplib.SMTPRecipientRefused(450, "busy", "a@b")) == "temporary"
+    # The server away or refusing everyone: it is the server, not this email.
+    assert kind_of(aiosmtplib.SMTPRecipientRefused(421, "closing", "a@b")) == "unavailable"
+    assert kind_of(aiosmtplib.SMTPConnectError("refused")) == "unavailable"
+    assert kind_of(aiosmtplib.SMTPServerDisconnected("gone")) == "unavailable"
+    assert kind_of(aiosmtplib.SMTPSenderRefused(553, "no", "us@x")) == "unavailable"
+    assert kind_of(UnicodeEncodeError("ascii", "é", 0, 1, "no")) == "unsendable"
 
 
 def test_unsubscribe_tokens_verify_and_refuse_forgeries() -> None:

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, EmailStr, Field, model_validator
 
+from services.notifications.domain.deliveries import Delivery, State
 from services.notifications.persistence.campaigns import Campaign
-from services.notifications.persistence.deliveries import Delivery
 
 TemplateName = Literal[
     "confirmation",
@@ -21,7 +21,7 @@ TemplateName = Literal[
     "reminder",
     "invitation",
 ]
-DeliveryState = Literal["queued", "sending", "sent", "failed", "parked", "cancelled"]
+DeliveryState = State
 
 ERRORS = {
     400: {"description": "the body is not valid JSON"},
@@ -40,9 +40,11 @@ class DeliveryPublic(BaseModel):
     recipient: str
     subject: str
     state: str
+    # Why deferred, failed or suppressed (a code, see domain/deliveries.py).
+    reason: str | None
     attempts: int
     last_error: str | None
-    parked_reason: str | None
+    next_attempt_at: datetime | None
     smtp_message_id: str | None
     message_id: str | None
     correlation_id: str | None

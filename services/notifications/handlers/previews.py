@@ -91,7 +91,12 @@ def template_preview(name: str, settings: NotificationsSettings) -> Preview:
 
 async def _queue_test(uow: UnitOfWork, composed: Composed, *, kind: str, email: str) -> uuid.UUID:
     delivery_id = await queue_email(
-        uow, composed, dedupe_key=f"test:{uuid.uuid4()}", kind=kind, recipient=email
+        uow,
+        composed,
+        dedupe_key=f"test:{uuid.uuid4()}",
+        kind=kind,
+        recipient=email,
+        hourly_cap=0,  # staff test sends are not capped
     )
     assert delivery_id is not None
     return delivery_id
