@@ -163,9 +163,10 @@ def state_at_queue(*, transactional: bool, sent_last_hour: int, hourly_cap: int)
     return State.QUEUED
 
 
-def first_over_cap(sent_last_hour: int, hourly_cap: int) -> bool:
-    """The email that crosses the cap is logged; the ones after it are only counted."""
-    return sent_last_hour == hourly_cap
+def first_over_cap(suppressed_last_hour: int) -> bool:
+    """The first email suppressed for an address in an hour is logged; the ones after it are
+    only counted (handlers running at the same moment may each log one)."""
+    return suppressed_last_hour == 0
 
 
 def send_by(claimed_at: float, *, lease: float, smtp_timeout: float) -> float:

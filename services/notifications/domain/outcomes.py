@@ -39,7 +39,8 @@ def _codes(exc: BaseException) -> list[int]:
 def kind_of(exc: BaseException) -> OutcomeKind:
     if isinstance(exc, UnicodeEncodeError | aiosmtplib.SMTPNotSupported):
         return "unsendable"
-    if isinstance(exc, ValueError) and not isinstance(exc, aiosmtplib.SMTPException):
+    # (A certificate the server cannot prove is a ValueError too, but it is our setup's.)
+    if isinstance(exc, ValueError) and not isinstance(exc, aiosmtplib.SMTPException | OSError):
         return "unsendable"
     codes = _codes(exc)
     if codes and all(500 <= code < 600 for code in codes):

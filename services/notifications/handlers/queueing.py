@@ -79,10 +79,10 @@ async def queue_email(
     if queued is None:
         log.info("email.already_queued", kind=kind, dedupe_key=dedupe_key)
         return None
-    delivery_id, state, recent = queued
+    delivery_id, state, suppressed_before = queued
     if state is State.SUPPRESSED:
         SUPPRESSED.labels(kind).inc()
-        if life_cycle.first_over_cap(recent, hourly_cap):
+        if life_cycle.first_over_cap(suppressed_before):
             log.warning(
                 "email.suppressed_over_cap",
                 kind=kind,

@@ -66,10 +66,11 @@ _COLUMNS = [deliveries.c[name] for name in Delivery.__dataclass_fields__]
 _QUEUE = sa.text(
     """
     WITH recent AS (
-        SELECT count(*) AS n FROM deliveries
+        SELECT count(*) FILTER (WHERE state <> 'suppressed') AS n,
+               count(*) FILTER (WHERE state = 'suppressed') AS suppressed
+          FROM deliveries
          WHERE campaign_id IS NULL AND lower(recipient) = lower(:recipient)
-           AND created_at > now() - interval '1 hour'
-           AND state <> 'suppressed' AND kind NOT LIKE 'test:%'
+           AND created_at > now() - interval '1 hour' AND kind NOT LIKE 'test:%'
     )
     INSERT INTO deliveries (id, dedupe_key, kind, booking_id, event_id, recipient,
                             recipient_name, subject, message, message_id, correlation_id, state,
@@ -80,7 +81,7 @@ _QUEUE = sa.text(
            CASE WHEN :capped AND recent.n >= :cap THEN 'recipient_cap' END
       FROM recent
     ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id, state, (SELECT n FROM recent) AS recent
+    RETURNING id, state, (SELECT suppressed FROM recent) AS suppressed
     """
 ).bindparams(sa.bindparam("message", type_=sa.LargeBinary))
 
@@ -101,8 +102,9 @@ async def queue(
     event_id: uuid.UUID | None = None,
     correlation_id: str | None = None,
 ) -> tuple[uuid.UUID, State, int] | None:
-    """Insert a delivery, queued or (over the recipient's hourly cap) suppressed; with the
-    recipient's count of the last hour. None if one with the same dedupe key exists."""
+    """Insert a delivery, queued or (over the recipient's hourly cap) suppressed; with how
+    many were suppressed for this recipient before it in the last hour. None if one with the
+    same dedupe key exists."""
     row = (
         await uow.execute(
             _QUEUE,
@@ -123,7 +125,7 @@ async def queue(
             },
         )
     ).first()
-    return (row.id, State(row.state), int(row.recent)) if row else None
+    return (row.id, State(row.state), int(row.suppressed)) if row else None
 
 
 async def queue_many(uow: UnitOfWork, rows: Sequence[Mapping[str, object]]) -> None:

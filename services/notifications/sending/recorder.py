@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.notifications.domain import deliveries as life_cycle
 from services.notifications.domain.deliveries import Claimed, RetryPolicy, State
 from services.notifications.domain.outcomes import Outcome
-from services.notifications.metrics import CLAIMS_LOST, EMAILS
+from services.notifications.metrics import CLAIMS_LOST, EMAILS, RECORD_SECONDS
 from services.notifications.persistence import outcomes
 from services.notifications.persistence.hotpath import HotPath
 from shared.contracts import EmailOutcome
@@ -36,6 +37,7 @@ class Recorded:
     delivery: Claimed
     outcome: Outcome
     at: datetime
+    arrived: float = field(default_factory=time.monotonic)
 
 
 def email_outcome(item: Recorded, reason: str | None = None) -> EmailOutcome:
@@ -123,6 +125,11 @@ class OutcomeRecorder:
                 await asyncio.sleep(min(0.2 * 2**failures, 5))
                 continue
             failures = 0
+            now = time.monotonic()
+            for items, _ in batch:
+                for item in items:
+                    if item.outcome.kind == "sent":
+                        RECORD_SECONDS.observe(now - item.arrived)
             for _, future in batch:
                 if not future.done():
                     future.set_result(None)
