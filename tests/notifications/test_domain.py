@@ -15,7 +15,7 @@ import pytest
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
 from services.notifications.composing.contexts import SAMPLE_EVENT, sample_context
 from services.notifications.composing.mime import compose
-from services.notifications.composing.rendering import TEMPLATE_NAMES, render
+from services.notifications.composing.rendering import TEMPLATE_NAMES, TEMPLATES, render
 from services.notifications.domain import campaigns, reminders
 from services.notifications.domain.changes import what_changed
 from services.notifications.domain.emails import (
@@ -73,6 +73,12 @@ def test_html_is_escaped_and_text_is_not_mangled() -> None:
     assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
     assert "Tom &amp; Jerry" in rendered.html
     assert "Tom & Jerry's day" in rendered.text and "<script>alert(1)</script>" in rendered.text
+
+
+def test_the_template_list_names_every_template_on_disk() -> None:
+    on_disk = {p.stem for p in TEMPLATES.glob("*.txt") if not p.stem.startswith("_")}
+    assert on_disk - {"base"} == set(TEMPLATE_NAMES)
+    assert "manage_link" in TEMPLATE_NAMES
 
 
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)

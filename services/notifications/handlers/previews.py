@@ -15,7 +15,7 @@ from services.notifications.composing.booking_mail import (
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
 from services.notifications.composing.contexts import SAMPLE_BOOKING, SAMPLE_EVENT, sample_context
 from services.notifications.composing.mime import domain_of
-from services.notifications.composing.rendering import render
+from services.notifications.composing.rendering import TEMPLATE_NAMES, render
 from services.notifications.domain import emails
 from services.notifications.handlers.campaign_work import facts
 from services.notifications.handlers.queueing import queue_email
@@ -37,7 +37,9 @@ _SAMPLE = {
     "cancelled": BookingEmail("cancelled", calendar_method="CANCEL"),
     "event_changed": BookingEmail("event_changed", calendar_method="REQUEST"),
     "reminder": BookingEmail("reminder", relative="tomorrow"),
+    "manage_link": BookingEmail("manage_link"),
 }
+assert set(_SAMPLE) | {"invitation"} == set(TEMPLATE_NAMES), "a template without sample data"
 
 
 @dataclass(frozen=True)
