@@ -26,6 +26,7 @@ from services.notifications.sending.pool import TRANSACTIONAL, PoolConfig, SmtpP
 from services.notifications.sending.ratelimit import TokenBucket
 from services.notifications.settings import NotificationsSettings
 from tests.support.smtp import SmtpSink
+from tests.support.staff_keys import PUBLIC_KEY
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 USER, PASSWORD = "programme", "correct horse battery staple"
@@ -166,7 +167,7 @@ def test_production_refuses_clear_smtp_towards_another_host() -> None:
     prod: dict[str, Any] = {
         "environment": "production",
         "unsubscribe_signing_key": "u" * 48,
-        "jwt_secret": "j" * 48,
+        "staff_token_public_key": PUBLIC_KEY,
         "invitation_signing_key": "i" * 48,
     }
     with pytest.raises(ValidationError, match="SMTP_SECURITY"):

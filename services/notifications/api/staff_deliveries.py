@@ -73,14 +73,16 @@ async def resend_delivery(delivery_id: uuid.UUID, db: DbDep) -> DeliveryPublic:
         row = await deliveries.get(uow, delivery_id)
         if row is None:
             raise NotFound("no such delivery", code="delivery_not_found")
-        if not life_cycle.resendable(State(row.state)) or not await deliveries.resend(
-            uow, delivery_id
-        ):
+        resent = (
+            await deliveries.resend(uow, delivery_id)
+            if life_cycle.resendable(State(row.state))
+            else None
+        )
+        if resent is None:
             raise Conflict(
                 f"only a failed email can be resent; this one is {row.state}",
                 code="delivery_not_failed",
             )
         await uow.commit()
-        updated = await deliveries.get(uow, delivery_id)
-    assert updated is not None
-    return DeliveryPublic.of(updated)
+    # As the resend left it (the retry pass may already be sending it).
+    return DeliveryPublic.of(resent)

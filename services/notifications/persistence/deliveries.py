@@ -192,7 +192,7 @@ async def campaign_counts(uow: UnitOfWork, campaign_id: uuid.UUID) -> dict[str, 
     return {row[0]: row[1] for row in rows}
 
 
-async def resend(uow: UnitOfWork, delivery_id: uuid.UUID) -> bool:
+async def resend(uow: UnitOfWork, delivery_id: uuid.UUID) -> Delivery | None:
     """failed -> deferred and due now (domain.deliveries.resendable): the next retry pass of
     any process sends it. Its deadline starts afresh (`created_at`)."""
     result = await uow.execute(
@@ -205,9 +205,10 @@ async def resend(uow: UnitOfWork, delivery_id: uuid.UUID) -> bool:
             created_at=sa.func.now(),
             updated_at=sa.func.now(),
         )
-        .returning(deliveries.c.id)
+        .returning(*_COLUMNS)
     )
-    return result.first() is not None
+    row = result.first()
+    return Delivery(**row._mapping) if row else None
 
 
 async def expire(uow: UnitOfWork, *, written_before: datetime) -> list[Delivery]:
