@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, EmailStr, Field, model_validator
 
 from services.notifications.composing.rendering import TEMPLATE_NAMES
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.domain.deliveries import Delivery, State
-from services.notifications.persistence.campaigns import Campaign
 
 # The template names, from composing/rendering.py's one list (a tuple in Literal[] spreads).
 TemplateName = Literal[TEMPLATE_NAMES]  # type: ignore[valid-type]

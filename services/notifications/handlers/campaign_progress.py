@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.metrics import CAMPAIGN_EMAILS
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import deliveries
-from services.notifications.persistence.campaigns import Campaign
 from shared.contracts import CampaignProgress
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger

@@ -16,12 +16,12 @@ import uuid
 from collections import OrderedDict
 
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.domain.deliveries import Claimed
 from services.notifications.domain.emails import campaign_key
 from services.notifications.handlers.campaign_progress import finish_chunk
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
-from services.notifications.persistence.campaigns import Campaign
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.sending.pool import CAMPAIGN
 from services.notifications.sending.sender import Compose, Sender, Summary

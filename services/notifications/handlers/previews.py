@@ -17,12 +17,12 @@ from services.notifications.composing.contexts import SAMPLE_BOOKING, SAMPLE_EVE
 from services.notifications.composing.mime import domain_of
 from services.notifications.composing.rendering import TEMPLATE_NAMES, render
 from services.notifications.domain import emails
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers.campaign_work import facts
 from services.notifications.handlers.queueing import queue_email
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import rosters
-from services.notifications.persistence.campaigns import Campaign
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import Attendee
 from shared.db import Database, UnitOfWork

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from services.notifications.composing.booking_mail import BookingEmail
 from services.notifications.domain import emails, reminders
+from services.notifications.domain.reminders import Reminder
 from services.notifications.handlers.queueing import queue_booking_email
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
-from services.notifications.persistence.reminders import Reminder
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger, log_context, new_correlation_id
