@@ -67,8 +67,8 @@ class NotificationsSettings(ServiceSettings):
     # while the service was down: dropped and logged, never sent late.
     reminder_grace: timedelta = timedelta(minutes=30)
     scheduler_interval: float = Field(default=5.0, gt=0)
-    # A transactional email still unsent this long after it was written is handed to the work
-    # queue by the sweeper (its process died before sending it).
+    # A transactional email still queued this long after it was written is sent by the retry
+    # pass (its process died between the commit and the send).
     stranded_after: timedelta = timedelta(seconds=30)
     run_scheduler: bool = True
 

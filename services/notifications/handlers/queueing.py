@@ -3,10 +3,10 @@
 Inside `send_after_commit()` (booking and catalogue messages, the scheduler, staff test sends)
 the new delivery's id is collected, and the caller hands the ids to this process's sender once
 its transaction has committed: the email leaves within milliseconds, with no broker round trip
-and no work message on the happy path. If that send fails, the failure is recorded together with
-a `notifications.delivery.queued` work message, so retries go through the retry queues; if the
-process dies first, the sweeper finds the row still queued. Outside `send_after_commit()` the
-work message is written at once, in the same transaction.
+and no work message on the happy path. If the server defers it, the row says when to try again
+and the scheduler's retry pass does (handlers/retries.py); if the process dies first, the retry
+pass finds the row still queued. Outside `send_after_commit()` the work message is written at
+once, in the same transaction. Over the recipient's hourly cap the row is written `suppressed`.
 """
 
 from __future__ import annotations
