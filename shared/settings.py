@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -27,15 +27,17 @@ MIN_SECRET_BYTES = 32
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
-def secret_problem(value: str, default: str | None) -> str | None:
+def secret_problem(
+    value: str, default: str | None, *, min_bytes: int = MIN_SECRET_BYTES
+) -> str | None:
     """Why `value` cannot be a production secret, or None if it can."""
     lowered = value.strip().lower()
     if value == default or lowered in KNOWN_PLACEHOLDERS:
         return "is a development default or a placeholder"
     if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
         return "still holds a placeholder"
-    if len(value.encode()) < MIN_SECRET_BYTES:
-        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    if len(value.encode()) < min_bytes:
+        return f"is shorter than {min_bytes} bytes"
     return None
 
 
@@ -70,6 +72,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=None, extra="ignore", frozen=True, hide_input_in_errors=True
     )
+
+    # Secrets issued by a third party (checked for placeholders, not for length).
+    external_secrets: ClassVar[frozenset[str]] = frozenset()
 
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = "development"
@@ -155,7 +160,12 @@ class ServiceSettings(BaseSettings):
                 default_text = (
                     default.get_secret_value() if isinstance(default, SecretStr) else None
                 )
-                problem = secret_problem(value.get_secret_value(), default_text)
+                # A credential a third party issued (an SMTP provider's password) is not ours to
+                # lengthen: only placeholders are refused there.
+                min_bytes = 1 if name in self.external_secrets else MIN_SECRET_BYTES
+                problem = secret_problem(
+                    value.get_secret_value(), default_text, min_bytes=min_bytes
+                )
                 if problem:
                     problems.append(f"{variable} {problem}: set it to a random value")
             elif isinstance(value, str):

@@ -28,6 +28,8 @@ LABELS = {
     "email.queued": "email queued",
     "email.sent": "email sent (SMTP accepted)",
     "email.failed": "email failed",
+    "email.deferred": "email deferred (mail server away or 4xx), retried later",
+    "email.claim_lost": "outcome refused: the claim was taken over by another sender",
 }
 DETAIL_KEYS = (
     "method",

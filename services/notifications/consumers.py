@@ -113,7 +113,6 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                 NOTIFICATIONS_EMAIL_SEND,
                 {"notifications.delivery.queued": send},
                 prefetch=settings.email_prefetch,
-                on_park=partial(sending.on_send_parked, db=db),
             ),
             ConsumerSpec(
                 NOTIFICATIONS_CAMPAIGN_WORK,

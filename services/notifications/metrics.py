@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 EMAILS = Counter(
     "emails_total",
-    "Emails by kind and outcome: sent, retry_later (SMTP failed, will retry), rejected (parked)",
+    "Emails by kind and the state an attempt left them in: sent, deferred, failed",
     ["kind", "outcome"],
+)
+SUPPRESSED = Counter(
+    "emails_suppressed_total",
+    "Transactional emails not sent: over the recipient's hourly cap",
+    ["kind"],
+)
+# A sender's outcome refused because its claim lapsed and was taken over (fencing at work:
+# each is an email that may have gone out twice if its outcome was a 250).
+CLAIMS_LOST = Counter(
+    "email_claims_lost_total", "Outcomes refused because the claim was taken over", ["outcome"]
 )
 # Last counts this process saw for each campaign it worked on (from its progress messages).
 CAMPAIGN_EMAILS = Gauge(
     "campaign_emails", "A campaign's invitees by state", ["campaign_id", "state"]
+)
+# The crash window: from the server's 250 to the commit that records it. A process killed
+# inside it has sent an email it has not recorded; the email goes out again after restart.
+RECORD_SECONDS = Histogram(
+    "email_record_seconds",
+    "Time from an SMTP 250 to the commit that records it (the re-send window of a crash)",
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5),
 )

@@ -16,8 +16,8 @@ from services.notifications.api.schemas import (
     TestSend,
 )
 from services.notifications.api.sending import send_queued, sent_here
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers import campaign_progress, campaigns, previews
-from services.notifications.persistence.campaigns import Campaign
 from shared.addresses import EmailAddress
 from shared.auth import require_role
 from shared.db import Database

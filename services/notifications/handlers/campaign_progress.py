@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.metrics import CAMPAIGN_EMAILS
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import deliveries
-from services.notifications.persistence.campaigns import Campaign
 from shared.contracts import CampaignProgress
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger
@@ -31,9 +31,9 @@ class Counts:
 
 async def counts(uow: UnitOfWork, campaign: Campaign) -> Counts:
     """`queued` is everyone not yet sent nor given up (including invitees whose email is not
-    even composed yet); `failed` is those given up on (parked)."""
+    even composed yet, and those deferred); `failed` is those given up on."""
     by_state = await deliveries.campaign_counts(uow, campaign.id)
-    sent, failed = by_state.get("sent", 0), by_state.get("parked", 0)
+    sent, failed = by_state.get("sent", 0), by_state.get("failed", 0)
     cancelled = by_state.get("cancelled", 0)
     if campaign.status == "cancelled":
         cancelled = max(campaign.recipients - sent - failed, 0)

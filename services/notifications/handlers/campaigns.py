@@ -7,11 +7,11 @@ import uuid
 from datetime import UTC, datetime
 
 from services.notifications.domain import campaigns as rules
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers.campaign_progress import emit_progress
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import optouts, outcomes, rosters
-from services.notifications.persistence.campaigns import Campaign
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import CampaignChunkQueued, EventState
 from shared.db import Database, UnitOfWork
