@@ -21,6 +21,7 @@ from shared.logging import accept_correlation_id, configure_logging, get_logger,
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.runtime import ConsumerFactory, Runtime
 from shared.settings import ServiceSettings
+from shared.staff_actions import staff_command_scope
 
 log = get_logger(__name__)
 REQUEST_ID_HEADER = "x-request-id"
@@ -51,7 +52,7 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        with log_context(correlation_id=correlation_id, message_id=None):
+        with log_context(correlation_id=correlation_id, message_id=None), staff_command_scope():
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
