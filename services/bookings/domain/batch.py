@@ -37,7 +37,7 @@ class BookingRequest:
     fingerprint: bytes | None = None
     correlation_id: str | None = None
     # Who booked on someone's behalf: recorded in the batch's transaction (shared/staff_actions).
-    staff_command: StaffCommand | None = None
+    staff_command: StaffCommand | None = field(default=None, compare=False)
 
     @property
     def email_key(self) -> str:
