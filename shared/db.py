@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 
 from shared.contracts.envelope import Envelope, new_envelope
 from shared.messaging.schema import inbox_table, outbox_table
+from shared.staff_actions import claim_staff_action, unclaim_staff_action
 
 AfterCommit = Callable[[], None]
 
@@ -127,6 +128,18 @@ class UnitOfWork:
         return result.first() is not None
 
     async def commit(self) -> None:
+        # A staff request's first commit carries its audit record, in the same transaction.
+        staff_action = claim_staff_action(self._db.producer)
+        if staff_action is not None:
+            self.emit(*staff_action)
+        try:
+            await self._write_outbox_and_commit()
+        except BaseException:
+            if staff_action is not None:
+                unclaim_staff_action()
+            raise
+
+    async def _write_outbox_and_commit(self) -> None:
         if self._pending:
             await self.session.execute(
                 insert(outbox_table),

@@ -21,6 +21,7 @@ from services.catalogue.handlers import cohorts as handlers
 from services.catalogue.handlers import roster
 from services.catalogue.persistence import cohorts as store
 from shared.errors import DomainError
+from shared.programme_scope import check_programme, visible
 from shared.web import DbDep
 
 router = staff_router("/cohorts", "cohorts")
@@ -52,6 +53,7 @@ class TooLarge(DomainError):
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_cohort(body: CohortCreate, db: DbDep) -> CohortOut:
     """Add a cohort to a programme."""
+    check_programme(body.programme_id, hide=False)
     return CohortOut.of(await handlers.create_cohort(db, body), member_count=0)
 
 
@@ -59,7 +61,8 @@ async def create_cohort(body: CohortCreate, db: DbDep) -> CohortOut:
 async def list_cohorts(db: DbDep, programme_id: uuid.UUID | None = None) -> list[CohortOut]:
     """Cohorts, by programme and number."""
     async with db.unit_of_work() as uow:
-        return [CohortOut.of(c) for c in await store.list_cohorts(uow, programme_id)]
+        found = visible(await store.list_cohorts(uow, programme_id), lambda c: c.programme_id)
+    return [CohortOut.of(c) for c in found]
 
 
 @router.get("/{cohort_id}")

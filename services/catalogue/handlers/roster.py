@@ -17,6 +17,7 @@ from services.catalogue.persistence import cohorts as store
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
 from shared.logging import get_logger
+from shared.staff_actions import describe_staff_action
 
 log = get_logger(__name__)
 
@@ -67,6 +68,7 @@ async def add_member(db: Database, cohort_id: uuid.UUID, data: MemberCreate) -> 
         cohort = await store.get(uow, cohort_id, for_update=True)
         await _check_email_free(uow, cohort_id, data.email)
         member = rules.new_member(cohort_id, data.details())
+        describe_staff_action(target_id=member.id, programme_id=cohort.programme_id)
         await store.add_members(uow, [member])
         await _finish(uow, cohort, _emit_added(uow, cohort, [member]))
     return member

@@ -10,12 +10,17 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from services.notifications.api.schemas import ERRORS, DeliveryPublic, DeliveryState
 from services.notifications.domain import deliveries as life_cycle
 from services.notifications.domain.deliveries import State
-from services.notifications.persistence import deliveries
+from services.notifications.persistence import deliveries, scopes
 from shared.auth import require_role
 from shared.errors import Conflict, NotFound
+from shared.programme_scope import programme_guard, visible
 from shared.web import DbDep
 
-router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[Depends(require_role("staff"))])
+router = APIRouter(
+    prefix="/staff",
+    tags=["staff"],
+    dependencies=[Depends(require_role("staff")), programme_guard(scopes.LOOKUPS)],
+)
 
 
 @router.get("/deliveries", response_model=list[DeliveryPublic], responses=ERRORS)
@@ -32,6 +37,8 @@ async def list_deliveries(
         rows = await deliveries.search(
             uow, booking_id=booking_id, campaign_id=campaign_id, state=state, limit=limit
         )
+        programmes = await scopes.programmes_of_events(uow, (r.event_id for r in rows))
+    rows = visible(rows, lambda r: programmes.get(r.event_id) if r.event_id else None)
     return [DeliveryPublic.of(row) for row in rows]
 
 

@@ -17,6 +17,7 @@ from shared.contracts import CampaignChunkQueued, EventState
 from shared.db import Database, UnitOfWork
 from shared.errors import Invalid, NotFound
 from shared.logging import current_correlation_id, get_logger, log_context, new_correlation_id
+from shared.staff_actions import describe_staff_action
 
 log = get_logger(__name__)
 
@@ -33,6 +34,7 @@ async def create(
     send_at: datetime | None,
 ) -> Campaign:
     campaign_id = uuid.uuid4()
+    describe_staff_action(target_id=campaign_id, event_id=event_id)
     async with db.unit_of_work() as uow:
         if await event_store.get(uow, event_id) is None:
             raise Invalid("event_id", "no such event (not published by the catalogue)")
