@@ -14,8 +14,7 @@ import asyncio
 import json
 from typing import Any
 
-import aio_pika
-
+from shared.messaging.addresses import connect_first
 from shared.messaging.queues import BY_SERVICE
 from shared.messaging.topology import (
     declare_exchange,
@@ -26,7 +25,7 @@ from shared.settings import ServiceSettings
 
 
 async def declare_all(settings: ServiceSettings) -> list[str]:
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_url)
     try:
         channel = await connection.channel()
         exchange = await declare_exchange(channel, settings.exchange_name)
