@@ -171,5 +171,17 @@ class RabbitCluster:
         out = self.ctl("-q", "list_queues", "-p", vhost, "name", "leader", "--no-table-headers")
         return dict(line.split("\t")[:2] for line in out.splitlines() if "\t" in line)
 
+    async def restart_stopped(self) -> None:
+        """Start any node that was stopped; it rejoins with its data (and its queue replicas)."""
+        stopped = [node for node in self.nodes if not _port_open(node.port)]
+        await asyncio.gather(*(node.start() for node in stopped))
+        if stopped:
+            await wait_for(
+                lambda: len(self.running()) == len(self.nodes),
+                timeout=60,
+                interval=0.5,
+                message="the stopped nodes back in the cluster",
+            )
+
     async def destroy(self) -> None:
         await asyncio.gather(*(node.destroy() for node in self.nodes), return_exceptions=True)
