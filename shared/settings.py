@@ -26,8 +26,15 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
 
     database_url: str = ""
+    # The main pool of each process: connections held at rest, and extra ones under load.
     database_pool_size: int = 10
     database_max_overflow: int = 10
+    # True when DATABASE_URL is a transaction-mode pooler (PgBouncer): no prepared statement
+    # outlives a transaction there, so the drivers' statement caches are switched off.
+    database_transaction_pooler: bool = False
+    # PostgreSQL itself, for what needs a session of its own (session-level advisory locks);
+    # empty means DATABASE_URL. Set it when DATABASE_URL is a transaction-mode pooler.
+    database_session_url: str = ""
 
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange_name: str = "gm.events"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from services.notifications.handlers.campaign_work import CampaignMails
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.scheduler import Scheduler
@@ -39,6 +41,7 @@ class Workers:
         self.hot: HotPath | None = None
         self._record_db: Database | None = None
         self._identity: SenderIdentity | None = None
+        self._identity_engine: AsyncEngine | None = None
         self._recorder: OutcomeRecorder | None = None
         self._sender: Sender | None = None
         self._scheduler: Scheduler | None = None
@@ -46,13 +49,29 @@ class Workers:
 
     def bind(self, db: Database, *, wake_relay: Callable[[], None] | None = None) -> None:
         self._db = db
-        self.hot = HotPath(self.settings.database_url)
-        self._identity = SenderIdentity(db.engine)
+        pooler = self.settings.database_transaction_pooler
+        self.hot = HotPath(
+            self.settings.database_url, size=self.settings.hot_pool_size, transaction_pooler=pooler
+        )
+        # The sender's identity is a session-level advisory lock: it needs a session of its own
+        # on PostgreSQL itself, which a transaction-mode pooler does not give.
+        session_url = self.settings.database_session_url
+        self._identity_engine = (
+            make_engine(session_url, pool_size=1, max_overflow=1)
+            if session_url and session_url != self.settings.database_url
+            else None
+        )
+        self._identity = SenderIdentity(self._identity_engine or db.engine)
         # Outcomes are recorded on connections of their own: with every pooled connection
         # taken by message handlers, a sent email waited seconds to be recorded (and its
         # `email.sent` with it). Its outbox commits wake the same relay.
         self._record_db = Database(
-            make_engine(self.settings.database_url, pool_size=2, max_overflow=2),
+            make_engine(
+                self.settings.database_url,
+                pool_size=self.settings.record_pool_size,
+                max_overflow=self.settings.record_max_overflow,
+                transaction_pooler=pooler,
+            ),
             producer=db.producer,
         )
         if wake_relay is not None:
@@ -106,4 +125,6 @@ class Workers:
             await self.hot.close()
         if self._record_db is not None:
             await self._record_db.dispose()
+        if self._identity_engine is not None:
+            await self._identity_engine.dispose()
         self._started = False
