@@ -185,3 +185,22 @@ class RabbitCluster:
 
     async def destroy(self) -> None:
         await asyncio.gather(*(node.destroy() for node in self.nodes), return_exceptions=True)
+
+
+async def _serve_cluster() -> None:
+    """`python -m tests.support.rabbit_node`: a cluster for measuring by hand (deploy/SCALING.md),
+    until Ctrl-C; it prints what to point a bench at."""
+    cluster = await RabbitCluster().start()
+    try:
+        print(f"RABBITMQ_NODENAME={cluster.nodes[0].name} TEST_AMQP_PORT={cluster.nodes[0].port}")
+        print(f"AMQP_URL={cluster.amqp_url('/')}", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await cluster.destroy()
+
+
+if __name__ == "__main__":
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_cluster())
