@@ -45,7 +45,7 @@ async def test_losing_the_busiest_node_mid_rush_loses_nothing(cluster: RabbitClu
 
             await wait_for(replicated, timeout=30, message="event replicated")
             invitees = await launch_campaign(
-                client, system, event_id, invitees=INVITEES, replication_timeout=60
+                client, system, event_id, invitees=INVITEES, replication_timeout=150
             )
             await wait_for(
                 lambda: sum(1 for e in invitees[:200] if system.smtp.to(e)) >= 20,
@@ -109,7 +109,7 @@ async def test_losing_the_busiest_node_mid_rush_loses_nothing(cluster: RabbitClu
         )
         await wait_for(
             lambda: all(system.smtp.to(e) for e in invitees),
-            timeout=120,
+            timeout=180,
             interval=1,
             message="an invitation for every invitee",
         )
