@@ -40,6 +40,7 @@ class Runtime:
                 settings.database_url,
                 pool_size=settings.database_pool_size,
                 max_overflow=settings.database_max_overflow,
+                transaction_pooler=settings.database_transaction_pooler,
             ),
             producer=settings.service_name,
         )

@@ -81,8 +81,12 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
 
     database_url: str = ""
+    # The main pool of each process: connections held at rest, and extra ones under load.
     database_pool_size: int = 10
     database_max_overflow: int = 10
+    # True when DATABASE_URL is a transaction-mode pooler (PgBouncer): no prepared statement
+    # outlives a transaction there, so the drivers' statement caches are switched off.
+    database_transaction_pooler: bool = False
 
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange_name: str = "gm.events"

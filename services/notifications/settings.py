@@ -59,6 +59,12 @@ class NotificationsSettings(ServiceSettings):
     # Booking and catalogue messages handled at once: each holds a database connection, so
     # more than the pool has only makes them queue for connections (and starve the relay).
     booking_prefetch: int = Field(default=8, ge=1)
+    # The process's other PostgreSQL pools, beside the main one (DATABASE_POOL_SIZE): outcomes
+    # recorded on connections of their own, and the sending hot path's asyncpg pool. What one
+    # process may open in all: deploy/SCALING.md.
+    record_pool_size: int = Field(default=2, ge=1)
+    record_max_overflow: int = Field(default=2, ge=0)
+    hot_pool_size: int = Field(default=4, ge=1)
     invitation_ttl: timedelta = timedelta(days=60)
 
     # Reminders this long before an event starts; one scheduler pass every `scheduler_interval`.

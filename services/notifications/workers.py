@@ -51,12 +51,20 @@ class Workers:
 
     def bind(self, db: Database, *, wake_relay: Callable[[], None] | None = None) -> None:
         self._db = db
-        self.hot = HotPath(self.settings.database_url)
+        pooler = self.settings.database_transaction_pooler
+        self.hot = HotPath(
+            self.settings.database_url, size=self.settings.hot_pool_size, transaction_pooler=pooler
+        )
         # Outcomes are recorded on connections of their own: with every pooled connection
         # taken by message handlers, a sent email waited seconds to be recorded (and its
         # `email.sent` with it). Its outbox commits wake the same relay.
         self._record_db = Database(
-            make_engine(self.settings.database_url, pool_size=2, max_overflow=2),
+            make_engine(
+                self.settings.database_url,
+                pool_size=self.settings.record_pool_size,
+                max_overflow=self.settings.record_max_overflow,
+                transaction_pooler=pooler,
+            ),
             producer=db.producer,
         )
         if wake_relay is not None:

@@ -20,6 +20,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
+from shared.messaging.addresses import connect_first
 from shared.messaging.consumer import ATTEMPTS_HEADER
 from shared.messaging.queues import all_queues
 from shared.messaging.topology import parked_queue_name
@@ -69,7 +70,7 @@ async def _drain(
 
 
 async def list_parked(amqp_url: str, queues: list[str]) -> list[ParkedMessage]:
-    connection = await aio_pika.connect(amqp_url)
+    connection = await connect_first(amqp_url)
     try:
         found: list[ParkedMessage] = []
         for queue in queues:
@@ -84,7 +85,7 @@ async def list_parked(amqp_url: str, queues: list[str]) -> list[ParkedMessage]:
 
 async def replay_parked(amqp_url: str, queues: list[str], message_ids: set[str] | None) -> int:
     """Replay the chosen parked messages (all when `message_ids` is None); returns how many."""
-    connection = await aio_pika.connect(amqp_url)
+    connection = await connect_first(amqp_url)
     replayed = 0
     try:
         for queue in queues:

@@ -63,10 +63,14 @@ async def _keep(connection: asyncpg.Connection) -> None:
 
 
 class HotPath:
-    def __init__(self, database_url: str, *, size: int = 4) -> None:
+    def __init__(
+        self, database_url: str, *, size: int = 4, transaction_pooler: bool = False
+    ) -> None:
         url = make_url(database_url).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
         self._size = size
+        # Behind a transaction-mode pooler no prepared statement may be cached (shared/db.py).
+        self._statement_cache_size = 0 if transaction_pooler else 100
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
 
@@ -86,6 +90,7 @@ class HotPath:
                     max_size=self._size,
                     timeout=5,
                     command_timeout=30,
+                    statement_cache_size=self._statement_cache_size,
                     # These statements leave no session state behind, so the round trip that
                     # resets a connection on its way back to the pool buys nothing.
                     reset=_keep,
