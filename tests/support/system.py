@@ -26,11 +26,12 @@ class System:
         return self.services[service].url
 
     def start(self, service: str, **env: str) -> ServiceProcess:
-        process = ServiceProcess(
-            service,
-            {**self.base_env(service), **env},
-            self.logs / f"{service}.log",
-        ).start()
+        process = ServiceProcess(service, {}, self.logs / f"{service}.log")
+        if service == "console":
+            # Its OpenID Connect redirect address names its own port.
+            process.env["PUBLIC_BASE_URL"] = process.url
+        process.env.update({**self.base_env(service), **env})
+        process.start()
         self.services[service] = process
         return process
 
@@ -41,6 +42,10 @@ class System:
             OUTBOX_POLL_INTERVAL="0.2",
             SMTP_PORT=str(self.smtp.port),
         )
+        if service == "console":
+            # The console is a client of the three services' staff APIs, over HTTP.
+            for name in ("catalogue", "bookings", "notifications"):
+                env[f"{name.upper()}_URL"] = self.url(name)
         if service == "bookings":
             env["PUBLIC_BASE_URL"] = "http://bookings.test.invalid"
             # Load and fault tests book from one address; rate limiting has tests of its own.
@@ -53,7 +58,10 @@ class System:
 
 
 @asynccontextmanager
-async def running_system(name: str, *, amqp_url: str | None = None) -> AsyncIterator[System]:
+async def running_system(
+    name: str, *, amqp_url: str | None = None, console: bool = False, **console_env: str
+) -> AsyncIterator[System]:
+    """The three services (and, with `console`, the staff console pointed at them)."""
     infra = await create_infra()
     if amqp_url:
         infra.amqp_url = amqp_url
@@ -65,6 +73,8 @@ async def running_system(name: str, *, amqp_url: str | None = None) -> AsyncIter
             made.start(service)
         for process in made.services.values():
             await process.wait_ready()
+        if console:
+            await made.start("console", **console_env).wait_ready()
         yield made
     finally:
         made.stop_all()
