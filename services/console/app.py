@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -123,6 +124,8 @@ def _page_errors(app: FastAPI) -> None:
 
 def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     settings = settings or ConsoleSettings()
+    # httpx logs every call's URL at INFO, search terms included: our request lines suffice.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_service_app(
         settings,
         title="Staff console",
