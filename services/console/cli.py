@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 
 from services.console.domain.passwords import hash_password, password_problem
 from services.console.persistence import accounts
@@ -55,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", required=True)
     sub.add_parser("demo-admin", help="make the demo admin if it is missing")
     args = parser.parse_args(argv)
-    settings = ConsoleSettings()
+    # `make run` and compose name each service's database as <SERVICE>_DATABASE_URL.
+    url = os.environ.get("CONSOLE_DATABASE_URL", "")
+    settings = ConsoleSettings(database_url=url) if url else ConsoleSettings()
     if args.command == "demo-admin":
         print(asyncio.run(_demo_admin(settings)))
         return 0

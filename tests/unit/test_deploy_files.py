@@ -12,6 +12,7 @@ import yaml
 
 from services.bookings.settings import BookingsSettings
 from services.catalogue.settings import CatalogueSettings
+from services.console.settings import ConsoleSettings
 from services.notifications.settings import NotificationsSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +20,7 @@ SETTINGS = {
     "catalogue": CatalogueSettings,
     "bookings": BookingsSettings,
     "notifications": NotificationsSettings,
+    "console": ConsoleSettings,
 }
 
 

@@ -14,6 +14,7 @@ import yaml
 
 from services.bookings.settings import BookingsSettings
 from services.catalogue.settings import CatalogueSettings
+from services.console.settings import ConsoleSettings
 from services.notifications.settings import NotificationsSettings
 from shared.messaging.declare import definitions
 from shared.settings import ServiceSettings
@@ -25,6 +26,7 @@ SETTINGS = {
     "catalogue": CatalogueSettings,
     "bookings": BookingsSettings,
     "notifications": NotificationsSettings,
+    "console": ConsoleSettings,
 }
 
 
