@@ -220,8 +220,8 @@ async def test_a_reunion_set_up_end_to_end_in_the_browser(
 
     await page.get_by_role("link", name="Dashboard").click()
     await page.get_by_role("link", name="Reunion and Reflection").wait_for()
-    await check_page(page, seen)
     await tab.shot("console-dashboard")
+    await check_page(page, seen)
 
     failing = {path: problems for path, problems in seen.items() if problems}
     assert not failing, failing

@@ -4,8 +4,10 @@ role, the per-request service clients, redirects after a change, and fixed notic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -26,6 +28,20 @@ templates = Jinja2Templates(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True)
     )
 )
+
+
+def local_time(value: str | None, zone: str | None = None) -> str:
+    """An ISO time from a service, shown in the event's own zone (Europe/London by default)."""
+    if not value:
+        return ""
+    try:
+        tz = ZoneInfo(zone or "Europe/London")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("Europe/London")
+    return datetime.fromisoformat(value).astimezone(tz).strftime("%a %d %b %Y %H:%M")
+
+
+templates.env.filters["local"] = local_time
 
 NAV = (
     ("Dashboard", "/", roles.ANY),
