@@ -25,6 +25,7 @@ chromium:
 
 ## Run the whole system with the demo programme; Ctrl-C stops it.
 run: install servers
+	$(BIN)/python -m shared.auth keygen
 	$(BIN)/python -m shared.migrations all
 	$(BIN)/python -m shared.messaging.declare
 	$(BIN)/python -m devtools.seed

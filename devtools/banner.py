@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
 from services.console.settings import ConsoleSettings
-from shared.auth import mint_token
+from shared.auth import sign_staff_token
 from shared.settings import ServiceSettings
+from shared.staff_keys import DEV_PRIVATE_KEY_FILE, ensure_dev_keypair
 
 SERVICES = {"catalogue": 8001, "bookings": 8002, "notifications": 8003, "console": 8004}
 
@@ -33,8 +35,15 @@ async def wait_ready() -> None:
 
 def banner() -> str:
     settings = ServiceSettings()
-    token = mint_token(
-        settings.jwt_secret.get_secret_value(), roles=["staff", "ops"], issuer=settings.jwt_issuer
+    # `make run` made the key already; the Procfile started alone makes it here.
+    ensure_dev_keypair()
+    token = sign_staff_token(
+        DEV_PRIVATE_KEY_FILE.read_text(),
+        subject="local-staff",
+        name="Local Staff",
+        roles=["admin", "staff", "ops"],
+        issuer=settings.jwt_issuer,
+        ttl=timedelta(hours=12),
     )
     console = ConsoleSettings()
     lines = ["", "=" * 72, "The programme is running.", ""]
@@ -53,7 +62,7 @@ def banner() -> str:
         "",
         f"  emails land in {Path('var/mail').resolve()} as .eml files (SMTP sink on 1025)",
         "",
-        "  staff token (12 h; make another with `python -m shared.auth mint --role staff`):",
+        "  staff token (12 h; another: `python -m shared.auth mint --role staff --minutes 720`):",
         f"  {token}",
         "",
         "  Ctrl-C stops everything.",

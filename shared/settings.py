@@ -11,9 +11,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-in-production"
 DEV_INVITATION_KEY = "dev-only-invitation-key-change-me-in-production"
-_DEV_SECRETS = {DEV_JWT_SECRET, DEV_INVITATION_KEY}
+_DEV_SECRETS = {DEV_INVITATION_KEY}
+# Made by `python -m shared.auth keygen` (which `make run` calls); read in development only.
+DEV_STAFF_TOKEN_PUBLIC_KEY_FILE = "var/keys/staff-signing.pub"
 
 
 class ServiceSettings(BaseSettings):
@@ -41,7 +42,12 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = 200
     shutdown_grace: float = 10.0
 
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # Staff tokens are verified here, never minted (shared/auth.py): Ed25519 public keys as PEM
+    # text or a PEM file, or the console's JWKS URL. Production needs one of them.
+    staff_token_public_key: str = ""
+    staff_token_public_key_file: str = ""
+    staff_token_jwks_url: str = ""
+    staff_token_jwks_timeout: float = 3.0
     jwt_issuer: str = "gm-programme"
     invitation_signing_key: SecretStr = SecretStr(DEV_INVITATION_KEY)
 
@@ -56,6 +62,18 @@ class ServiceSettings(BaseSettings):
                 self,
                 "database_url",
                 f"postgresql+asyncpg://postgres@127.0.0.1:5432/{self.service_name}",
+            )
+        has_staff_key = (
+            self.staff_token_public_key
+            or self.staff_token_public_key_file
+            or self.staff_token_jwks_url
+        )
+        if self.environment == "development" and not has_staff_key:
+            object.__setattr__(self, "staff_token_public_key_file", DEV_STAFF_TOKEN_PUBLIC_KEY_FILE)
+        if self.environment == "production" and not has_staff_key:
+            raise ValueError(
+                "production mode needs a staff token key: set STAFF_TOKEN_PUBLIC_KEY, "
+                "STAFF_TOKEN_PUBLIC_KEY_FILE or STAFF_TOKEN_JWKS_URL"
             )
         if self.environment == "production":
             weak = [

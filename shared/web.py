@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.auth import keys_for
 from shared.db import Database
 from shared.errors import install_error_handlers
 from shared.http_guards import RequestGuardMiddleware, SecurityHeadersMiddleware
@@ -136,6 +137,8 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
+    # Built here so a malformed public key stops the service at start, not at a request.
+    app.state.staff_token_keys = keys_for(settings)
     app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)

@@ -12,10 +12,10 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from shared.auth import mint_token
-from shared.settings import DEV_JWT_SECRET
+from shared.auth import sign_staff_token
 from tests.support.infra import Infra, create_infra, drop_infra
 from tests.support.smtp import SmtpSink
+from tests.support.staff_keys import PUBLIC_KEY, SIGNING_KEY
 from tests.support.system import System, running_system
 
 
@@ -45,8 +45,18 @@ async def smtp() -> AsyncIterator[SmtpSink]:
         await sink.stop()
 
 
-def token(*roles: str, secret: str = DEV_JWT_SECRET, ttl: timedelta = timedelta(hours=1)) -> str:
-    return mint_token(secret, roles=roles, ttl=ttl)
+def token(
+    *roles: str,
+    key: str = SIGNING_KEY,
+    ttl: timedelta = timedelta(hours=1),
+    subject: str = "local-staff",
+    name: str | None = None,
+    programmes: list[str] | None = None,
+) -> str:
+    """A staff token signed with this session's key (or `key`, to play a forger)."""
+    return sign_staff_token(
+        key, subject=subject, roles=roles, name=name, programmes=programmes, ttl=ttl
+    )
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +90,7 @@ def settings_for(service: str, infra: Infra, **overrides: object):  # type: igno
         "amqp_url": infra.amqp_url,
         "retry_delays": [0.1, 0.2],
         "outbox_poll_interval": 0.2,
+        "staff_token_public_key": PUBLIC_KEY,
     }
     if service == "bookings":
         # Tests send many requests from one address; rate limiting has tests of its own.

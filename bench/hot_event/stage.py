@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 
 from services.bookings.settings import BookingsSettings
+from shared.auth import generate_keypair
 from shared.contracts import EventState
 from shared.db import Database, make_engine
 from shared.messaging.declare import declare_all
@@ -68,7 +69,8 @@ class Stage:
             "LOG_LEVEL": "INFO",
             "DATABASE_URL": self.database_url,
             "AMQP_URL": self.amqp_url,
-            "JWT_SECRET": secrets.token_urlsafe(32),
+            # The bench calls no staff route; production mode still needs a key to check with.
+            "STAFF_TOKEN_PUBLIC_KEY": generate_keypair()[1],
             "INVITATION_SIGNING_KEY": secrets.token_urlsafe(32),
             "MANAGE_TOKEN_KEY": secrets.token_urlsafe(32),
             "PUBLIC_BASE_URL": "https://bookings.example.org",

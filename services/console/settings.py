@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import SecretStr, model_validator
 
 from shared.settings import ServiceSettings
+from shared.staff_keys import DEV_PRIVATE_KEY_FILE
 
 DEV_ADMIN_PASSWORD = "demo-admin-password"
 
@@ -46,6 +49,17 @@ class ConsoleSettings(ServiceSettings):
     oidc_groups_claim: str = "groups"
     oidc_role_map: dict[str, str] = {}
 
+    # The private key the console signs staff tokens with (PEM text, or a file holding it);
+    # the services hold only the public key. `make run` makes the development pair.
+    staff_token_signing_key: SecretStr = SecretStr("")
+    staff_token_signing_key_file: str = ""
+
+    def signing_key(self) -> str:
+        """Read at each use, so a rotated key file takes effect without a restart."""
+        if self.staff_token_signing_key.get_secret_value():
+            return self.staff_token_signing_key.get_secret_value()
+        return Path(self.staff_token_signing_key_file or DEV_PRIVATE_KEY_FILE).read_text()
+
     @property
     def secure_cookies(self) -> bool:
         if self.cookie_secure is None:
@@ -60,6 +74,14 @@ class ConsoleSettings(ServiceSettings):
     def _check_roles(self) -> ConsoleSettings:
         from services.console.domain.roles import ROLES
 
+        signing = (
+            self.staff_token_signing_key.get_secret_value() or self.staff_token_signing_key_file
+        )
+        if self.environment == "production" and not signing:
+            raise ValueError(
+                "production mode needs the console's signing key: set STAFF_TOKEN_SIGNING_KEY "
+                "or STAFF_TOKEN_SIGNING_KEY_FILE"
+            )
         unknown = sorted(set(self.oidc_role_map.values()) - set(ROLES))
         if unknown:
             raise ValueError(f"OIDC_ROLE_MAP names unknown roles: {', '.join(unknown)}")

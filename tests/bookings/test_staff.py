@@ -16,10 +16,9 @@ from fastapi import FastAPI
 
 from services.bookings.app import create_app
 from services.bookings.process import BookingsProcess
-from shared.auth import mint_token
-from shared.settings import DEV_JWT_SECRET
 from tests.bookings.conftest import event_state, messages, person, put_event
 from tests.conftest import token
+from tests.support.staff_keys import OTHER_SIGNING_KEY
 
 
 def _routes(app: FastAPI) -> Iterator[tuple[str, str]]:
@@ -47,11 +46,11 @@ async def test_every_staff_route_refuses_no_token_a_bad_token_and_the_wrong_role
     client: httpx.AsyncClient, method: str, path: str
 ) -> None:
     url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
-    expired = mint_token(DEV_JWT_SECRET, roles=["staff"], ttl=timedelta(seconds=-1))
+    expired = token("staff", ttl=timedelta(seconds=-1))
     for headers, expected in (
         ({}, 401),
         ({"Authorization": "Bearer not-a-jwt"}, 401),
-        ({"Authorization": f"Bearer {token('staff', secret='x' * 40)}"}, 401),
+        ({"Authorization": f"Bearer {token('staff', key=OTHER_SIGNING_KEY)}"}, 401),
         ({"Authorization": f"Bearer {expired}"}, 401),
         ({"Authorization": f"Bearer {token('ops')}"}, 403),
     ):

@@ -14,11 +14,12 @@ from fastapi.routing import iter_route_contexts
 
 from services.notifications.app import create_app
 from services.notifications.composing.rendering import TEMPLATE_NAMES
-from tests.conftest import token
+from tests.conftest import settings_for, token
 from tests.notifications.conftest import Bus, notifications, parse
 from tests.notifications.factories import event_state, unique_email
 from tests.support.infra import Infra
 from tests.support.smtp import SmtpSink
+from tests.support.staff_keys import OTHER_SIGNING_KEY
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -39,15 +40,17 @@ def staff_routes(app: FastAPI) -> list[tuple[str, str]]:
     return found
 
 
-async def test_every_staff_route_refuses_no_token_a_bad_token_and_the_wrong_role() -> None:
-    app = create_app()
+async def test_every_staff_route_refuses_no_token_a_bad_token_and_the_wrong_role(
+    infra: Infra,
+) -> None:
+    app = create_app(settings_for("notifications", infra))
     routes = staff_routes(app)
     assert len(routes) >= 14
     intruders = {
         "no token": {},
         "garbage": {"Authorization": "Bearer garbage"},
         "expired": {"Authorization": f"Bearer {token('staff', ttl=timedelta(seconds=-1))}"},
-        "other key": {"Authorization": f"Bearer {token('staff', secret='x' * 40)}"},
+        "other key": {"Authorization": f"Bearer {token('staff', key=OTHER_SIGNING_KEY)}"},
     }
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import asyncpg
 
 from shared.migrations import SERVICES, migrate
+from tests.support.staff_keys import PUBLIC_KEY
 
 PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
@@ -48,6 +49,8 @@ class Infra:
             "ENVIRONMENT": "test",
             "DATABASE_URL": self.database_urls[service],
             "AMQP_URL": self.amqp_url,
+            # Services started as processes trust this session's staff token key.
+            "STAFF_TOKEN_PUBLIC_KEY": PUBLIC_KEY,
         }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.support.infra import Infra, create_infra, drop_infra
 from tests.support.processes import ROOT, ServiceProcess
 from tests.support.smtp import SmtpSink
+from tests.support.staff_keys import SIGNING_KEY
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -43,6 +44,8 @@ class System:
             SMTP_PORT=str(self.smtp.port),
         )
         if service == "console":
+            # It signs staff tokens with this session's key; the services hold the public key.
+            env["STAFF_TOKEN_SIGNING_KEY"] = SIGNING_KEY
             # The console is a client of the three services' staff APIs, over HTTP.
             for name in ("catalogue", "bookings", "notifications"):
                 env[f"{name.upper()}_URL"] = self.url(name)
@@ -72,9 +75,9 @@ async def running_system(
         for service in ("catalogue", "bookings", "notifications"):
             made.start(service)
         for process in made.services.values():
-            await process.wait_ready()
+            await process.wait_ready(timeout=90)
         if console:
-            await made.start("console", **console_env).wait_ready()
+            await made.start("console", **console_env).wait_ready(timeout=90)
         yield made
     finally:
         made.stop_all()

@@ -1,9 +1,7 @@
 """The one place the console makes the bearer token it sends with each call to a service:
-minted per request, minutes of life, carrying the person (sub, name), their roles and the
-programmes they are limited to, so every staff action a service records is attributable.
-
-Signed HS256 with the shared `jwt_secret` until the services verify asymmetric tokens; the
-switch to `shared.auth.sign_staff_token` (EdDSA) is a change to this file only."""
+signed per request with the console's Ed25519 key, minutes of life, carrying the person (sub,
+name), their roles and the programmes they are limited to, so every staff action a service
+records is attributable and each service can refuse what lies outside those programmes."""
 
 from __future__ import annotations
 
@@ -11,25 +9,19 @@ from datetime import timedelta
 
 from services.console.persistence.accounts import Account
 from services.console.settings import ConsoleSettings
-from shared.auth import mint_token
+from shared.auth import sign_staff_token
 
 TOKEN_TTL = timedelta(minutes=5)
 
 
-def service_roles(account: Account) -> list[str]:
-    """The services know `staff` and `ops`; an admin acts with staff rights there."""
-    roles = set(account.roles)
-    if "admin" in roles:
-        roles.add("staff")
-    return sorted(roles)
-
-
 def token_for(settings: ConsoleSettings, account: Account) -> str:
-    # HS256 tokens carry only sub and roles; name and programmes come with the EdDSA tokens.
-    return mint_token(
-        settings.jwt_secret.get_secret_value(),
-        roles=service_roles(account),
+    return sign_staff_token(
+        settings.signing_key(),
         subject=str(account.id),
+        name=account.name,
+        roles=list(account.roles),
+        # No limit recorded means every programme; the claim is then left out.
+        programmes=list(account.programmes) or None,
         issuer=settings.jwt_issuer,
         ttl=TOKEN_TTL,
     )

@@ -14,6 +14,7 @@ from fastapi.routing import iter_route_contexts
 
 from services.catalogue.app import create_app
 from tests.conftest import token
+from tests.support.staff_keys import OTHER_SIGNING_KEY
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -44,7 +45,7 @@ PROTECTED = [r for r in all_routes() if r not in PUBLIC]
 BAD_TOKENS = {
     "no token": None,
     "not a jwt": "Bearer not-a-token",
-    "wrong secret": f"Bearer {token('staff', secret='some-other-secret-of-enough-length')}",
+    "wrong secret": f"Bearer {token('staff', key=OTHER_SIGNING_KEY)}",
     "expired": f"Bearer {token('staff', ttl=timedelta(seconds=-60))}",
     "basic scheme": "Basic c3RhZmY6c3RhZmY=",
 }
