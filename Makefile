@@ -40,6 +40,7 @@ run: install servers
 	$(BIN)/python -m shared.migrations all
 	$(BIN)/python -m shared.messaging.declare
 	$(BIN)/python -m devtools.seed
+	$(BIN)/python -m services.console.cli demo-admin
 	$(BIN)/honcho start -f Procfile
 
 ## Run every test (real PostgreSQL, RabbitMQ, SMTP and Chromium).

@@ -19,6 +19,7 @@ from pydantic import SecretStr, ValidationError
 
 from services.bookings.settings import BookingsSettings
 from services.catalogue.settings import CatalogueSettings
+from services.console.settings import ConsoleSettings
 from services.notifications.settings import NotificationsSettings
 from shared.messaging.declare import definitions
 from shared.settings import ServiceSettings, is_loopback_url
@@ -31,6 +32,7 @@ SETTINGS = {
     "catalogue": CatalogueSettings,
     "bookings": BookingsSettings,
     "notifications": NotificationsSettings,
+    "console": ConsoleSettings,
 }
 
 

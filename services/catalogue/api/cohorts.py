@@ -118,14 +118,17 @@ async def remove_member(cohort_id: uuid.UUID, member_id: uuid.UUID, db: DbDep) -
     openapi_extra=_CSV_BODY,
     responses={413: {"description": "file too large"}, 415: {"description": "not text/csv"}},
 )
-async def import_roster(cohort_id: uuid.UUID, request: Request, db: DbDep) -> RosterImportOut:
+async def import_roster(
+    cohort_id: uuid.UUID, request: Request, db: DbDep, dry_run: bool = False
+) -> RosterImportOut:
     """Import delegates from CSV (columns: name, email, organisation, role; UTF-8, a BOM is
-    fine). Good rows go in, known emails are updated, bad rows come back with their line."""
+    fine). Good rows go in, known emails are updated, bad rows come back with their line.
+    `dry_run=true` answers the same report and writes nothing."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in ("text/csv", "application/csv"):
         raise UnsupportedMediaType("send the roster as text/csv")
     data = await _read_limited(request)
-    report = await roster.import_roster(db, cohort_id, data)
+    report = await roster.import_roster(db, cohort_id, data, dry_run=dry_run)
     return RosterImportOut(
         **{k: v for k, v in vars(report).items() if k != "errors"},
         errors=[RowErrorOut(line=e.line, reason=e.reason) for e in report.errors],
