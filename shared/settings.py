@@ -154,12 +154,18 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production mode refuses: " + "; ".join(problems))
         return self
 
+    def secrets_unused_in_production(self) -> frozenset[str]:
+        """Secrets this service inherits or keeps for development only and never uses in
+        production: their development defaults are harmless there, so they are not checked."""
+        return frozenset()
+
     def _production_problems(self) -> list[str]:
         problems = []
+        unused = self.secrets_unused_in_production()
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
             variable = name.upper()
-            if isinstance(value, SecretStr):
+            if isinstance(value, SecretStr) and name not in unused:
                 default = field.default
                 default_text = (
                     default.get_secret_value() if isinstance(default, SecretStr) else None

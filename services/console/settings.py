@@ -60,6 +60,14 @@ class ConsoleSettings(ServiceSettings):
             return self.staff_token_signing_key.get_secret_value()
         return Path(self.staff_token_signing_key_file or DEV_PRIVATE_KEY_FILE).read_text()
 
+    def secrets_unused_in_production(self) -> frozenset[str]:
+        # Invitations are signed and checked by notifications and bookings, never here; the
+        # demo admin is never created in production; no provider, no client secret.
+        unused = {"invitation_signing_key", "demo_admin_password"}
+        if not self.oidc_enabled:
+            unused.add("oidc_client_secret")
+        return frozenset(unused)
+
     @property
     def secure_cookies(self) -> bool:
         if self.cookie_secure is None:
