@@ -40,6 +40,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 200
     shutdown_grace: float = 10.0
+    # Seconds between samples of this service's queue depths and readiness for /metrics.
+    queue_depth_interval: float = 15.0
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "gm-programme"

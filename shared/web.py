@@ -141,6 +141,10 @@ def create_service_app(
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(ops_router)
+    # Imported here: the ops API depends on this module's typed dependencies.
+    from shared.ops_api import router as ops_api_router
+
+    app.include_router(ops_api_router)
     for router in routers:
         app.include_router(router)
     return app
