@@ -20,6 +20,8 @@ CAMPAIGN_EMAILS = Gauge(
     "campaign_emails", "A running campaign's invitees by state", ["campaign_id", "state"]
 )
 CAMPAIGN_STATES = ("recipients", "queued", "sent", "failed", "booked")
+# `state="running"` is 1 while it runs and 0 while paused, so a paused campaign is not "stalled".
+_SERIES = (*CAMPAIGN_STATES, "running")
 FINISHED = frozenset({"completed", "cancelled"})
 _shown: set[str] = set()
 
@@ -31,11 +33,12 @@ def show_campaign(campaign_id: uuid.UUID, status: str, counts: Mapping[str, int]
         return
     for state in CAMPAIGN_STATES:
         CAMPAIGN_EMAILS.labels(key, state).set(counts[state])
+    CAMPAIGN_EMAILS.labels(key, "running").set(1 if status == "running" else 0)
     _shown.add(key)
 
 
 def forget_campaign(campaign_id: str) -> None:
-    for state in CAMPAIGN_STATES:
+    for state in _SERIES:
         with contextlib.suppress(KeyError):
             CAMPAIGN_EMAILS.remove(campaign_id, state)
     _shown.discard(campaign_id)
