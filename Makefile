@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test install servers chromium lint format bench-hot-event bench-campaign bench-confirmation-latency clean
+.PHONY: run test install servers chromium promtool lint format bench-hot-event bench-campaign bench-confirmation-latency clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
+# The alert rule tests run Debian's promtool (package prometheus; no server is started).
+promtool:
+	@command -v promtool >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
+
 ## Run the whole system with the demo programme; Ctrl-C stops it.
 run: install servers
 	$(BIN)/python -m shared.migrations all
@@ -31,7 +36,7 @@ run: install servers
 	$(BIN)/honcho start -f Procfile
 
 ## Run every test (real PostgreSQL, RabbitMQ, SMTP and Chromium).
-test: install servers chromium
+test: install servers chromium promtool
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
