@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from aio_pika.abc import AbstractConnection
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from shared.auth import Principal, require_role
@@ -127,3 +127,26 @@ async def replay_all(principal: OpsOrAdmin, runtime: RuntimeDep, body: ReplayAll
     replayed = await replay_parked(_connection(runtime), _queues(runtime, body.queue), None)
     await _audit(runtime, principal, replayed, "all")
     return {"replayed": [asdict(message) for message in replayed]}
+
+
+@router.post("/resync", responses={**_ERRORS, 404: {"description": "nothing to resync here"}})
+async def resync(principal: OpsOrAdmin, runtime: RuntimeDep, request: Request) -> dict[str, Any]:
+    """Republish the current state of what this service owns (after another service was
+    restored from a backup); replicas apply it under their version guard, nobody is emailed."""
+    work = getattr(request.app.state, "resync", None)
+    if work is None:
+        raise NotFound("this service owns nothing the others replicate", code="nothing_to_resync")
+    count = await work(runtime.db, 500)
+    async with runtime.db.unit_of_work() as uow:
+        service = runtime.settings.service_name
+        record_staff_action(
+            uow,
+            principal,
+            action="replicas.resynced",
+            target_type="service",
+            target_id=service,
+            summary=f"{count} messages republished",
+        )
+        await uow.commit()
+    log.info("ops.resynced", messages=count, actor=principal.subject)
+    return {"service": runtime.settings.service_name, "messages": count}

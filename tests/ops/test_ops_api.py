@@ -180,6 +180,12 @@ async def test_ops_api_refuses_bad_input(  # type: ignore[no-untyped-def]
         assert field in answer.text
 
 
+async def test_notifications_has_nothing_to_resync(infra: Infra, smtp: SmtpSink) -> None:
+    async with notifications(infra, smtp) as (_, client):
+        answer = await client.post("/ops/resync", headers=OPS)
+    assert answer.status_code == 404 and answer.json()["code"] == "nothing_to_resync"
+
+
 async def test_staff_role_does_not_open_the_ops_api(infra: Infra, smtp: SmtpSink) -> None:
     async with notifications(infra, smtp) as (_, client):
         for path in ("/ops/readiness", "/ops/queues", "/ops/parked"):
