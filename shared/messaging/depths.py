@@ -88,6 +88,7 @@ class DepthSampler:
         self._readiness = readiness
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
         # Other cheap periodic upkeep of a service's gauges, run on the same timer.
         self.also: list[Callable[[], Awaitable[None]]] = []
 
@@ -95,10 +96,12 @@ class DepthSampler:
         self._task = asyncio.create_task(self._run(), name="depth-sampler")
 
     async def stop(self) -> None:
+        # The flag as well as the cancel: a broker call can swallow a cancellation (aiormq
+        # turns it into its own error), and the loop must end anyway.
+        self._stopped.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=5)
 
     async def sample(self) -> None:
         for check, value in (await self._readiness()).items():
@@ -110,11 +113,14 @@ class DepthSampler:
             await upkeep()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             try:
                 await self.sample()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self._stopped.is_set():
+                    return
                 log.warning("queue_depth.sample_failed", error=str(exc) or type(exc).__name__)
-            await asyncio.sleep(self._interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), timeout=self._interval)
