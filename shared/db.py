@@ -129,6 +129,11 @@ class UnitOfWork:
         return envelope
 
     @property
+    def producer(self) -> str:
+        """The service whose outbox this unit of work writes to."""
+        return self._db.producer
+
+    @property
     def emitted(self) -> Sequence[Envelope]:
         return tuple(self._pending)
 

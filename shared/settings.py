@@ -99,6 +99,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 200
     shutdown_grace: float = 10.0
+    # Seconds between samples of this service's queue depths and readiness for /metrics.
+    queue_depth_interval: float = 15.0
 
     # Staff tokens are verified here, never minted (shared/auth.py): Ed25519 public keys as PEM
     # text or a PEM file, or the console's JWKS URL. Production needs one of them.

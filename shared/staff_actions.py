@@ -24,6 +24,7 @@ from shared.contracts.staff import StaffActionRecorded
 
 if TYPE_CHECKING:
     from shared.auth import Principal
+    from shared.db import UnitOfWork
 
 # The word after an id that names a command, and the past tense the audit log shows.
 _VERBS = {
@@ -214,3 +215,35 @@ def unclaim_staff_action() -> None:
     slot = _slot.get()
     if slot and slot.command:
         slot.command.recorded = False
+
+
+def record_staff_action(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    action: str,
+    target_type: str,
+    target_id: str,
+    summary: str = "",
+    event_id: uuid.UUID | None = None,
+    programme_id: uuid.UUID | None = None,
+) -> StaffActionRecorded:
+    """An explicit record, for a command that acts on several things (each replayed parked
+    message is its own entry). It stands in for the request's automatic record, which would
+    only say the route, so that one is dropped."""
+    slot = _slot.get()
+    if slot and slot.command:
+        slot.command.recorded = True
+    command = StaffCommand(
+        actor=principal.subject[:200],
+        actor_name=principal.name[:200] if principal.name else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        event_id=event_id,
+        programme_id=programme_id,
+        summary=summary,
+    )
+    type_, payload = staff_action_record(uow.producer, command)
+    uow.emit(type_, payload)
+    return payload

@@ -172,6 +172,10 @@ def create_service_app(
     app.include_router(ops_router)
     if not settings.metrics_port:
         app.include_router(metrics_router)
+    # Imported here: the ops API depends on this module's typed dependencies.
+    from shared.ops_api import router as ops_api_router
+
+    app.include_router(ops_api_router)
     for router in routers:
         app.include_router(router)
     return app

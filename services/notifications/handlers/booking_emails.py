@@ -124,6 +124,19 @@ async def cancelled(
     await _send(uow, email, booking, event, settings)
 
 
+async def resynced(
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    """Bookings republished its current state (`python -m services.bookings.resync`, e.g.
+    after this service was restored from a backup): the replica and the reminders catch up,
+    and no email goes out, since the booker was told when the change happened."""
+    if event := await _apply(uow, booking):
+        if booking.status == "confirmed":
+            await _schedule_reminders(uow, booking, event, settings)
+        else:
+            await reminder_store.cancel_for_booking(uow, booking.booking_id)
+
+
 async def manage_link_requested(
     booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
 ) -> None:

@@ -37,6 +37,14 @@ SMTP_SECONDS = Histogram(
     "Time of one SMTP transaction (MAIL to the answer to DATA)",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
 )
+# From submit to the start of the SMTP transaction (pool queue and rate limiter): with the
+# booking-event lag and the transaction itself, the parts of a booking-to-email delay.
+SMTP_WAIT_SECONDS = Histogram(
+    "smtp_wait_seconds",
+    "Time an email waited for a connection and the rate limiter",
+    ["priority"],
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 
 # Answers about this email, on a connection that stays usable after a RSET.
 _ANSWERED = (
@@ -46,6 +54,7 @@ _ANSWERED = (
 )
 
 TRANSACTIONAL, CAMPAIGN = 0, 1
+_PRIORITY_NAMES = {TRANSACTIONAL: "transactional", CAMPAIGN: "campaign"}
 
 
 @dataclass(order=True)
@@ -56,6 +65,7 @@ class _Job:
     raw: bytes = field(compare=False)
     future: asyncio.Future[Outcome] = field(compare=False)
     send_by: float = field(compare=False, default=float("inf"))
+    submitted: float = field(default_factory=time.perf_counter, compare=False)
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,7 @@ class SmtpPool:
         try:
             await self._bucket.acquire()
             started = time.perf_counter()
+            SMTP_WAIT_SECONDS.labels(_PRIORITY_NAMES[job.priority]).observe(started - job.submitted)
             outcome = await connection.send(self._sender, job.recipient, job.raw)
         except asyncio.CancelledError:
             if not job.future.done():
