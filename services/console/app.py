@@ -23,6 +23,7 @@ from services.console.pages import (
     cohorts,
     dashboard,
     events,
+    operations,
     partners,
     signin,
     staff,
@@ -41,6 +42,7 @@ ROUTERS = [
     partners.router,
     staff.router,
     audit.router,
+    operations.router,
 ]
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -9,13 +9,14 @@ ROLE_LABELS = {
     "admin": "Administrator (staff accounts, everything)",
     "staff": "Programme staff (events, cohorts, attendees, partners)",
     "checkin": "Door staff (check-in)",
-    "ops": "Operations (audit log, health)",
+    "ops": "Operations (audit log, queues, parked messages)",
 }
 
 # Who may open each area; admin may open everything.
 PROGRAMME = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "ops", "staff"})
+OPS = frozenset({"admin", "ops"})
 ANY = frozenset(ROLES)
 
 

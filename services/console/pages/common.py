@@ -19,6 +19,7 @@ from services.console.auth.web import CurrentStaff, Staff, settings_of
 from services.console.clients.bookings import BookingsClient
 from services.console.clients.catalogue import CatalogueClient
 from services.console.clients.notifications import NotificationsClient
+from services.console.clients.ops import OpsClient
 from services.console.clients.tokens import token_for
 from services.console.domain import roles
 
@@ -50,6 +51,7 @@ NAV = (
     ("Partners", "/partners", roles.PROGRAMME),
     ("Staff", "/staff", roles.ADMIN),
     ("Audit log", "/audit", roles.AUDIT),
+    ("Operations", "/operations", roles.OPS),
 )
 
 # Messages after a change are chosen by code from this table: nothing typed is echoed back.
@@ -72,6 +74,10 @@ NOTICES = {
     "sessions-ended": "Their sessions were ended: they must sign in again.",
     "partner-created": "The partner was created; its key is below.",
     "partner-saved": "The partner was saved.",
+    "message-replayed": "The message was put back on its queue; its attempts start again.",
+    "parked-replayed": "Every parked message of that service was put back on its queue.",
+    "nothing-parked": "That service had no parked message to replay.",
+    "resynced": "The service is republishing its current state to the others.",
 }
 
 
@@ -128,6 +134,24 @@ async def services(request: Request, staff: CurrentStaff) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(services)]
+
+OPS_SERVICES = ("catalogue", "bookings", "notifications")
+
+
+async def ops_clients(request: Request, staff: CurrentStaff) -> dict[str, OpsClient]:
+    """Each service's /ops API, called with the signed-in person's own token (their roles)."""
+    settings = settings_of(request)
+    http = request.app.state.http
+    token = token_for(settings, staff.account)
+    urls = {
+        "catalogue": settings.catalogue_url,
+        "bookings": settings.bookings_url,
+        "notifications": settings.notifications_url,
+    }
+    return {name: OpsClient(name, urls[name], http, token) for name in OPS_SERVICES}
+
+
+OpsDep = Annotated[dict[str, OpsClient], Depends(ops_clients)]
 
 
 async def form_of(request: Request) -> dict[str, str]:
