@@ -217,6 +217,9 @@ async def test_a_reunion_set_up_end_to_end_in_the_browser(
     await page.get_by_role("link", name="Audit log").click()
     await check_page(page, seen)
     assert await page.get_by_role("row").filter(has_text="signed in").count() >= 1
+    await page.get_by_role("link", name="Operations").click()
+    await page.get_by_role("heading", name="Notifications").wait_for()
+    await check_page(page, seen)
 
     await page.get_by_role("link", name="Dashboard").click()
     await page.get_by_role("link", name="Reunion and Reflection").wait_for()
