@@ -10,7 +10,7 @@ import contextlib
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
-from shared.logging import get_logger
+from shared.logging import describe_error, get_logger
 
 log = get_logger(__name__)
 
@@ -40,7 +40,7 @@ class Broker:
                 log.info("broker.connected")
                 return
             except Exception as exc:
-                log.warning("broker.connect_failed", error=str(exc), retry_in=delay)
+                log.warning("broker.connect_failed", error=describe_error(exc), retry_in=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5)
 
