@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test install servers chromium lint format bench-hot-event bench-campaign bench-confirmation-latency clean
+.PHONY: run test install servers chromium pgbouncer promtool lint format bench-hot-event bench-campaign bench-confirmation-latency clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,16 +29,26 @@ endef
 chromium:
 	$(call need,chromium,chromium)
 
+# The pooler test runs Debian's PgBouncer as a process of its own (never a system service).
+pgbouncer:
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pgbouncer; }
+
+# The alert rule tests run Debian's promtool (package prometheus; no server is started).
+promtool:
+	$(call need,promtool,prometheus)
+
 ## Run the whole system with the demo programme; Ctrl-C stops it.
 run: install servers
 	$(BIN)/python -m shared.auth keygen
 	$(BIN)/python -m shared.migrations all
 	$(BIN)/python -m shared.messaging.declare
 	$(BIN)/python -m devtools.seed
+	$(BIN)/python -m services.console.cli demo-admin
 	$(BIN)/honcho start -f Procfile
 
 ## Run every test (real PostgreSQL, RabbitMQ, SMTP and Chromium).
-test: install servers chromium
+test: install servers chromium pgbouncer promtool
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import httpx
 
+from services.console.settings import ConsoleSettings
 from shared.auth import sign_staff_token
 from shared.settings import ServiceSettings
 from shared.staff_keys import DEV_PRIVATE_KEY_FILE, ensure_dev_keypair
 
-SERVICES = {"catalogue": 8001, "bookings": 8002, "notifications": 8003}
+SERVICES = {"catalogue": 8001, "bookings": 8002, "notifications": 8003, "console": 8004}
 
 
 async def wait_ready() -> None:
@@ -44,9 +45,17 @@ def banner() -> str:
         issuer=settings.jwt_issuer,
         ttl=timedelta(hours=12),
     )
+    console = ConsoleSettings()
     lines = ["", "=" * 72, "The programme is running.", ""]
+    lines += [
+        "  staff console  http://127.0.0.1:8004",
+        f"                 sign in as {console.demo_admin_email}"
+        f" / {console.demo_admin_password.get_secret_value()}",
+        "",
+    ]
     for name, port in SERVICES.items():
-        lines.append(f"  {name:<14} http://127.0.0.1:{port}   (API docs: /docs)")
+        if name != "console":
+            lines.append(f"  {name:<14} http://127.0.0.1:{port}   (API docs: /docs)")
     lines += [
         "",
         "  partner page   http://127.0.0.1:8080   (two booking widgets on another origin)",

@@ -29,6 +29,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.settings import ServiceSettings
+from shared.staff_actions import begin_staff_command
 from shared.staff_keys import (
     DEV_KEY_DIR,
     DEV_PRIVATE_KEY_FILE,
@@ -205,7 +206,13 @@ def require_role(*roles: str) -> Callable[..., Any]:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, detail=f"this needs the role: {' or '.join(roles)}"
             )
-        request.state.principal = principal
+        route = request.scope.get("route")
+        begin_staff_command(
+            principal,
+            request.method,
+            getattr(route, "path", request.url.path),
+            request.path_params,
+        )
         return principal
 
     dependency.required_roles = roles  # type: ignore[attr-defined]

@@ -24,11 +24,18 @@ from sqlalchemy.ext.asyncio import (
 
 from shared.contracts.envelope import Envelope, new_envelope
 from shared.messaging.schema import inbox_table, outbox_table
+from shared.staff_actions import claim_staff_action, unclaim_staff_action
 
 AfterCommit = Callable[[], None]
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    transaction_pooler: bool = False,
+) -> AsyncEngine:
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -41,8 +48,24 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Asy
         # Statement parameters (names, addresses, manage tokens) never appear in error texts.
         hide_parameters=True,
         # A dead database must fail a request quickly, not hang it.
-        connect_args={"timeout": 5, "command_timeout": 30},
+        connect_args={
+            "timeout": 5,
+            "command_timeout": 30,
+            **(transaction_pooler_arguments() if transaction_pooler else {}),
+        },
     )
+
+
+def transaction_pooler_arguments() -> dict[str, Any]:
+    """asyncpg behind PgBouncer in transaction mode (which, before 1.21, knows nothing of
+    prepared statements): each transaction may run on another server connection, so no
+    statement may be cached across transactions (asyncpg's cache and SQLAlchemy's), and the
+    ones SQLAlchemy's dialect still prepares get names no other client can have used."""
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4().hex}__",
+    }
 
 
 class Database:
@@ -106,6 +129,11 @@ class UnitOfWork:
         return envelope
 
     @property
+    def producer(self) -> str:
+        """The service whose outbox this unit of work writes to."""
+        return self._db.producer
+
+    @property
     def emitted(self) -> Sequence[Envelope]:
         return tuple(self._pending)
 
@@ -127,6 +155,18 @@ class UnitOfWork:
         return result.first() is not None
 
     async def commit(self) -> None:
+        # A staff request's first commit carries its audit record, in the same transaction.
+        staff_action = claim_staff_action(self._db.producer)
+        if staff_action is not None:
+            self.emit(*staff_action)
+        try:
+            await self._write_outbox_and_commit()
+        except BaseException:
+            if staff_action is not None:
+                unclaim_staff_action()
+            raise
+
+    async def _write_outbox_and_commit(self) -> None:
         if self._pending:
             await self.session.execute(
                 insert(outbox_table),

@@ -1,6 +1,6 @@
 """Database creation and Alembic migrations for a service.
 
-    python -m shared.migrations catalogue|bookings|notifications|all
+    python -m shared.migrations catalogue|bookings|notifications|console|all
 
 creates each service's database if it is missing and migrates it to head. One service named:
 its DATABASE_URL from the environment (or the default); `all`: each service's
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from shared.messaging.schema import messaging_metadata
 
-SERVICES = ("catalogue", "bookings", "notifications")
+SERVICES = ("catalogue", "bookings", "notifications", "console")
 ROOT = Path(__file__).resolve().parent.parent
 
 

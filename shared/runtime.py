@@ -12,7 +12,9 @@ from shared.db import Database, make_engine
 from shared.logging import describe_error, get_logger
 from shared.messaging.broker import Broker
 from shared.messaging.consumer import ConsumerRunner, Handler, OnPark
+from shared.messaging.depths import DepthSampler
 from shared.messaging.publisher import Publisher
+from shared.messaging.queues import BY_SERVICE
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import Subscription
 from shared.settings import ServiceSettings
@@ -40,6 +42,7 @@ class Runtime:
                 settings.database_url,
                 pool_size=settings.database_pool_size,
                 max_overflow=settings.database_max_overflow,
+                transaction_pooler=settings.database_transaction_pooler,
             ),
             producer=settings.service_name,
         )
@@ -54,11 +57,19 @@ class Runtime:
             poll_interval=settings.outbox_poll_interval,
         )
         self.consumers: list[ConsumerRunner] = []
+        self.queues = [sub.queue for sub in BY_SERVICE.get(settings.service_name, ())]
+        self.depths = DepthSampler(
+            self.broker.wait_connected,
+            self.queues,
+            self.readiness,
+            interval=settings.queue_depth_interval,
+        )
         self._starting: asyncio.Task[None] | None = None
         self._background: list[Callable[[], object]] = []
 
     async def start(self, consumer_factory: ConsumerFactory | None = None) -> None:
         self.broker.start()
+        self.depths.start()
         if not self.settings.run_workers:
             return
         self.relay.start()
@@ -95,6 +106,7 @@ class Runtime:
                     await asyncio.sleep(1)
 
     async def stop(self) -> None:
+        await self.depths.stop()
         if self._starting is not None:
             self._starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -27,15 +27,17 @@ MIN_SECRET_BYTES = 32
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
-def secret_problem(value: str, default: str | None) -> str | None:
+def secret_problem(
+    value: str, default: str | None, *, min_bytes: int = MIN_SECRET_BYTES
+) -> str | None:
     """Why `value` cannot be a production secret, or None if it can."""
     lowered = value.strip().lower()
     if value == default or lowered in KNOWN_PLACEHOLDERS:
         return "is a development default or a placeholder"
     if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
         return "still holds a placeholder"
-    if len(value.encode()) < MIN_SECRET_BYTES:
-        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    if len(value.encode()) < min_bytes:
+        return f"is shorter than {min_bytes} bytes"
     return None
 
 
@@ -71,13 +73,20 @@ class ServiceSettings(BaseSettings):
         env_file=None, extra="ignore", frozen=True, hide_input_in_errors=True
     )
 
+    # Secrets issued by a third party (checked for placeholders, not for length).
+    external_secrets: ClassVar[frozenset[str]] = frozenset()
+
     service_name: str = "service"
     environment: Literal["development", "test", "production"] = "development"
     log_level: str = "INFO"
 
     database_url: str = ""
+    # The main pool of each process: connections held at rest, and extra ones under load.
     database_pool_size: int = 10
     database_max_overflow: int = 10
+    # True when DATABASE_URL is a transaction-mode pooler (PgBouncer): no prepared statement
+    # outlives a transaction there, so the drivers' statement caches are switched off.
+    database_transaction_pooler: bool = False
 
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     exchange_name: str = "gm.events"
@@ -90,6 +99,8 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 200
     shutdown_grace: float = 10.0
+    # Seconds between samples of this service's queue depths and readiness for /metrics.
+    queue_depth_interval: float = 15.0
 
     # Staff tokens are verified here, never minted (shared/auth.py): Ed25519 public keys as PEM
     # text or a PEM file, or the console's JWKS URL. Production needs one of them.
@@ -145,17 +156,28 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production mode refuses: " + "; ".join(problems))
         return self
 
+    def secrets_unused_in_production(self) -> frozenset[str]:
+        """Secrets this service inherits or keeps for development only and never uses in
+        production: their development defaults are harmless there, so they are not checked."""
+        return frozenset()
+
     def _production_problems(self) -> list[str]:
         problems = []
+        unused = self.secrets_unused_in_production()
         for name, field in type(self).model_fields.items():
             value = getattr(self, name)
             variable = name.upper()
-            if isinstance(value, SecretStr):
+            if isinstance(value, SecretStr) and name not in unused:
                 default = field.default
                 default_text = (
                     default.get_secret_value() if isinstance(default, SecretStr) else None
                 )
-                problem = secret_problem(value.get_secret_value(), default_text)
+                # A credential a third party issued (an SMTP provider's password) is not ours to
+                # lengthen: only placeholders are refused there.
+                min_bytes = 1 if name in self.external_secrets else MIN_SECRET_BYTES
+                problem = secret_problem(
+                    value.get_secret_value(), default_text, min_bytes=min_bytes
+                )
                 if problem:
                     problems.append(f"{variable} {problem}: set it to a random value")
             elif isinstance(value, str):

@@ -22,6 +22,7 @@ from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.proxies import ForwardedClientMiddleware
 from shared.runtime import ConsumerFactory, Runtime
 from shared.settings import ServiceSettings
+from shared.staff_actions import staff_command_scope
 
 log = get_logger(__name__)
 REQUEST_ID_HEADER = "x-request-id"
@@ -52,7 +53,7 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        with log_context(correlation_id=correlation_id, message_id=None):
+        with log_context(correlation_id=correlation_id, message_id=None), staff_command_scope():
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
@@ -171,6 +172,10 @@ def create_service_app(
     app.include_router(ops_router)
     if not settings.metrics_port:
         app.include_router(metrics_router)
+    # Imported here: the ops API depends on this module's typed dependencies.
+    from shared.ops_api import router as ops_api_router
+
+    app.include_router(ops_api_router)
     for router in routers:
         app.include_router(router)
     return app

@@ -67,6 +67,7 @@ async def run_campaign(
             await wait_until(lambda: len(sink.counts) >= size, timeout, "every invitee")
         finally:
             await asyncio.sleep(1.0)  # any late duplicate would land now
+        window = record_window((await client.get("/metrics")).text)
     elapsed = sink.last - started
     arrivals = sorted(sink.arrivals.values())
     service_cpu = cpu_seconds(procs) - cpu_before
@@ -81,6 +82,26 @@ async def run_campaign(
         "steady_rate": steady_rate(arrivals),
         "duplicates": sink.duplicates(),
         "missing": sink.missing(emails),
+        **window,
+    }
+
+
+def record_window(metrics: str) -> dict[str, float]:
+    """The crash window from `email_record_seconds` (250 -> its commit): mean and p99."""
+    buckets: list[tuple[float, float]] = []
+    total = count = 0.0
+    for line in metrics.splitlines():
+        if line.startswith("email_record_seconds_bucket"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float(bound), float(line.rsplit(" ", 1)[1])))
+        elif line.startswith("email_record_seconds_sum"):
+            total = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("email_record_seconds_count"):
+            count = float(line.rsplit(" ", 1)[1])
+    p99 = next((bound for bound, n in buckets if count and n >= 0.99 * count), float("nan"))
+    return {
+        "record_mean_ms": total / count * 1000 if count else float("nan"),
+        "record_p99_ms": p99 * 1000,
     }
 
 
@@ -190,6 +211,9 @@ def report(results: dict[str, object]) -> None:
         "same sink, same connections)",
         f"  ratio   : {service['rate'] / ceiling['rate']:8.2f}",
         f"  duplicates: {service['duplicates']}   missing: {service['missing']}",
+        f"  crash window (250 -> recorded): mean {service['record_mean_ms']:.1f} ms, p99 <= "
+        f"{service['record_p99_ms']:.0f} ms; emails in it at any moment ~"
+        f"{service['rate'] * service['record_mean_ms'] / 1000:.1f}",
         f"  CPU per email: service {service['service_cpu_us_per_email']:.0f} us, "
         f"sink and bench {service['bench_cpu_us_per_email']:.0f} us; "
         f"launch request {service['launch_seconds'] * 1000:.0f} ms",

@@ -2,3 +2,4 @@
 CREATE DATABASE catalogue;
 CREATE DATABASE bookings;
 CREATE DATABASE notifications;
+CREATE DATABASE console;

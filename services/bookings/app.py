@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -12,6 +13,7 @@ from services.bookings.api.widget_edge import install_widget_edge
 from services.bookings.consumers import consumers
 from services.bookings.process import BookingsProcess
 from services.bookings.settings import BookingsSettings
+from services.bookings.usecases.resync import resync
 from shared.web import create_service_app
 
 
@@ -25,6 +27,8 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
         consumers=consumers,
     )
     install_widget_edge(app, settings)
+    # POST /ops/resync, as `python -m services.bookings.resync`.
+    app.state.resync = partial(resync, settings=settings)
     shared_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

@@ -18,6 +18,8 @@ def catalogue_handlers(settings: BookingsSettings) -> dict[str, TransactionalHan
         "catalogue.event.published": apply_event_state,
         "catalogue.event.updated": apply_event_state,
         "catalogue.event.cancelled": apply_event_state,
+        # A newer version applies like any update; an equal or older one changes nothing.
+        "catalogue.event.resynced": apply_event_state,
         "catalogue.cohort.member_added": handlers.apply_member_added,
         "catalogue.cohort.member_removed": handlers.apply_member_removed,
     }

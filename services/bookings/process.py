@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import create_async_engine
 from structlog.contextvars import unbind_contextvars
 
 from services.bookings.batcher import Batcher
@@ -21,7 +20,7 @@ from services.bookings.persistence import idempotency
 from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.booking import book_batch
 from services.bookings.usecases.locking import bound_lock_waits
-from shared.db import Database
+from shared.db import Database, make_engine
 from shared.logging import describe_error, get_logger
 
 log = get_logger(__name__)
@@ -84,12 +83,11 @@ def _batch_database(settings: BookingsSettings) -> Database:
     three round trips per checkout (BEGIN, a statement, ROLLBACK with asyncpg), more than the
     batch itself. A connection gone stale (the database restarted) fails its batch once, which
     is then retried on a fresh connection (`with_lock_retries`)."""
-    engine = create_async_engine(
+    engine = make_engine(
         settings.database_url,
-        pool_size=4,
-        max_overflow=4,
-        hide_parameters=True,  # no names or tokens in error texts (shared/db.py)
-        connect_args={"timeout": 5, "command_timeout": 30},
+        pool_size=settings.batch_pool_size,
+        max_overflow=settings.batch_max_overflow,
+        transaction_pooler=settings.database_transaction_pooler,
     )
     db = Database(engine, producer=settings.service_name)
     bound_lock_waits(db, settings)

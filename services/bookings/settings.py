@@ -28,6 +28,9 @@ class BookingsSettings(ServiceSettings):
     # lock_attempts the request is answered 503 busy rather than left hanging.
     lock_timeout_ms: int = 1000
     lock_attempts: int = 3
+    # The pool of its own that booking batches use, beside the main one (deploy/SCALING.md).
+    batch_pool_size: int = 4
+    batch_max_overflow: int = 4
     idempotency_ttl_hours: float = 24.0
     partner_cache_seconds: float = 5.0
     # Public routes, per client address and route group ("read", "book", "manage"): a burst

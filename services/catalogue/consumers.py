@@ -15,6 +15,7 @@ BOOKING_EVENT_HANDLERS = {
     "bookings.booking.promoted": handlers.record_booking,
     "bookings.booking.changed": handlers.record_booking,
     "bookings.booking.cancelled": handlers.record_booking,
+    "bookings.booking.resynced": handlers.record_booking,
 }
 
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
 from services.notifications.api import public, staff_campaigns, staff_deliveries, staff_templates
 from services.notifications.consumers import consumer_factory
+from services.notifications.handlers import campaign_progress
 from services.notifications.settings import NotificationsSettings
 from services.notifications.workers import Workers
+from shared.runtime import Runtime
 from shared.web import create_service_app
+
+
+async def _prune_finished_campaigns(runtime: Runtime) -> None:
+    runtime.depths.also.append(partial(campaign_progress.prune_campaign_series, runtime.db))
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
@@ -28,6 +35,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             public.router,
         ],
         consumers=consumer_factory(workers),
+        on_startup=[_prune_finished_campaigns],
     )
     app.state.workers = workers
     runtime_lifespan = app.router.lifespan_context

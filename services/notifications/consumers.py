@@ -24,6 +24,8 @@ from shared.runtime import ConsumerFactory, ConsumerSpec, Runtime
 def catalogue_handlers(settings: NotificationsSettings) -> dict[str, Callable[..., object]]:
     return {
         "catalogue.event.published": catalogue.event_published,
+        # The replica catches up; nobody is emailed about a change they were told of already.
+        "catalogue.event.resynced": catalogue.event_published,
         "catalogue.event.updated": partial(catalogue.event_updated, settings=settings),
         "catalogue.event.cancelled": catalogue.event_cancelled,
         "catalogue.cohort.member_added": catalogue.member_added,
@@ -41,6 +43,7 @@ def booking_handlers(settings: NotificationsSettings) -> dict[str, Callable[...,
             "changed": booking_emails.changed,
             "cancelled": booking_emails.cancelled,
             "manage_link_requested": booking_emails.manage_link_requested,
+            "resynced": booking_emails.resynced,
         }.items()
     }
 
@@ -113,7 +116,6 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                 NOTIFICATIONS_EMAIL_SEND,
                 {"notifications.delivery.queued": send},
                 prefetch=settings.email_prefetch,
-                on_park=partial(sending.on_send_parked, db=db),
             ),
             ConsumerSpec(
                 NOTIFICATIONS_CAMPAIGN_WORK,

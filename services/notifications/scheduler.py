@@ -1,14 +1,17 @@
 """The scheduler loop every notifications process runs: due reminders, scheduled campaigns,
-stranded emails. Rows are claimed with SKIP LOCKED, so the processes share the work without
-doing any twice."""
+emails due again (the retry pass). Rows are claimed with SKIP LOCKED or a fenced claim, so the
+processes share the work without doing any twice."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 
-from services.notifications.handlers import campaigns, reminders, sweeper
+from services.notifications.handlers import campaigns, reminders, retries
+from services.notifications.handlers.campaign_work import CampaignMails
 from services.notifications.handlers.queueing import send_after_commit
+from services.notifications.persistence.hotpath import HotPath
+from services.notifications.sending.pool import SmtpPool
 from services.notifications.sending.sender import Sender
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database
@@ -19,9 +22,21 @@ log = get_logger(__name__)
 
 
 class Scheduler:
-    def __init__(self, db: Database, settings: NotificationsSettings, sender: Sender) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: NotificationsSettings,
+        *,
+        sender: Sender,
+        pool: SmtpPool,
+        hot: HotPath,
+        mails: CampaignMails,
+    ) -> None:
         self._db = db
         self._sender = sender
+        self._pool = pool
+        self._hot = hot
+        self._mails = mails
         self._settings = settings
         self._task: asyncio.Task[None] | None = None
 
@@ -37,7 +52,14 @@ class Scheduler:
             if not settled:
                 break
         await campaigns.start_due(self._db, self._settings)
-        await sweeper.sweep(self._db, older_than=self._settings.stranded_after)
+        await retries.send_due(
+            db=self._db,
+            hot=self._hot,
+            sender=self._sender,
+            pool=self._pool,
+            mails=self._mails,
+            settings=self._settings,
+        )
 
     async def _run(self) -> None:
         while True:

@@ -1,15 +1,15 @@
 """What a notifications process runs beside its consumers: the SMTP pool with its rate limit,
-the outcome recorder, the sender identity, and the scheduler. Built when the consumers are
+the outcome recorder, the sender, and the scheduler. Built when the consumers are
 (the runtime's database exists then), started after the runtime, stopped after its consumers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.notifications.domain.deliveries import RetryPolicy
 from services.notifications.handlers.campaign_work import CampaignMails
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.scheduler import Scheduler
-from services.notifications.sending.identity import SenderIdentity
 from services.notifications.sending.pool import PoolConfig, SmtpPool
 from services.notifications.sending.ratelimit import TokenBucket
 from services.notifications.sending.recorder import OutcomeRecorder
@@ -33,12 +33,17 @@ class Workers:
                 max_per_connection=settings.smtp_max_per_connection,
                 idle_seconds=settings.smtp_idle_seconds,
                 mail_from=settings.mail_from,
+                security=settings.smtp_security,
+                username=settings.smtp_username,
+                password=(
+                    settings.smtp_password.get_secret_value() if settings.smtp_password else None
+                ),
+                ca_file=settings.smtp_ca_file,
             ),
             self.bucket,
         )
         self.hot: HotPath | None = None
         self._record_db: Database | None = None
-        self._identity: SenderIdentity | None = None
         self._recorder: OutcomeRecorder | None = None
         self._sender: Sender | None = None
         self._scheduler: Scheduler | None = None
@@ -46,22 +51,38 @@ class Workers:
 
     def bind(self, db: Database, *, wake_relay: Callable[[], None] | None = None) -> None:
         self._db = db
-        self.hot = HotPath(self.settings.database_url)
-        self._identity = SenderIdentity(db.engine)
+        pooler = self.settings.database_transaction_pooler
+        self.hot = HotPath(
+            self.settings.database_url, size=self.settings.hot_pool_size, transaction_pooler=pooler
+        )
         # Outcomes are recorded on connections of their own: with every pooled connection
         # taken by message handlers, a sent email waited seconds to be recorded (and its
         # `email.sent` with it). Its outbox commits wake the same relay.
         self._record_db = Database(
-            make_engine(self.settings.database_url, pool_size=2, max_overflow=2),
+            make_engine(
+                self.settings.database_url,
+                pool_size=self.settings.record_pool_size,
+                max_overflow=self.settings.record_max_overflow,
+                transaction_pooler=pooler,
+            ),
             producer=db.producer,
         )
         if wake_relay is not None:
             self._record_db.on_outbox_commit(wake_relay)
-        self._recorder = OutcomeRecorder(
-            self._record_db, self.hot, linger=self.settings.record_linger
+        policy = RetryPolicy(
+            first_delay=self.settings.defer_first_delay,
+            max_delay=self.settings.defer_max_delay,
+            deadline=self.settings.send_deadline,
         )
-        self._sender = Sender(db, self._identity, self.pool, self._recorder, self.hot)
-        self._scheduler = Scheduler(db, self.settings, self._sender)
+        self._recorder = OutcomeRecorder(
+            self._record_db, self.hot, policy, linger=self.settings.record_linger
+        )
+        self._sender = Sender(
+            db, self.pool, self._recorder, self.hot, lease=self.settings.claim_lease
+        )
+        self._scheduler = Scheduler(
+            db, self.settings, sender=self._sender, pool=self.pool, hot=self.hot, mails=self.mails
+        )
 
     @property
     def sender(self) -> Sender:
@@ -99,9 +120,8 @@ class Workers:
         assert self._sender is not None
         await self._sender.drain(timeout=5)
         await self.pool.stop()
-        assert self._recorder is not None and self._identity is not None
+        assert self._recorder is not None
         await self._recorder.stop()
-        await self._identity.close()
         if self.hot is not None:
             await self.hot.close()
         if self._record_db is not None:

@@ -24,6 +24,9 @@ REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "catalogue.event.published": (1, EventState),
     "catalogue.event.updated": (1, EventState),
     "catalogue.event.cancelled": (1, EventCancelled),
+    # The current state republished by `python -m services.catalogue.resync` (after a restore):
+    # replicas apply it under their version guard; nobody is emailed because of it.
+    "catalogue.event.resynced": (1, EventState),
     "catalogue.cohort.member_added": (1, CohortMemberAdded),
     "catalogue.cohort.member_removed": (1, CohortMemberRemoved),
     "bookings.booking.confirmed": (1, BookingState),
@@ -31,6 +34,8 @@ REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "bookings.booking.promoted": (1, BookingState),
     "bookings.booking.changed": (1, BookingChanged),
     "bookings.booking.cancelled": (1, BookingCancelled),
+    # `python -m services.bookings.resync`: as `catalogue.event.resynced`, never an email.
+    "bookings.booking.resynced": (1, BookingState),
     # A second booking attempt for an address that already has one: send its manage link again.
     "bookings.booking.manage_link_requested": (1, BookingState),
     "notifications.email.sent": (1, EmailOutcome),

@@ -32,7 +32,13 @@ from shared.messaging.topology import (
     retry_queue_name,
 )
 from shared.messaging.transient import is_transient
-from shared.metrics import MESSAGES_CONSUMED, MESSAGES_PARKED, MESSAGES_RETRIED
+from shared.metrics import (
+    CONSUMER_LAG,
+    CONSUMER_UNACKED,
+    MESSAGES_CONSUMED,
+    MESSAGES_PARKED,
+    MESSAGES_RETRIED,
+)
 
 Handler = Callable[[Envelope], Awaitable[None]]
 # Called when a message is parked, with its envelope (None if it could not be parsed) and the
@@ -118,9 +124,12 @@ class ConsumerRunner:
         assert task is not None
         self._inflight.add(task)
         self._idle.clear()
+        unacked = CONSUMER_UNACKED.labels(self.queue_name)
+        unacked.inc()
         try:
             await self._process(message)
         finally:
+            unacked.dec()
             self._inflight.discard(task)
             if not self._inflight:
                 self._idle.set()
@@ -172,6 +181,9 @@ class ConsumerRunner:
                 return
         await message.ack()
         MESSAGES_CONSUMED.labels(self.queue_name, envelope.type, "handled").inc()
+        CONSUMER_LAG.labels(self.queue_name).observe(
+            max((datetime.now(UTC) - envelope.occurred_at).total_seconds(), 0.0)
+        )
         log.info(
             "message.handled",
             duration_ms=round((time.perf_counter() - started) * 1000, 2),

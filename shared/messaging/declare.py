@@ -14,23 +14,18 @@ import asyncio
 import json
 from typing import Any
 
-import aio_pika
-
+from shared.messaging.addresses import connect_first
 from shared.messaging.queues import BY_SERVICE
 from shared.messaging.topology import (
-    PARKED_QUEUE_ARGUMENTS,
     declare_exchange,
     declare_subscription,
-    main_queue_arguments,
-    parked_queue_name,
-    retry_queue_arguments,
-    retry_queue_name,
+    subscription_queues,
 )
 from shared.settings import ServiceSettings
 
 
 async def declare_all(settings: ServiceSettings) -> list[str]:
-    connection = await aio_pika.connect(settings.amqp_url)
+    connection = await connect_first(settings.amqp_url)
     try:
         channel = await connection.channel()
         exchange = await declare_exchange(channel, settings.exchange_name)
@@ -70,12 +65,12 @@ def definitions(settings: ServiceSettings, *, vhost: str = "/") -> dict[str, Any
 
     for subscriptions in BY_SERVICE.values():
         for sub in subscriptions:
-            queue(
-                sub.queue, main_queue_arguments(sub.queue, delivery_limit=settings.delivery_limit)
+            specs = subscription_queues(
+                sub, retry_delays=settings.retry_delays, delivery_limit=settings.delivery_limit
             )
-            queue(parked_queue_name(sub.queue), PARKED_QUEUE_ARGUMENTS)
-            for delay in settings.retry_delays:
-                queue(retry_queue_name(sub.queue, delay), retry_queue_arguments(sub.queue, delay))
+            # Listed main queue first, as the file always has (a stable diff for reviewers).
+            for spec in [specs[-1], *specs[:-1]]:
+                queue(spec.name, spec.arguments)
             bindings += [
                 {
                     "source": exchange,

@@ -23,6 +23,9 @@ NOTIFICATIONS_CAMPAIGN_WORK = Subscription(
     "notifications.campaign-work", ("notifications.campaign_chunk.queued",)
 )
 
+# The console keeps one audit log of what staff did, whichever service they did it in.
+CONSOLE_STAFF_ACTIONS = Subscription("console.staff-actions", ("*.staff_action.recorded",))
+
 BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
     "catalogue": (CATALOGUE_BOOKING_EVENTS,),
     "bookings": (BOOKINGS_CATALOGUE_EVENTS,),
@@ -32,6 +35,7 @@ BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
         NOTIFICATIONS_EMAIL_SEND,
         NOTIFICATIONS_CAMPAIGN_WORK,
     ),
+    "console": (CONSOLE_STAFF_ACTIONS,),
 }
 
 

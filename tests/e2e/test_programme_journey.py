@@ -166,11 +166,12 @@ async def test_invite_book_promote_and_cancel_across_the_services(system: System
 
         async def campaign_on_metrics() -> str | None:
             page = (await client.get(f"{notifications}/metrics")).text
-            sent = metric(page, "campaign_emails", campaign_id=campaign["id"], state="sent")
+            sent = metric(page, "emails_total", kind="invitation", outcome="sent")
             return page if sent == 4 else None
 
-        page = await wait_for(campaign_on_metrics, message="campaign progress on /metrics")
-        assert metric(page, "emails_total", kind="invitation", outcome="sent") == 4
+        page = await wait_for(campaign_on_metrics, message="campaign emails on /metrics")
+        # A finished campaign's own series are gone, so their number stays bounded.
+        assert f'campaign_id="{campaign["id"]}"' not in page
 
         # The first confirmed person cancels: the first waiting is promoted and told.
         first, waiting = people[0][2], people[1][2]

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from tests.support.rabbit_node import RabbitNode
+from tests.support.rabbit_node import RabbitCluster, RabbitNode
 from tests.support.system import System, running_system
 
 
@@ -25,3 +25,20 @@ async def system_on_own_broker(request, rabbit_node: RabbitNode) -> AsyncIterato
     """The three services as processes, on this test's own RabbitMQ node."""
     async with running_system(f"faults/{request.node.name}", amqp_url=rabbit_node.url) as made:
         yield made
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def rabbit_cluster() -> AsyncIterator[RabbitCluster]:
+    """One three-node cluster for the session's cluster tests (about 20-30 s to form here)."""
+    made = RabbitCluster()
+    try:
+        yield await made.start()
+    finally:
+        await made.destroy()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def cluster(rabbit_cluster: RabbitCluster) -> RabbitCluster:
+    """The cluster with every node running: a node an earlier test stopped rejoins first."""
+    await rabbit_cluster.restart_stopped()
+    return rabbit_cluster

@@ -22,8 +22,15 @@ INVITEES = 300
 SEND_RATE = 15  # emails/s: the campaign takes about as long as the outage, so it spans it
 
 
-async def launch_campaign(client: httpx.AsyncClient, system: System, event_id: str) -> list[str]:
-    """A cohort of INVITEES on the catalogue, replicated to notifications, invited."""
+async def launch_campaign(
+    client: httpx.AsyncClient,
+    system: System,
+    event_id: str,
+    *,
+    invitees: int = INVITEES,
+    replication_timeout: float = 30,
+) -> list[str]:
+    """A cohort of `invitees` on the catalogue, replicated to notifications, invited."""
     catalogue, notifications = system.url("catalogue"), system.url("notifications")
     tag = uuid.uuid4().hex[:6]
     programme = (
@@ -38,7 +45,7 @@ async def launch_campaign(client: httpx.AsyncClient, system: System, event_id: s
             json={"programme_id": programme["id"], "number": 7},
         )
     ).json()
-    emails = [f"invitee-{i}-{tag}@example.org" for i in range(INVITEES)]
+    emails = [f"invitee-{i}-{tag}@example.org" for i in range(invitees)]
     roster = "name,email,organisation\n" + "".join(
         f"Invitee {i},{e},Council\n" for i, e in enumerate(emails)
     )
@@ -47,7 +54,7 @@ async def launch_campaign(client: httpx.AsyncClient, system: System, event_id: s
         content=roster.encode(),
         headers={**STAFF, "content-type": "text/csv"},
     )
-    assert imported.json()["created"] == INVITEES
+    assert imported.json()["created"] == invitees
 
     def roster_replicated() -> bool:
         lines = system.services["notifications"].log_lines()
@@ -58,10 +65,15 @@ async def launch_campaign(client: httpx.AsyncClient, system: System, event_id: s
                 if line.get("message_type") == "catalogue.cohort.member_added"
                 and line["event"] == "message.handled"
             )
-            >= INVITEES
+            >= invitees
         )
 
-    await wait_for(roster_replicated, timeout=30, message="roster in notifications")
+    await wait_for(
+        roster_replicated,
+        timeout=replication_timeout,
+        interval=0.5,
+        message="roster in notifications",
+    )
     campaign = (
         await client.post(
             f"{notifications}/staff/campaigns",

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 import uuid
 
 import aio_pika
 import asyncpg
 import httpx
 import pytest
+import yaml
 from sqlalchemy.engine import make_url
 
 from shared.contracts import Envelope, EventState, new_envelope
 from tests.e2e.test_booking_flow import publish_event
+from tests.support.processes import ROOT
 from tests.support.system import System
 from tests.support.waiting import wait_for
 
@@ -23,6 +26,15 @@ pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.slow]
 
 REQUESTS = 300
 MESSAGES = 2000
+
+
+def termination_grace(service: str) -> float:
+    """The `terminationGracePeriodSeconds` the Kubernetes manifest gives the service's pods:
+    after it, the kubelet kills the process, so a clean stop must fit inside it."""
+    for document in yaml.safe_load_all((ROOT / "deploy" / "k8s" / f"{service}.yaml").read_text()):
+        if document and document.get("kind") == "Deployment":
+            return float(document["spec"]["template"]["spec"]["terminationGracePeriodSeconds"])
+    raise AssertionError(f"no Deployment in deploy/k8s/{service}.yaml")
 
 
 async def _connect(system: System, service: str) -> asyncpg.Connection:
@@ -97,10 +109,14 @@ async def test_sigterm_under_load_loses_and_half_writes_nothing(system: System) 
         await publishing
         await wait_for(lambda: len(answers) >= 30, message="bookings under way")
         assert bookings.process is not None
+        grace = termination_grace("bookings")
+        signalled = time.monotonic()
         bookings.process.send_signal(signal.SIGTERM)
         await asyncio.gather(*load)
-        exit_code = await asyncio.to_thread(bookings.process.wait, 30)
+        exit_code = await asyncio.to_thread(bookings.process.wait, grace * 2)
+        stopped_in = time.monotonic() - signalled
         assert exit_code in (0, -signal.SIGTERM)
+        assert stopped_in < grace, f"stopped in {stopped_in:.1f}s; the pod's grace is {grace}s"
 
     assert 500 not in answers
     confirmed_answers = answers.count(201)

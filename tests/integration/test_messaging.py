@@ -111,6 +111,10 @@ async def _publish(rt: Runtime, envelope: Envelope) -> None:
     )
 
 
+async def _parked(runtime: Runtime, queue: str) -> list[ParkedMessage]:
+    return await list_parked(await runtime.broker.wait_connected(), [queue])
+
+
 async def test_failing_message_is_retried_then_parked_while_others_flow(runtime: Runtime) -> None:
     sub = Subscription(f"test.poison-{uuid.uuid4().hex[:6]}", ("catalogue.event.updated",))
     seen: list[str] = []
@@ -144,7 +148,7 @@ async def test_failing_message_is_retried_then_parked_while_others_flow(runtime:
             )
         await wait_for(lambda: len(seen) == 5, message="healthy messages handled")
         parked = await wait_for(
-            lambda: list_parked(runtime.settings.amqp_url, [sub.queue]),
+            lambda: _parked(runtime, sub.queue),
             timeout=10,
             message="poison parked",
         )
@@ -152,16 +156,17 @@ async def test_failing_message_is_retried_then_parked_while_others_flow(runtime:
         assert [p.message_id for p in parked] == [str(poison.message_id)]
         assert "always fails" in parked[0].error and parked[0].attempts == 3
         # Listing does not consume: it is still there.
-        assert len(await list_parked(runtime.settings.amqp_url, [sub.queue])) == 1
+        assert len(await _parked(runtime, sub.queue)) == 1
 
         # Replay after a "fix": the handler now accepts it, and the parked queue empties.
         async def fixed(envelope: Envelope) -> None:
             seen.append("replayed")
 
         runner._handlers["catalogue.event.updated"] = fixed
-        assert await replay_parked(runtime.settings.amqp_url, [sub.queue], None) == 1
+        replayed = await replay_parked(await runtime.broker.wait_connected(), [sub.queue], None)
+        assert [p.message_id for p in replayed] == [str(poison.message_id)]
         await wait_for(lambda: "replayed" in seen, message="replayed message handled")
-        assert await list_parked(runtime.settings.amqp_url, [sub.queue]) == []
+        assert await _parked(runtime, sub.queue) == []
     finally:
         await runner.stop(grace=2)
 
@@ -183,9 +188,7 @@ async def test_unparseable_message_is_parked_not_lost(runtime: Runtime) -> None:
         await runtime.publisher.publish(
             "catalogue.event.cancelled", b"{not json", message_id="garbage-1", correlation_id="c"
         )
-        parked = await wait_for(
-            lambda: list_parked(runtime.settings.amqp_url, [sub.queue]), message="garbage parked"
-        )
+        parked = await wait_for(lambda: _parked(runtime, sub.queue), message="garbage parked")
         assert parked[0].message_id == "garbage-1"
         assert "ValidationError" in parked[0].error and "json" in parked[0].error.lower()
         assert parked[0].attempts == 2  # first try + one retry

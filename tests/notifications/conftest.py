@@ -35,6 +35,9 @@ def notifications_settings(infra: Infra, **overrides: Any) -> NotificationsSetti
         "send_rate": 0,
         "scheduler_interval": 0.2,
         "retry_delays": [0.2, 0.4, 0.8],
+        "defer_first_delay": 0.2,
+        "defer_max_delay": 0.5,
+        "claim_lease": 5.0,
         "public_base_url": "http://notifications.example.org",
         "bookings_public_url": "http://bookings.example.org",
     }

@@ -62,7 +62,9 @@ def process(infra: Infra, sink: SmtpSink, logs: Path) -> ServiceProcess:
             "SEND_RATE": "0",
             "CAMPAIGN_CHUNK_SIZE": "30",
             "CAMPAIGN_CLAIM_BATCH": "10",
-            "RETRY_DELAYS": "[0.3, 0.6, 1.2, 2.4]",
+            "RETRY_DELAYS": "[0.5, 1, 2, 4]",
+            # The killed process's claims are taken over once their lease lapses.
+            "CLAIM_LEASE": "2",
             "OUTBOX_POLL_INTERVAL": "0.2",
             "SCHEDULER_INTERVAL": "0.5",
         },

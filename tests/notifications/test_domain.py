@@ -15,7 +15,7 @@ import pytest
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
 from services.notifications.composing.contexts import SAMPLE_EVENT, sample_context
 from services.notifications.composing.mime import compose
-from services.notifications.composing.rendering import TEMPLATE_NAMES, render
+from services.notifications.composing.rendering import TEMPLATE_NAMES, TEMPLATES, render
 from services.notifications.domain import campaigns, reminders
 from services.notifications.domain.changes import what_changed
 from services.notifications.domain.emails import (
@@ -26,7 +26,7 @@ from services.notifications.domain.emails import (
     relative_time,
     subject,
 )
-from services.notifications.domain.outcomes import is_permanent
+from services.notifications.domain.outcomes import kind_of
 from services.notifications.domain.unsubscribe import (
     InvalidUnsubscribe,
     sign_unsubscribe,
@@ -73,6 +73,12 @@ def test_html_is_escaped_and_text_is_not_mangled() -> None:
     assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
     assert "Tom &amp; Jerry" in rendered.html
     assert "Tom & Jerry's day" in rendered.text and "<script>alert(1)</script>" in rendered.text
+
+
+def test_the_template_list_names_every_template_on_disk() -> None:
+    on_disk = {p.stem for p in TEMPLATES.glob("*.txt") if not p.stem.startswith("_")}
+    assert on_disk - {"base"} == set(TEMPLATE_NAMES)
+    assert "manage_link" in TEMPLATE_NAMES
 
 
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
@@ -136,12 +142,15 @@ def test_only_time_and_venue_changes_are_news() -> None:
 
 def test_permanent_failures_are_5xx_about_this_email_only() -> None:
     refused = aiosmtplib.SMTPRecipientsRefused([aiosmtplib.SMTPRecipientRefused(550, "no", "a@b")])
-    assert is_permanent(refused)
-    assert is_permanent(aiosmtplib.SMTPDataError(554, "rejected"))
-    assert not is_permanent(aiosmtplib.SMTPRecipientRefused(450, "busy", "a@b"))
-    assert not is_permanent(aiosmtplib.SMTPConnectError("refused"))
-    assert not is_permanent(aiosmtplib.SMTPServerDisconnected("gone"))
-    assert not is_permanent(aiosmtplib.SMTPSenderRefused(553, "no", "us@x"))
+    assert kind_of(refused) == "permanent"
+    assert kind_of(aiosmtplib.SMTPDataError(554, "rejected")) == "permanent"
+    assert kind_of(aiosmtplib.SMTPRecipientRefused(450, "busy", "a@b")) == "temporary"
+    # The server away or refusing everyone: it is the server, not this email.
+    assert kind_of(aiosmtplib.SMTPRecipientRefused(421, "closing", "a@b")) == "unavailable"
+    assert kind_of(aiosmtplib.SMTPConnectError("refused")) == "unavailable"
+    assert kind_of(aiosmtplib.SMTPServerDisconnected("gone")) == "unavailable"
+    assert kind_of(aiosmtplib.SMTPSenderRefused(553, "no", "us@x")) == "unavailable"
+    assert kind_of(UnicodeEncodeError("ascii", "é", 0, 1, "no")) == "unsendable"
 
 
 def test_unsubscribe_tokens_verify_and_refuse_forgeries() -> None:

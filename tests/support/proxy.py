@@ -14,6 +14,10 @@ class CuttableProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        # Cleared by `stall`: the server's answers are held back (a node that took a publish
+        # and then went silent, so its confirm never comes).
+        self._answering = asyncio.Event()
+        self._answering.set()
 
     async def start(self) -> CuttableProxy:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -28,15 +32,21 @@ class CuttableProxy:
             return
         self._writers |= {writer, up_writer}
 
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        async def pipe(
+            src: asyncio.StreamReader, dst: asyncio.StreamWriter, gate: asyncio.Event | None
+        ) -> None:
             with contextlib.suppress(Exception):
                 while data := await src.read(65536):
+                    if gate is not None:
+                        await gate.wait()
                     dst.write(data)
                     await dst.drain()
             with contextlib.suppress(Exception):
                 dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        await asyncio.gather(
+            pipe(reader, up_writer, None), pipe(up_reader, writer, self._answering)
+        )
         self._writers -= {writer, up_writer}
 
     async def cut(self) -> None:
@@ -49,7 +59,12 @@ class CuttableProxy:
                 writer.transport.abort()
         self._writers.clear()
 
+    async def stall(self) -> None:
+        """Keep passing what the client sends, but hold back everything the server answers."""
+        self._answering.clear()
+
     async def restore(self) -> None:
+        self._answering.set()
         if self._server is None:
             await self.start()
 

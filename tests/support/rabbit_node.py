@@ -1,5 +1,9 @@
-"""A RabbitMQ node of the test's own, so a fault test can stop the broker without touching
-the machine's shared one (which other tests and CI are using)."""
+"""RabbitMQ nodes of the test's own, so a fault test can stop a broker without touching the
+machine's shared one (which other tests and CI are using): one node, or a three-node cluster.
+
+Each node has its own name, AMQP and distribution ports (free ones), and data and log folders
+in a temporary directory; all run as the `rabbitmq` user and so share its Erlang cookie, which
+is what lets them cluster. Nothing here ever names the machine's own node."""
 
 from __future__ import annotations
 
@@ -24,9 +28,18 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _ctl(*args: str, timeout: float = 60) -> str:
+    done = subprocess.run(
+        ["rabbitmqctl", *args], capture_output=True, text=True, timeout=timeout, cwd="/tmp"
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stdout} {done.stderr}")
+    return done.stdout
+
+
 class RabbitNode:
-    def __init__(self) -> None:
-        self.name = f"fault-{uuid.uuid4().hex[:8]}@localhost"
+    def __init__(self, prefix: str = "fault") -> None:
+        self.name = f"{prefix}-{uuid.uuid4().hex[:8]}@localhost"
         self.port = free_port()
         self.dist_port = free_port()
         self.base = Path(tempfile.mkdtemp(prefix="rabbit-node-"))
@@ -87,3 +100,107 @@ class RabbitNode:
     async def destroy(self) -> None:
         await self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+class RabbitCluster:
+    """Three (or `size`) nodes joined into one cluster with `rabbitmqctl join_cluster`."""
+
+    def __init__(self, size: int = 3) -> None:
+        tag = uuid.uuid4().hex[:6]
+        self.nodes = [RabbitNode(prefix=f"cluster{tag}-{i}") for i in range(size)]
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+    def amqp_url(self, vhost: str) -> str:
+        """The setting a service gets: every node, comma separated (see shared.messaging)."""
+        first = amqp_url(vhost, port=self.nodes[0].port)
+        return ",".join([first, *(f"127.0.0.1:{node.port}" for node in self.nodes[1:])])
+
+    def node(self, name: str) -> RabbitNode:
+        return next(node for node in self.nodes if node.name == name)
+
+    async def start(self) -> RabbitCluster:
+        first, *others = self.nodes
+        await asyncio.gather(*(node.start() for node in self.nodes))
+
+        async def join(node: RabbitNode) -> None:
+            for step in (("stop_app",), ("join_cluster", first.name), ("start_app",)):
+                await asyncio.to_thread(_ctl, "-n", node.name, *step, timeout=120)
+
+        # Both join the first node at once: each join is a few seconds of CLI and Mnesia work.
+        await asyncio.gather(*(join(node) for node in others))
+        await wait_for(
+            lambda: len(self.running()) == len(self.nodes),
+            timeout=60,
+            interval=0.5,
+            message="every node running in the cluster",
+        )
+        return self
+
+    def running(self) -> list[str]:
+        """The cluster's running nodes, as the first live node sees them."""
+        for node in self.nodes:
+            if not _port_open(node.port):
+                continue
+            try:
+                status = _ctl(
+                    "-n", node.name, "-q", "cluster_status", "--formatter", "json", timeout=30
+                )
+            except (RuntimeError, subprocess.TimeoutExpired):
+                continue
+            import json
+
+            return list(json.loads(status).get("running_nodes", []))
+        return []
+
+    def ctl(self, *args: str) -> str:
+        """rabbitmqctl against a live node of the cluster."""
+        for node in self.nodes:
+            if _port_open(node.port):
+                return _ctl("-n", node.name, *args)
+        raise RuntimeError("no node of the cluster is running")
+
+    def add_vhost(self, vhost: str) -> None:
+        self.ctl("add_vhost", vhost)
+        self.ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+
+    def leaders(self, vhost: str) -> dict[str, str]:
+        """Quorum queue name -> the node that leads it."""
+        out = self.ctl("-q", "list_queues", "-p", vhost, "name", "leader", "--no-table-headers")
+        return dict(line.split("\t")[:2] for line in out.splitlines() if "\t" in line)
+
+    async def restart_stopped(self) -> None:
+        """Start any node that was stopped; it rejoins with its data (and its queue replicas)."""
+        stopped = [node for node in self.nodes if not _port_open(node.port)]
+        await asyncio.gather(*(node.start() for node in stopped))
+        if stopped:
+            await wait_for(
+                lambda: len(self.running()) == len(self.nodes),
+                timeout=60,
+                interval=0.5,
+                message="the stopped nodes back in the cluster",
+            )
+
+    async def destroy(self) -> None:
+        await asyncio.gather(*(node.destroy() for node in self.nodes), return_exceptions=True)
+
+
+async def _serve_cluster() -> None:
+    """`python -m tests.support.rabbit_node`: a cluster for measuring by hand (deploy/SCALING.md),
+    until Ctrl-C; it prints what to point a bench at."""
+    cluster = await RabbitCluster().start()
+    try:
+        print(f"RABBITMQ_NODENAME={cluster.nodes[0].name} TEST_AMQP_PORT={cluster.nodes[0].port}")
+        print(f"AMQP_URL={cluster.amqp_url('/')}", flush=True)
+        await asyncio.Event().wait()
+    finally:
+        await cluster.destroy()
+
+
+if __name__ == "__main__":
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_cluster())

@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.support.infra import Infra, create_infra, drop_infra
 from tests.support.processes import ROOT, ServiceProcess
 from tests.support.smtp import SmtpSink
+from tests.support.staff_keys import SIGNING_KEY
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -26,11 +27,12 @@ class System:
         return self.services[service].url
 
     def start(self, service: str, **env: str) -> ServiceProcess:
-        process = ServiceProcess(
-            service,
-            {**self.base_env(service), **env},
-            self.logs / f"{service}.log",
-        ).start()
+        process = ServiceProcess(service, {}, self.logs / f"{service}.log")
+        if service == "console":
+            # Its OpenID Connect redirect address names its own port.
+            process.env["PUBLIC_BASE_URL"] = process.url
+        process.env.update({**self.base_env(service), **env})
+        process.start()
         self.services[service] = process
         return process
 
@@ -41,6 +43,12 @@ class System:
             OUTBOX_POLL_INTERVAL="0.2",
             SMTP_PORT=str(self.smtp.port),
         )
+        if service == "console":
+            # It signs staff tokens with this session's key; the services hold the public key.
+            env["STAFF_TOKEN_SIGNING_KEY"] = SIGNING_KEY
+            # The console is a client of the three services' staff APIs, over HTTP.
+            for name in ("catalogue", "bookings", "notifications"):
+                env[f"{name.upper()}_URL"] = self.url(name)
         if service == "bookings":
             env["PUBLIC_BASE_URL"] = "http://bookings.test.invalid"
             # Load and fault tests book from one address; rate limiting has tests of its own.
@@ -53,7 +61,10 @@ class System:
 
 
 @asynccontextmanager
-async def running_system(name: str, *, amqp_url: str | None = None) -> AsyncIterator[System]:
+async def running_system(
+    name: str, *, amqp_url: str | None = None, console: bool = False, **console_env: str
+) -> AsyncIterator[System]:
+    """The three services (and, with `console`, the staff console pointed at them)."""
     infra = await create_infra()
     if amqp_url:
         infra.amqp_url = amqp_url
@@ -64,7 +75,9 @@ async def running_system(name: str, *, amqp_url: str | None = None) -> AsyncIter
         for service in ("catalogue", "bookings", "notifications"):
             made.start(service)
         for process in made.services.values():
-            await process.wait_ready()
+            await process.wait_ready(timeout=90)
+        if console:
+            await made.start("console", **console_env).wait_ready(timeout=90)
         yield made
     finally:
         made.stop_all()

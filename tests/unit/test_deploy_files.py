@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from services.bookings.settings import BookingsSettings
 from services.catalogue.settings import CatalogueSettings
+from services.console.settings import ConsoleSettings
 from services.notifications.settings import NotificationsSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,7 @@ SETTINGS = {
     "catalogue": CatalogueSettings,
     "bookings": BookingsSettings,
     "notifications": NotificationsSettings,
+    "console": ConsoleSettings,
 }
 
 

@@ -127,3 +127,12 @@ def test_trusted_proxies_are_cidrs_from_a_comma_list(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("TRUSTED_PROXIES", "10.42.0.0/16,not-a-network")
     with pytest.raises(ValidationError, match="trusted_proxies"):
         BookingsSettings()
+
+
+def test_a_providers_short_smtp_password_is_accepted_but_a_placeholder_is_not() -> None:
+    # The SMTP provider issues that password: its length is not ours to choose.
+    values = good(NotificationsSettings)
+    settings = NotificationsSettings(**values, smtp_password="s3cret-9")
+    assert settings.smtp_password is not None
+    with pytest.raises(ValidationError, match="SMTP_PASSWORD"):
+        NotificationsSettings(**values, smtp_password="REPLACE-ME")

@@ -21,6 +21,7 @@ from services.bookings.usecases.messages import link_for
 from shared.errors import Invalid
 from shared.invitations import InvalidInvitation, verify_invitation
 from shared.logging import current_correlation_id
+from shared.staff_actions import detach_staff_command
 
 
 def invitation_campaign(
@@ -73,6 +74,7 @@ def booking_request(
         invited_by_campaign=campaign,
         partner_id=partner_id,
         on_behalf=on_behalf,
+        staff_command=detach_staff_command() if on_behalf else None,
         idempotency_key=idempotency_key,
         fingerprint=request_fingerprint,
         correlation_id=current_correlation_id(),

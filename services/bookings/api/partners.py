@@ -10,9 +10,13 @@ from services.bookings.api.deps import ProcessDep
 from services.bookings.api.staff_schemas import PartnerIn, PartnerOut, PartnerPatch
 from services.bookings.usecases import partners
 from shared.auth import require_role
+from shared.programme_scope import unrestricted_commands
 
 router = APIRouter(
-    prefix="/staff/partners", tags=["partners"], dependencies=[Depends(require_role("staff"))]
+    prefix="/staff/partners",
+    tags=["partners"],
+    # Partners serve every programme: staff limited to some programmes may not change them.
+    dependencies=[Depends(require_role("staff")), unrestricted_commands("partners")],
 )
 _ERRORS = {
     401: {"description": "no valid token"},

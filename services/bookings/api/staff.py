@@ -18,18 +18,27 @@ from services.bookings.api.staff_schemas import (
     StaffBookingCreate,
     StaffCancel,
 )
+from services.bookings.persistence import scopes
 from services.bookings.persistence.staff import Filters
 from services.bookings.usecases import manage, reads, staff
 from shared.auth import Principal, require_role
+from shared.programme_scope import programme_guard
 
 staff_only = require_role("staff")
 StaffUser = Annotated[Principal, Depends(staff_only)]
-router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[Depends(staff_only)])
+router = APIRouter(
+    prefix="/staff",
+    tags=["staff"],
+    dependencies=[Depends(staff_only), programme_guard(scopes.LOOKUPS)],
+)
 
-_AUTH = {401: {"description": "no valid token"}, 403: {"description": "not staff"}}
+_AUTH = {
+    401: {"description": "no valid token"},
+    403: {"description": "not staff"},
+}
 _ERRORS = {
     **_AUTH,
-    404: {"description": "unknown event or booking"},
+    404: {"description": "unknown event or booking, or outside the token's programmes"},
     409: {"description": "not in a state that allows this, or no room"},
     422: {"description": "a field is invalid; `detail` names it"},
     503: {"description": "too busy to decide in time; retry"},

@@ -19,6 +19,7 @@ from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking, Details, email_key
 from services.bookings.domain.capacity import Places
 from shared.errors import Conflict, DomainError
+from shared.staff_actions import StaffCommand
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class BookingRequest:
     idempotency_key: str | None = None
     fingerprint: bytes | None = None
     correlation_id: str | None = None
+    # Who booked on someone's behalf: recorded in the batch's transaction (shared/staff_actions).
+    staff_command: StaffCommand | None = field(default=None, compare=False)
 
     @property
     def email_key(self) -> str:

@@ -122,3 +122,12 @@ async def waitlist_position(uow: UnitOfWork, booking: Booking) -> int | None:
         )
     ).scalar_one()
     return int(ahead) + 1
+
+
+async def page_after(uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> list[Booking]:
+    """Every booking by id, one page after `after` (for the resync command)."""
+    query = sa.select(*COLUMNS)
+    if after is not None:
+        query = query.where(bookings.c.id > after)
+    rows = (await uow.execute(query.order_by(bookings.c.id).limit(limit))).all()
+    return [from_row(row) for row in rows]

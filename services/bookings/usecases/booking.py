@@ -25,9 +25,11 @@ from services.bookings.persistence.idempotency import KeyTakenMeanwhile
 from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.locking import LOCK_HELD, with_lock_retries
 from services.bookings.usecases.messages import Emitter
+from shared.contracts.envelope import new_envelope
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
 from shared.logging import get_logger
+from shared.staff_actions import staff_action_record
 
 log = get_logger(__name__)
 _ONE_ACTIVE_PER_EMAIL = "uq_bookings_one_active_per_email"
@@ -126,6 +128,19 @@ async def _record(
                 "manage_link_requested", outcome.resend, correlation_id=request.correlation_id
             )
     emitter.unbind()
+    for request, outcome in zip(requests, outcomes, strict=True):
+        if request.staff_command is not None and isinstance(outcome, Accepted):
+            type_, payload = staff_action_record(
+                settings.service_name,
+                request.staff_command,
+                target_id=str(outcome.booking.id),
+            )
+            envelope = new_envelope(type_, payload, producer=settings.service_name)
+            emitter.collected.append(
+                envelope.model_copy(update={"correlation_id": request.correlation_id})
+                if request.correlation_id
+                else envelope
+            )
     complete = await batch_store.write(
         uow,
         snapshot.event.event_id,

@@ -12,6 +12,7 @@ from services.bookings.persistence.partners import Partner
 from services.bookings.process import TtlCache
 from shared.db import Database
 from shared.errors import NotFound
+from shared.staff_actions import describe_staff_action
 
 
 def new_key() -> str:
@@ -22,6 +23,7 @@ def new_key() -> str:
 async def create(db: Database, *, name: str, allowed_origins: list[str]) -> Partner:
     now = datetime.now(UTC)
     partner = Partner(uuid.uuid4(), name, new_key(), allowed_origins, True, now, now)
+    describe_staff_action(target_id=partner.id)
     async with db.unit_of_work() as uow:
         await store.add(uow, partner)
         await uow.commit()

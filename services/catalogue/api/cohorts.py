@@ -21,6 +21,7 @@ from services.catalogue.handlers import cohorts as handlers
 from services.catalogue.handlers import roster
 from services.catalogue.persistence import cohorts as store
 from shared.errors import DomainError
+from shared.programme_scope import check_programme, visible
 from shared.web import DbDep
 
 router = staff_router("/cohorts", "cohorts")
@@ -52,6 +53,7 @@ class TooLarge(DomainError):
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_cohort(body: CohortCreate, db: DbDep) -> CohortOut:
     """Add a cohort to a programme."""
+    check_programme(body.programme_id, hide=False)
     return CohortOut.of(await handlers.create_cohort(db, body), member_count=0)
 
 
@@ -59,7 +61,8 @@ async def create_cohort(body: CohortCreate, db: DbDep) -> CohortOut:
 async def list_cohorts(db: DbDep, programme_id: uuid.UUID | None = None) -> list[CohortOut]:
     """Cohorts, by programme and number."""
     async with db.unit_of_work() as uow:
-        return [CohortOut.of(c) for c in await store.list_cohorts(uow, programme_id)]
+        found = visible(await store.list_cohorts(uow, programme_id), lambda c: c.programme_id)
+    return [CohortOut.of(c) for c in found]
 
 
 @router.get("/{cohort_id}")
@@ -115,14 +118,17 @@ async def remove_member(cohort_id: uuid.UUID, member_id: uuid.UUID, db: DbDep) -
     openapi_extra=_CSV_BODY,
     responses={413: {"description": "file too large"}, 415: {"description": "not text/csv"}},
 )
-async def import_roster(cohort_id: uuid.UUID, request: Request, db: DbDep) -> RosterImportOut:
+async def import_roster(
+    cohort_id: uuid.UUID, request: Request, db: DbDep, dry_run: bool = False
+) -> RosterImportOut:
     """Import delegates from CSV (columns: name, email, organisation, role; UTF-8, a BOM is
-    fine). Good rows go in, known emails are updated, bad rows come back with their line."""
+    fine). Good rows go in, known emails are updated, bad rows come back with their line.
+    `dry_run=true` answers the same report and writes nothing."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in ("text/csv", "application/csv"):
         raise UnsupportedMediaType("send the roster as text/csv")
     data = await _read_limited(request)
-    report = await roster.import_roster(db, cohort_id, data)
+    report = await roster.import_roster(db, cohort_id, data, dry_run=dry_run)
     return RosterImportOut(
         **{k: v for k, v in vars(report).items() if k != "errors"},
         errors=[RowErrorOut(line=e.line, reason=e.reason) for e in report.errors],

@@ -20,6 +20,7 @@ from services.catalogue.handlers.events import EventResult
 from services.catalogue.persistence import event_queries, tally
 from services.catalogue.persistence import events as store
 from services.catalogue.persistence.context import context, contexts
+from shared.programme_scope import check_programme, visible
 from shared.web import DbDep
 
 router = staff_router("/events", "events")
@@ -32,6 +33,7 @@ def _out(result: EventResult) -> EventStaffOut:
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_event(body: EventCreate, db: DbDep) -> EventStaffOut:
     """Create a draft event (title, capacity, and times or sessions are enough)."""
+    check_programme(body.programme_id, hide=False)
     return _out(await handlers.create_event(db, body))
 
 
@@ -44,6 +46,7 @@ async def list_events(
     """Every event, drafts included, soonest first."""
     async with db.unit_of_work() as uow:
         found = await event_queries.list_staff(uow, status=status, programme_id=programme_id)
+        found = visible(found, lambda e: e.programme_id)
         held = await contexts(uow, found)
     return [EventStaffOut.of(e, held[e.id]) for e in found]
 
@@ -62,6 +65,8 @@ async def update_event(event_id: uuid.UUID, body: EventUpdate, db: DbDep) -> Eve
     """Change an event. Lists (sessions, options, people, resources) replace the old ones;
     parts keep their ids when sent with them. A change to a public event takes the next
     version and is published; `warnings` says what fewer places mean for bookings."""
+    if "programme_id" in body.model_fields_set:
+        check_programme(body.programme_id, hide=False)
     return _out(await handlers.update_event(db, event_id, body))
 
 

@@ -12,7 +12,7 @@ from services.catalogue.handlers import people as handlers
 from services.catalogue.persistence import people as store
 from shared.web import DbDep
 
-router = staff_router("/people", "people")
+router = staff_router("/people", "people", shared=True)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

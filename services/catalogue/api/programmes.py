@@ -14,6 +14,7 @@ from services.catalogue.api.schemas.programmes import (
 )
 from services.catalogue.handlers import programmes as handlers
 from services.catalogue.persistence import programmes as store
+from shared.programme_scope import require_unrestricted, visible
 from shared.web import DbDep
 
 router = staff_router("/programmes", "programmes")
@@ -21,7 +22,9 @@ router = staff_router("/programmes", "programmes")
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_programme(body: ProgrammeCreate, db: DbDep) -> ProgrammeOut:
-    """Add a programme with its leadership expectations."""
+    """Add a programme with its leadership expectations (staff limited to some programmes
+    cannot)."""
+    require_unrestricted("programmes")
     return ProgrammeOut.of(await handlers.create_programme(db, body))
 
 
@@ -29,7 +32,8 @@ async def create_programme(body: ProgrammeCreate, db: DbDep) -> ProgrammeOut:
 async def list_programmes(db: DbDep) -> list[ProgrammeOut]:
     """Every programme, by name."""
     async with db.unit_of_work() as uow:
-        return [ProgrammeOut.of(p) for p in await store.all_programmes(uow)]
+        found = visible(await store.all_programmes(uow), lambda p: p.id)
+    return [ProgrammeOut.of(p) for p in found]
 
 
 @router.get("/{programme_id}")

@@ -12,7 +12,7 @@ from services.catalogue.handlers import venues as handlers
 from services.catalogue.persistence import venues as store
 from shared.web import DbDep
 
-router = staff_router("/venues", "venues")
+router = staff_router("/venues", "venues", shared=True)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from services.catalogue.persistence import cohorts as store
 from services.catalogue.persistence import event_queries, programmes, records
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict, Invalid
+from shared.staff_actions import describe_staff_action
 
 
 @conflicts_as_409
@@ -29,6 +30,7 @@ async def create_cohort(db: Database, data: CohortCreate) -> rules.Cohort:
         if not await programmes.by_ids(uow, {data.programme_id}):
             raise Invalid("programme_id", "no such programme")
         await _check_number_free(uow, cohort)
+        describe_staff_action(target_id=cohort.id, programme_id=cohort.programme_id)
         await store.add(uow, cohort)
         await uow.commit()
     return cohort

@@ -19,6 +19,7 @@ from services.catalogue.persistence import tally
 from services.catalogue.persistence.context import context
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict, Invalid
+from shared.staff_actions import describe_staff_action
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ async def create_event(db: Database, data: EventCreate) -> EventResult:
     async with db.unit_of_work() as uow:
         values["slug"] = await _free_slug(uow, values.get("programme_id"), values)
         event = rules.new_event(**values)
+        describe_staff_action(
+            target_id=event.id, event_id=event.id, programme_id=event.programme_id
+        )
         await check_references(uow, event)
         await store.add(uow, event)
         return await _commit(uow, event)

@@ -13,10 +13,12 @@ from services.catalogue.persistence import event_queries, records
 from services.catalogue.persistence import people as store
 from shared.db import Database
 from shared.errors import Conflict
+from shared.staff_actions import describe_staff_action
 
 
 async def create_person(db: Database, data: PersonCreate) -> Person:
     person = Person(id=uuid.uuid4(), **data.model_dump())
+    describe_staff_action(target_id=person.id)
     async with db.unit_of_work() as uow:
         await store.add(uow, person)
         await uow.commit()

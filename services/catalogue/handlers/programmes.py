@@ -14,6 +14,7 @@ from services.catalogue.persistence import cohorts, event_queries, records
 from services.catalogue.persistence import programmes as store
 from shared.db import Database
 from shared.errors import Conflict
+from shared.staff_actions import describe_staff_action
 
 
 @conflicts_as_409
@@ -26,6 +27,7 @@ async def create_programme(db: Database, data: ProgrammeCreate) -> rules.Program
         expectations=tuple(e.to_domain() for e in data.expectations),
     )
     rules.check_expectations(programme.expectations)
+    describe_staff_action(target_id=programme.id, programme_id=programme.id)
     async with db.unit_of_work() as uow:
         if await store.slug_taken(uow, programme.slug):
             raise Conflict("a programme already uses this slug", code="slug_taken")

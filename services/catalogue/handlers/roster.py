@@ -17,6 +17,7 @@ from services.catalogue.persistence import cohorts as store
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
 from shared.logging import get_logger
+from shared.staff_actions import describe_staff_action
 
 log = get_logger(__name__)
 
@@ -32,12 +33,25 @@ class ImportReport:
 
 
 @conflicts_as_409
-async def import_roster(db: Database, cohort_id: uuid.UUID, data: bytes) -> ImportReport:
+async def import_roster(
+    db: Database, cohort_id: uuid.UUID, data: bytes, *, dry_run: bool = False
+) -> ImportReport:
+    """With `dry_run`, the same report from the same rules, and nothing written: what staff
+    see before they confirm an upload."""
     parsed = parse_roster(data)
     async with db.unit_of_work() as uow:
-        cohort = await store.get(uow, cohort_id, for_update=True)
+        cohort = await store.get(uow, cohort_id, for_update=not dry_run)
         existing = {m.email_key: m for m in await store.members(uow, cohort_id)}
         plan = rules.plan_import(cohort_id, existing, parsed.rows)
+        if dry_run:
+            return ImportReport(
+                created=len(plan.added),
+                updated=len(plan.updated),
+                unchanged=plan.unchanged,
+                errors=parsed.errors,
+                roster_version=cohort.roster_version,
+                member_count=len(existing) + len(plan.added),
+            )
         await store.add_members(uow, plan.added)
         for member in plan.updated:
             await store.save_member(uow, member)
@@ -67,6 +81,7 @@ async def add_member(db: Database, cohort_id: uuid.UUID, data: MemberCreate) -> 
         cohort = await store.get(uow, cohort_id, for_update=True)
         await _check_email_free(uow, cohort_id, data.email)
         member = rules.new_member(cohort_id, data.details())
+        describe_staff_action(target_id=member.id, programme_id=cohort.programme_id)
         await store.add_members(uow, [member])
         await _finish(uow, cohort, _emit_added(uow, cohort, [member]))
     return member

@@ -13,10 +13,12 @@ from services.catalogue.persistence import event_queries, records
 from services.catalogue.persistence import venues as store
 from shared.db import Database
 from shared.errors import Conflict
+from shared.staff_actions import describe_staff_action
 
 
 async def create_venue(db: Database, data: VenueCreate) -> Venue:
     venue = Venue(id=uuid.uuid4(), **data.model_dump())
+    describe_staff_action(target_id=venue.id)
     async with db.unit_of_work() as uow:
         await store.add(uow, venue)
         await uow.commit()

@@ -97,3 +97,11 @@ def uses(
         table = event_audience_cohorts
         return sa.select(table.c.event_id).where(table.c.cohort_id == cohort_id)
     return sa.select(events.c.id).where(events.c.programme_id == programme_id)
+
+
+async def not_draft_after(uow: UnitOfWork, after: uuid.UUID | None, limit: int) -> list[Event]:
+    """Every event consumers know of (published or cancelled), by id, one page after `after`."""
+    query = sa.select(*COLUMNS).where(events.c.status != "draft")
+    if after is not None:
+        query = query.where(events.c.id > after)
+    return await load(uow, query.order_by(events.c.id).limit(limit))

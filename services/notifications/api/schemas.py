@@ -8,21 +8,14 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from services.notifications.persistence.campaigns import Campaign
-from services.notifications.persistence.deliveries import Delivery
+from services.notifications.composing.rendering import TEMPLATE_NAMES
+from services.notifications.domain.campaigns import Campaign
+from services.notifications.domain.deliveries import Delivery, State
 from shared.addresses import EmailAddress
 
-TemplateName = Literal[
-    "confirmation",
-    "waitlisted",
-    "promoted",
-    "changed",
-    "cancelled",
-    "event_changed",
-    "reminder",
-    "invitation",
-]
-DeliveryState = Literal["queued", "sending", "sent", "failed", "parked", "cancelled"]
+# The template names, from composing/rendering.py's one list (a tuple in Literal[] spreads).
+TemplateName = Literal[TEMPLATE_NAMES]  # type: ignore[valid-type]
+DeliveryState = State
 
 ERRORS = {
     400: {"description": "the body is not valid JSON"},
@@ -41,9 +34,11 @@ class DeliveryPublic(BaseModel):
     recipient: str
     subject: str
     state: str
+    # Why deferred, failed or suppressed (a code, see domain/deliveries.py).
+    reason: str | None
     attempts: int
     last_error: str | None
-    parked_reason: str | None
+    next_attempt_at: datetime | None
     smtp_message_id: str | None
     message_id: str | None
     correlation_id: str | None

@@ -16,15 +16,19 @@ from services.notifications.api.schemas import (
     TestSend,
 )
 from services.notifications.api.sending import send_queued, sent_here
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers import campaign_progress, campaigns, previews
-from services.notifications.persistence.campaigns import Campaign
+from services.notifications.persistence import scopes
 from shared.addresses import EmailAddress
 from shared.auth import require_role
 from shared.db import Database
+from shared.programme_scope import check_programme, programme_guard
 from shared.web import DbDep
 
 router = APIRouter(
-    prefix="/staff/campaigns", tags=["staff"], dependencies=[Depends(require_role("staff"))]
+    prefix="/staff/campaigns",
+    tags=["staff"],
+    dependencies=[Depends(require_role("staff")), programme_guard(scopes.LOOKUPS)],
 )
 
 
@@ -39,6 +43,8 @@ async def _public(db: Database, campaign: Campaign) -> CampaignPublic:
 )
 async def create_campaign(body: CampaignCreate, db: DbDep) -> CampaignPublic:
     """Create a draft campaign for an event and an audience (cohorts and extra addresses)."""
+    async with db.unit_of_work() as uow:
+        check_programme(await scopes.programme_of_event(uow, body.event_id), hide=False)
     campaign = await campaigns.create(
         db,
         event_id=body.event_id,

@@ -1,19 +1,26 @@
-"""Staff routes over deliveries: what was sent to whom, what failed and why."""
+"""Staff routes over deliveries: what was sent to whom, what failed and why; resend one."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.notifications.api.schemas import ERRORS, DeliveryPublic, DeliveryState
-from services.notifications.persistence import deliveries
+from services.notifications.domain import deliveries as life_cycle
+from services.notifications.domain.deliveries import State
+from services.notifications.persistence import deliveries, scopes
 from shared.auth import require_role
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
+from shared.programme_scope import programme_guard, visible
 from shared.web import DbDep
 
-router = APIRouter(prefix="/staff", tags=["staff"], dependencies=[Depends(require_role("staff"))])
+router = APIRouter(
+    prefix="/staff",
+    tags=["staff"],
+    dependencies=[Depends(require_role("staff")), programme_guard(scopes.LOOKUPS)],
+)
 
 
 @router.get("/deliveries", response_model=list[DeliveryPublic], responses=ERRORS)
@@ -25,11 +32,13 @@ async def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeliveryPublic]:
     """Emails recorded, oldest first: for one booking, one campaign, or in one state (for
-    instance `parked`, with the reason)."""
+    instance `failed` or `deferred`, with the reason)."""
     async with db.unit_of_work() as uow:
         rows = await deliveries.search(
             uow, booking_id=booking_id, campaign_id=campaign_id, state=state, limit=limit
         )
+        programmes = await scopes.programmes_of_events(uow, (r.event_id for r in rows))
+    rows = visible(rows, lambda r: programmes.get(r.event_id) if r.event_id else None)
     return [DeliveryPublic.of(row) for row in rows]
 
 
@@ -56,3 +65,31 @@ async def get_message(delivery_id: uuid.UUID, db: DbDep) -> Response:
     if raw is None:
         raise NotFound("no stored message for this delivery", code="message_not_found")
     return Response(raw, media_type="message/rfc822")
+
+
+@router.post(
+    "/deliveries/{delivery_id}/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryPublic,
+    responses=ERRORS,
+)
+async def resend_delivery(delivery_id: uuid.UUID, db: DbDep) -> DeliveryPublic:
+    """Send a failed email again, once its cause is fixed (the address, the server's
+    setup): it becomes `deferred`, due now, with a fresh deadline. 409 unless `failed`."""
+    async with db.unit_of_work() as uow:
+        row = await deliveries.get(uow, delivery_id)
+        if row is None:
+            raise NotFound("no such delivery", code="delivery_not_found")
+        resent = (
+            await deliveries.resend(uow, delivery_id)
+            if life_cycle.resendable(State(row.state))
+            else None
+        )
+        if resent is None:
+            raise Conflict(
+                f"only a failed email can be resent; this one is {row.state}",
+                code="delivery_not_failed",
+            )
+        await uow.commit()
+    # As the resend left it (the retry pass may already be sending it).
+    return DeliveryPublic.of(resent)

@@ -11,7 +11,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 
-# Every email template (name.html and name.txt in templates/email/).
+# Every email template (name.html and name.txt in templates/email/): the one list the staff
+# preview routes (api/schemas.TemplateName) and the render tests read.
 TEMPLATE_NAMES = (
     "confirmation",
     "waitlisted",
@@ -20,6 +21,7 @@ TEMPLATE_NAMES = (
     "cancelled",
     "event_changed",
     "reminder",
+    "manage_link",
     "invitation",
 )
 

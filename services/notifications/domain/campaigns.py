@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifications.domain.emails import email_key
 from shared.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign as stored: what it says, to whom, and how far it is."""
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    template: str
+    subject: str
+    message: str
+    cohort_ids: list[str]
+    emails: list[str]
+    send_at: datetime | None
+    status: str
+    recipients: int
+    opted_out: int
+    chunks: int
+    invitation_expires_at: datetime | None
+    correlation_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
 
 # Templates a campaign may use (files in templates/email/).
 CAMPAIGN_TEMPLATES = ("invitation",)

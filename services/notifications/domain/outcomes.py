@@ -1,4 +1,13 @@
-"""What an SMTP attempt came to: sent, failed for now (retry later), or refused for good."""
+"""What an SMTP attempt came to, told apart by what it means for the email:
+
+- `sent`: the server answered 250 to DATA (`detail` is its answer);
+- `unavailable`: no connection, a timeout, a dropped line, the server refusing everyone (421,
+  our sender address refused): the server is away, so the email waits for it;
+- `temporary`: a 4xx for this address or this message;
+- `permanent`: a 5xx for this address or this message: a retry will not change it;
+- `unsendable`: the email cannot be written in SMTP (or composed) at all;
+- `lapsed`: never started, because this sender's claim was about to run out.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ from typing import Literal
 
 import aiosmtplib
 
-OutcomeKind = Literal["sent", "failed", "rejected"]
+OutcomeKind = Literal["sent", "unavailable", "temporary", "permanent", "unsendable", "lapsed"]
 
 
 @dataclass(frozen=True)
@@ -27,18 +36,19 @@ def _codes(exc: BaseException) -> list[int]:
     return []
 
 
-def is_permanent(exc: BaseException) -> bool:
-    """A 5xx answer for this recipient or this message will not change on a retry; nor will
-    an address that cannot be written in SMTP at all. Anything else (no connection, a 4xx, a
-    timeout, the server refusing everyone) is worth retrying."""
+def kind_of(exc: BaseException) -> OutcomeKind:
     if isinstance(exc, UnicodeEncodeError | aiosmtplib.SMTPNotSupported):
-        return True
-    if isinstance(exc, ValueError) and not isinstance(exc, aiosmtplib.SMTPException):
-        return True
+        return "unsendable"
+    # (A certificate the server cannot prove is a ValueError too, but it is our setup's.)
+    if isinstance(exc, ValueError) and not isinstance(exc, aiosmtplib.SMTPException | OSError):
+        return "unsendable"
     codes = _codes(exc)
-    return bool(codes) and all(500 <= code < 600 for code in codes)
+    if codes and all(500 <= code < 600 for code in codes):
+        return "permanent"
+    if codes and all(400 <= code < 500 and code != 421 for code in codes):
+        return "temporary"
+    return "unavailable"
 
 
 def of_error(exc: BaseException) -> Outcome:
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    return Outcome("rejected" if is_permanent(exc) else "failed", error)
+    return Outcome(kind_of(exc), f"{type(exc).__name__}: {exc}"[:2000])

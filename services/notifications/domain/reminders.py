@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder to send before an event: pending -> queued, or dropped / cancelled."""
+
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    event_id: uuid.UUID
+    offset_seconds: int
+    due_at: datetime
+    state: str
+
 
 Decision = Literal["send", "late", "not_wanted"]
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.composing.booking_mail import BookingEmail
 from services.notifications.domain import emails, reminders
-from services.notifications.handlers.queueing import queue_email
+from services.notifications.handlers.queueing import queue_booking_email
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import BookingCancelled, BookingChanged, BookingState, EventState
 from shared.db import UnitOfWork
-from shared.logging import current_correlation_id, current_message_id, get_logger
+from shared.logging import current_message_id, get_logger
 
 log = get_logger(__name__)
 
@@ -43,22 +43,13 @@ async def _send(
     event: EventState,
     settings: NotificationsSettings,
 ) -> None:
-    composed = compose_booking_email(
+    await queue_booking_email(
+        uow,
         email,
         booking=booking,
         event=event,
         settings=settings,
-        correlation_id=current_correlation_id(),
-    )
-    await queue_email(
-        uow,
-        composed,
         dedupe_key=emails.dedupe_key(booking.booking_id, email.kind, booking.version),
-        kind=email.kind,
-        recipient=booking.attendee.email,
-        recipient_name=booking.attendee.name,
-        booking_id=booking.booking_id,
-        event_id=booking.event_id,
     )
 
 
@@ -133,6 +124,19 @@ async def cancelled(
     await _send(uow, email, booking, event, settings)
 
 
+async def resynced(
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+) -> None:
+    """Bookings republished its current state (`python -m services.bookings.resync`, e.g.
+    after this service was restored from a backup): the replica and the reminders catch up,
+    and no email goes out, since the booker was told when the change happened."""
+    if event := await _apply(uow, booking):
+        if booking.status == "confirmed":
+            await _schedule_reminders(uow, booking, event, settings)
+        else:
+            await reminder_store.cancel_for_booking(uow, booking.booking_id)
+
+
 async def manage_link_requested(
     booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
 ) -> None:
@@ -142,20 +146,11 @@ async def manage_link_requested(
     event = await event_store.get(uow, booking.event_id)
     if event is None:
         raise EventNotKnownYet(f"event {booking.event_id} not in the replica yet")
-    composed = compose_booking_email(
+    await queue_booking_email(
+        uow,
         BookingEmail("manage_link"),
         booking=booking,
         event=event,
         settings=settings,
-        correlation_id=current_correlation_id(),
-    )
-    await queue_email(
-        uow,
-        composed,
         dedupe_key=f"booking:{booking.booking_id}:manage_link:{current_message_id()}",
-        kind="manage_link",
-        recipient=booking.attendee.email,
-        recipient_name=booking.attendee.name,
-        booking_id=booking.booking_id,
-        event_id=booking.event_id,
     )

@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.notifications.metrics import CAMPAIGN_EMAILS
+from services.notifications import metrics
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import deliveries
-from services.notifications.persistence.campaigns import Campaign
 from shared.contracts import CampaignProgress
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger
@@ -31,9 +31,9 @@ class Counts:
 
 async def counts(uow: UnitOfWork, campaign: Campaign) -> Counts:
     """`queued` is everyone not yet sent nor given up (including invitees whose email is not
-    even composed yet); `failed` is those given up on (parked)."""
+    even composed yet, and those deferred); `failed` is those given up on."""
     by_state = await deliveries.campaign_counts(uow, campaign.id)
-    sent, failed = by_state.get("sent", 0), by_state.get("parked", 0)
+    sent, failed = by_state.get("sent", 0), by_state.get("failed", 0)
     cancelled = by_state.get("cancelled", 0)
     if campaign.status == "cancelled":
         cancelled = max(campaign.recipients - sent - failed, 0)
@@ -63,14 +63,28 @@ def progress(campaign: Campaign, status: str, c: Counts) -> CampaignProgress:
     )
 
 
-def _show(campaign: Campaign, c: Counts) -> None:
-    for state in ("recipients", "queued", "sent", "failed", "booked"):
-        CAMPAIGN_EMAILS.labels(str(campaign.id), state).set(getattr(c, state))
+def _show(campaign: Campaign, status: str, c: Counts) -> None:
+    metrics.show_campaign(
+        campaign.id, status, {state: getattr(c, state) for state in metrics.CAMPAIGN_STATES}
+    )
+
+
+async def prune_campaign_series(db: Database) -> None:
+    """Drop the series of campaigns another process finished: only the process that completes
+    a campaign sees it happen, and every other one would keep its last counts for ever."""
+    shown = metrics.shown_campaigns()
+    if not shown:
+        return
+    async with db.unit_of_work() as uow:
+        for key in shown:
+            campaign = await campaign_store.get(uow, uuid.UUID(key))
+            if campaign is None or campaign.status in metrics.FINISHED:
+                metrics.forget_campaign(key)
 
 
 async def emit_progress(uow: UnitOfWork, campaign: Campaign, status: str) -> None:
     c = await counts(uow, campaign)
-    _show(campaign, c)
+    _show(campaign, status, c)
     uow.emit("notifications.campaign.progressed", progress(campaign, status, c))
 
 
@@ -90,7 +104,7 @@ async def finish_chunk(db: Database, campaign_id: uuid.UUID, chunk: int, *, stat
                 uow, campaign_id, status=status, finished_at=datetime.now(UTC)
             )
         c = await counts(uow, campaign)
-        _show(campaign, c)
+        _show(campaign, status, c)
         uow.emit("notifications.campaign.progressed", progress(campaign, status, c))
         if status == "completed":
             uow.emit("notifications.campaign.completed", progress(campaign, status, c))

@@ -3,8 +3,10 @@ notifications process is free.
 
 A chunk's deliveries are created with their dedupe keys (so a redelivered chunk finds them
 instead of making new ones), then sent through the sender, which skips what is already sent
-and reclaims what a dead process had claimed. That is what lets a process be killed mid-chunk:
-the chunk's message goes back to the queue, and its second run sends only what is missing.
+and takes over what a dead process had claimed once its lease lapsed. That is what lets a
+process be killed mid-chunk: the chunk's message goes back to the queue, and its second run
+sends only what is missing. A chunk is done once each invitee has had an attempt: emails the
+server deferred are the retry pass's from then on (handlers/retries.py).
 """
 
 from __future__ import annotations
@@ -14,14 +16,12 @@ import uuid
 from collections import OrderedDict
 
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
+from services.notifications.domain.campaigns import Campaign
+from services.notifications.domain.deliveries import Claimed
 from services.notifications.domain.emails import campaign_key
 from services.notifications.handlers.campaign_progress import finish_chunk
-from services.notifications.handlers.sending import park_deliveries
 from services.notifications.persistence import campaigns as campaign_store
-from services.notifications.persistence import deliveries
 from services.notifications.persistence import events as event_store
-from services.notifications.persistence.campaigns import Campaign
-from services.notifications.persistence.deliveries import Claimed
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.sending.pool import CAMPAIGN
 from services.notifications.sending.sender import Compose, Sender, Summary
@@ -122,7 +122,7 @@ async def run_chunk(
             return
         mail = await mails.get(db, campaign)
         ids = await _chunk_deliveries(db, hot, campaign, mail, chunk[0], chunk[1])
-        total = await _send_in_batches(hot, sender, campaign.id, ids, batch, _composer(mail))
+        total = await _send_in_batches(hot, sender, campaign.id, ids, batch, composer(mail))
         if total is None:
             log.info("campaign.chunk_interrupted")
             return
@@ -160,7 +160,7 @@ async def _send_in_batches(
     return None if interrupted else total
 
 
-def _composer(mail: CampaignMail) -> Compose:
+def composer(mail: CampaignMail) -> Compose:
     def compose(delivery: Claimed) -> bytes:
         return mail.build(
             delivery_id=delivery.id, email=delivery.recipient, name=delivery.recipient_name or ""
@@ -170,20 +170,11 @@ def _composer(mail: CampaignMail) -> Compose:
 
 
 async def on_chunk_parked(envelope: Envelope | None, error: str, *, db: Database) -> None:
-    """The chunk ran out of retries: its unsent invitees are parked with the reason (visible to
-    staff, sent after all if the parked message is replayed), and the chunk counts as finished
-    so the campaign can complete."""
+    """The chunk's message failed for a reason other than the mail server (which only defers
+    emails): the chunk counts as finished so the campaign can complete; its invitees' emails
+    keep their states (deferred ones are still retried, by the retry pass)."""
     if envelope is None or envelope.type != "notifications.campaign_chunk.queued":
         return
     payload = CampaignChunkQueued.model_validate(envelope.payload)
-    async with db.unit_of_work() as uow:
-        chunk = await campaign_store.chunk(uow, payload.campaign_id, payload.chunk)
-        if chunk is None:
-            return
-        invitees = await campaign_store.recipients(uow, payload.campaign_id, chunk[0], chunk[1])
-        found = await deliveries.ids_for_keys(
-            uow, [campaign_key(payload.campaign_id, i.email) for i in invitees]
-        )
-        await park_deliveries(uow, list(found.values()), error)
-        await uow.commit()
+    log.error("campaign.chunk_parked", campaign_id=str(payload.campaign_id), error=error[:300])
     await finish_chunk(db, payload.campaign_id, payload.chunk, state="parked")

@@ -7,16 +7,17 @@ import uuid
 from datetime import UTC, datetime
 
 from services.notifications.domain import campaigns as rules
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers.campaign_progress import emit_progress
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import optouts, outcomes, rosters
-from services.notifications.persistence.campaigns import Campaign
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import CampaignChunkQueued, EventState
 from shared.db import Database, UnitOfWork
 from shared.errors import Invalid, NotFound
 from shared.logging import current_correlation_id, get_logger, log_context, new_correlation_id
+from shared.staff_actions import describe_staff_action
 
 log = get_logger(__name__)
 
@@ -33,6 +34,7 @@ async def create(
     send_at: datetime | None,
 ) -> Campaign:
     campaign_id = uuid.uuid4()
+    describe_staff_action(target_id=campaign_id, event_id=event_id)
     async with db.unit_of_work() as uow:
         if await event_store.get(uow, event_id) is None:
             raise Invalid("event_id", "no such event (not published by the catalogue)")

@@ -3,10 +3,10 @@ confirmed person when an event's time or venue changes."""
 
 from __future__ import annotations
 
-from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.composing.booking_mail import BookingEmail
 from services.notifications.domain import emails
 from services.notifications.domain.changes import what_changed
-from services.notifications.handlers.queueing import queue_email
+from services.notifications.handlers.queueing import queue_booking_email
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
@@ -19,7 +19,7 @@ from shared.contracts import (
     EventState,
 )
 from shared.db import UnitOfWork
-from shared.logging import current_correlation_id, get_logger
+from shared.logging import get_logger
 
 log = get_logger(__name__)
 
@@ -46,22 +46,13 @@ async def event_updated(
     email = BookingEmail("event_changed", calendar_method="REQUEST", extra={"changes": changes})
     people = await booking_store.confirmed_for_event(uow, state.event_id)
     for booking in people:
-        composed = compose_booking_email(
+        await queue_booking_email(
+            uow,
             email,
             booking=booking,
             event=state,
             settings=settings,
-            correlation_id=current_correlation_id(),
-        )
-        await queue_email(
-            uow,
-            composed,
             dedupe_key=emails.event_change_key(booking.booking_id, state.version),
-            kind="event_changed",
-            recipient=booking.attendee.email,
-            recipient_name=booking.attendee.name,
-            booking_id=booking.booking_id,
-            event_id=state.event_id,
         )
     log.info("event.change_told", event_id=str(state.event_id), changes=changes, people=len(people))
 

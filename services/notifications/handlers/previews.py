@@ -15,14 +15,14 @@ from services.notifications.composing.booking_mail import (
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
 from services.notifications.composing.contexts import SAMPLE_BOOKING, SAMPLE_EVENT, sample_context
 from services.notifications.composing.mime import domain_of
-from services.notifications.composing.rendering import render
+from services.notifications.composing.rendering import TEMPLATE_NAMES, render
 from services.notifications.domain import emails
+from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers.campaign_work import facts
 from services.notifications.handlers.queueing import queue_email
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import rosters
-from services.notifications.persistence.campaigns import Campaign
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import Attendee
 from shared.db import Database, UnitOfWork
@@ -37,7 +37,9 @@ _SAMPLE = {
     "cancelled": BookingEmail("cancelled", calendar_method="CANCEL"),
     "event_changed": BookingEmail("event_changed", calendar_method="REQUEST"),
     "reminder": BookingEmail("reminder", relative="tomorrow"),
+    "manage_link": BookingEmail("manage_link"),
 }
+assert set(_SAMPLE) | {"invitation"} == set(TEMPLATE_NAMES), "a template without sample data"
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,12 @@ def template_preview(name: str, settings: NotificationsSettings) -> Preview:
 
 async def _queue_test(uow: UnitOfWork, composed: Composed, *, kind: str, email: str) -> uuid.UUID:
     delivery_id = await queue_email(
-        uow, composed, dedupe_key=f"test:{uuid.uuid4()}", kind=kind, recipient=email
+        uow,
+        composed,
+        dedupe_key=f"test:{uuid.uuid4()}",
+        kind=kind,
+        recipient=email,
+        hourly_cap=0,  # staff test sends are not capped
     )
     assert delivery_id is not None
     return delivery_id

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.composing.booking_mail import BookingEmail
 from services.notifications.domain import emails, reminders
-from services.notifications.handlers.queueing import queue_email
+from services.notifications.domain.reminders import Reminder
+from services.notifications.handlers.queueing import queue_booking_email
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
-from services.notifications.persistence.reminders import Reminder
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database, UnitOfWork
-from shared.logging import current_correlation_id, get_logger, log_context, new_correlation_id
+from shared.logging import get_logger, log_context, new_correlation_id
 
 log = get_logger(__name__)
 
@@ -45,22 +45,13 @@ async def _handle(
         assert booking is not None and event is not None
         offset = timedelta(seconds=reminder.offset_seconds)
         email = BookingEmail("reminder", relative=emails.relative_time(offset))
-        composed = compose_booking_email(
+        await queue_booking_email(
+            uow,
             email,
             booking=booking,
             event=event,
             settings=settings,
-            correlation_id=current_correlation_id(),
-        )
-        await queue_email(
-            uow,
-            composed,
             dedupe_key=emails.reminder_key(booking.booking_id, offset),
-            kind="reminder",
-            recipient=booking.attendee.email,
-            recipient_name=booking.attendee.name,
-            booking_id=booking.booking_id,
-            event_id=booking.event_id,
         )
         await reminder_store.settle(uow, reminder.id, "queued", "")
     return decision

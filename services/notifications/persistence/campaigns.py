@@ -4,41 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from services.notifications.domain.campaigns import Invitee
+from services.notifications.domain.campaigns import Campaign, Invitee
 from services.notifications.persistence.tables import (
     campaign_chunks,
     campaign_recipients,
     campaigns,
 )
 from shared.db import UnitOfWork
-
-
-@dataclass(frozen=True)
-class Campaign:
-    id: uuid.UUID
-    event_id: uuid.UUID
-    template: str
-    subject: str
-    message: str
-    cohort_ids: list[str]
-    emails: list[str]
-    send_at: datetime | None
-    status: str
-    recipients: int
-    opted_out: int
-    chunks: int
-    invitation_expires_at: datetime | None
-    correlation_id: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
 
 _COLUMNS = [campaigns.c[name] for name in Campaign.__dataclass_fields__]
 

@@ -1,126 +1,87 @@
-"""Delivery rows: one per email. Life cycle: queued -> sending -> sent; or -> failed (waiting
-for a retry) -> sending ... -> parked; campaign emails not yet sent when a campaign is
-cancelled become cancelled.
-
-A row is claimed for sending by setting `sending` and `claimed_by` (the sending process's key,
-held as a PostgreSQL advisory lock for as long as that process's database session lives). A row
-in `sending` whose claimant's lock is gone belongs to a dead process and may be claimed again.
+"""Delivery rows: one per email. The states and moves are domain/deliveries.py's; the
+statements here only guard each move with the state it comes from and, for a row being
+sent, the claim token of its sender (fencing: a sender whose lease lapsed and was taken over
+can no longer write anything about it).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from services.notifications.domain.deliveries import Delivery, Reason, State
 from services.notifications.persistence.tables import deliveries
 from shared.db import UnitOfWork
 
-# Advisory lock namespace (first key) of sender processes; the second key is the process's.
-LOCK_NAMESPACE = 0x4E54  # "NT"
-
-# Claimable: waiting, retrying, parked after retries ran out (a replay from the parked queue
-# brings it back), or left in `sending` by a process whose advisory lock is gone (it died) or by
-# this very process (the caller only asks for rows it is not sending right now).
-# Parameters: $1 ids, $2 the claiming process's key, $3 the lock namespace (run on asyncpg).
+# Claimable: queued; deferred and due; or `sending` by a sender whose lease lapsed. The new
+# claim gets a fresh token, so the old holder's late outcome matches nothing.
+# Parameters: $1 ids, $2 the claim token, $3 the lease in seconds (run on asyncpg).
 CLAIM_SQL = """
     UPDATE deliveries AS d
-       SET state = 'sending', claimed_by = $2, attempts = d.attempts + 1, updated_at = now()
+       SET state = 'sending', claim_token = $2,
+           lease_until = now() + make_interval(secs => $3),
+           attempts = d.attempts + 1, updated_at = now()
      WHERE d.id = ANY($1::uuid[])
-       AND (d.state IN ('queued', 'failed')
-            OR (d.state = 'parked' AND d.parked_reason LIKE 'retries exhausted%')
-            OR (d.state = 'sending' AND (d.claimed_by = $2 OR NOT EXISTS (
-                  SELECT 1 FROM pg_locks l
-                   WHERE l.locktype = 'advisory' AND l.granted
-                     AND l.database = (SELECT oid FROM pg_database
-                                        WHERE datname = current_database())
-                     AND l.classid = $3 AND l.objsubid = 2
-                     AND l.objid::bigint = d.claimed_by))))
+       AND (d.state = 'queued'
+            OR (d.state = 'deferred' AND d.next_attempt_at <= now())
+            OR (d.state = 'sending' AND d.lease_until < now()))
     RETURNING d.id, d.kind, d.recipient, d.recipient_name, d.subject, d.message, d.message_id,
-              d.booking_id, d.event_id, d.campaign_id, d.correlation_id, d.attempts
+              d.booking_id, d.event_id, d.campaign_id, d.correlation_id, d.attempts,
+              d.created_at, d.claim_token
 """
 
+# What the retry pass sends: deferred and due, transactional rows still queued a while after
+# they were written (their process died before its send), and claims whose lease lapsed
+# (their sender died or lost its database). Transactional first; a campaign's only while it
+# is running. Parameters: $1 queued before, $2 transactional (bool), $3 limit.
+DUE_SQL = """
+    SELECT d.id, d.campaign_id FROM deliveries AS d
+      LEFT JOIN campaigns AS c ON c.id = d.campaign_id
+     WHERE ((d.state = 'deferred' AND d.next_attempt_at <= now())
+            OR (d.state = 'sending' AND d.lease_until < now())
+            OR (d.state = 'queued' AND d.campaign_id IS NULL AND d.created_at < $1))
+       AND (d.campaign_id IS NULL) = $2
+       AND (d.campaign_id IS NULL OR c.status IN ('running', 'completed'))
+     ORDER BY COALESCE(d.next_attempt_at, d.created_at)
+     LIMIT $3
+"""
 
-# Transactional deliveries nobody is sending: still queued a while after they were written
-# (the process that wrote them died before its send), or left `sending` by a dead process.
-# Parameters: $1 written before, $2 the lock namespace.
-_STRANDED = sa.text(
-    """
-    SELECT d.id FROM deliveries AS d
-     WHERE d.campaign_id IS NULL
-       AND d.created_at > now() - interval '7 days' AND d.created_at < :before
-       AND (d.updated_at IS NULL OR d.updated_at < :before)
-       AND (d.state = 'queued'
-            OR (d.state = 'sending' AND NOT EXISTS (
-                  SELECT 1 FROM pg_locks l
-                   WHERE l.locktype = 'advisory' AND l.granted
-                     AND l.database = (SELECT oid FROM pg_database
-                                        WHERE datname = current_database())
-                     AND l.classid = :ns AND l.objsubid = 2
-                     AND l.objid::bigint = d.claimed_by)))
-     ORDER BY d.created_at
-     LIMIT 500
-     FOR UPDATE OF d SKIP LOCKED
-    """
-)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A delivery this process now sends."""
-
-    id: uuid.UUID
-    kind: str
-    recipient: str
-    recipient_name: str | None
-    subject: str
-    message: bytes | None
-    message_id: str | None
-    booking_id: uuid.UUID | None
-    event_id: uuid.UUID | None
-    campaign_id: uuid.UUID | None
-    correlation_id: str | None
-    attempts: int
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: uuid.UUID
-    dedupe_key: str
-    kind: str
-    booking_id: uuid.UUID | None
-    event_id: uuid.UUID | None
-    campaign_id: uuid.UUID | None
-    recipient: str
-    subject: str
-    state: str
-    attempts: int
-    last_error: str | None
-    parked_reason: str | None
-    smtp_message_id: str | None
-    message_id: str | None
-    correlation_id: str | None
-    created_at: datetime
-    sent_at: datetime | None
-
+# The mail server is back: everything it deferred is due now, instead of at its backed-off time.
+PULL_FORWARD_SQL = """
+    UPDATE deliveries SET next_attempt_at = now()
+     WHERE state = 'deferred' AND reason = 'server_unavailable' AND next_attempt_at > now()
+"""
 
 _COLUMNS = [deliveries.c[name] for name in Delivery.__dataclass_fields__]
 
 
 # Written once as text: built with the expression language on every call, this statement cost
-# ~0.3 ms of CPU more per email (statement construction and cache-key generation).
+# ~0.3 ms of CPU more per email (statement construction and cache-key generation). The
+# recipient's count of the last hour comes with the insert, so the cap costs no round trip;
+# the rule itself is domain.deliveries.state_at_queue, mirrored in the CASE.
 _QUEUE = sa.text(
     """
+    WITH recent AS (
+        SELECT count(*) FILTER (WHERE state <> 'suppressed') AS n,
+               count(*) FILTER (WHERE state = 'suppressed') AS suppressed
+          FROM deliveries
+         WHERE campaign_id IS NULL AND lower(recipient) = lower(:recipient)
+           AND created_at > now() - interval '1 hour' AND kind NOT LIKE 'test:%'
+    )
     INSERT INTO deliveries (id, dedupe_key, kind, booking_id, event_id, recipient,
-                            recipient_name, subject, message, message_id, correlation_id, state)
-    VALUES (:id, :dedupe_key, :kind, :booking_id, :event_id, :recipient, :recipient_name,
-            :subject, :message, :message_id, :correlation_id, 'queued')
+                            recipient_name, subject, message, message_id, correlation_id, state,
+                            reason)
+    SELECT :id, :dedupe_key, :kind, :booking_id, :event_id, :recipient, :recipient_name,
+           :subject, :message, :message_id, :correlation_id,
+           CASE WHEN :capped AND recent.n >= :cap THEN 'suppressed' ELSE 'queued' END,
+           CASE WHEN :capped AND recent.n >= :cap THEN 'recipient_cap' END
+      FROM recent
     ON CONFLICT (dedupe_key) DO NOTHING
-    RETURNING id
+    RETURNING id, state, (SELECT suppressed FROM recent) AS suppressed
     """
 ).bindparams(sa.bindparam("message", type_=sa.LargeBinary))
 
@@ -134,13 +95,16 @@ async def queue(
     recipient: str,
     subject: str,
     message: bytes,
+    hourly_cap: int,
     message_id: str | None = None,
     recipient_name: str | None = None,
     booking_id: uuid.UUID | None = None,
     event_id: uuid.UUID | None = None,
     correlation_id: str | None = None,
-) -> uuid.UUID | None:
-    """Insert a queued delivery; None if one with the same dedupe key already exists."""
+) -> tuple[uuid.UUID, State, int] | None:
+    """Insert a delivery, queued or (over the recipient's hourly cap) suppressed; with how
+    many were suppressed for this recipient before it in the last hour. None if one with the
+    same dedupe key exists."""
     row = (
         await uow.execute(
             _QUEUE,
@@ -156,10 +120,12 @@ async def queue(
                 "message": message,
                 "message_id": message_id,
                 "correlation_id": correlation_id,
+                "capped": hourly_cap > 0 and not kind.startswith("test:"),
+                "cap": hourly_cap,
             },
         )
     ).first()
-    return row.id if row else None
+    return (row.id, State(row.state), int(row.suppressed)) if row else None
 
 
 async def queue_many(uow: UnitOfWork, rows: Sequence[Mapping[str, object]]) -> None:
@@ -167,7 +133,7 @@ async def queue_many(uow: UnitOfWork, rows: Sequence[Mapping[str, object]]) -> N
     if rows:
         await uow.execute(
             pg_insert(deliveries).on_conflict_do_nothing(index_elements=[deliveries.c.dedupe_key]),
-            [{"state": "queued", **row} for row in rows],
+            [{"state": State.QUEUED, **row} for row in rows],
         )
 
 
@@ -226,13 +192,32 @@ async def campaign_counts(uow: UnitOfWork, campaign_id: uuid.UUID) -> dict[str, 
     return {row[0]: row[1] for row in rows}
 
 
-async def stranded(uow: UnitOfWork, *, before: datetime) -> list[uuid.UUID]:
-    """Lock and return stranded transactional deliveries, and mark them seen (`updated_at`),
-    so the next sweep leaves them to the work messages this one writes."""
-    rows = await uow.execute(_STRANDED, {"before": before, "ns": LOCK_NAMESPACE})
-    ids = [row.id for row in rows]
-    if ids:
-        await uow.execute(
-            sa.update(deliveries).where(deliveries.c.id.in_(ids)).values(updated_at=sa.func.now())
+async def resend(uow: UnitOfWork, delivery_id: uuid.UUID) -> Delivery | None:
+    """failed -> deferred and due now (domain.deliveries.resendable): the next retry pass of
+    any process sends it. Its deadline starts afresh (`created_at`)."""
+    result = await uow.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.id == delivery_id, deliveries.c.state == State.FAILED)
+        .values(
+            state=State.DEFERRED,
+            reason=None,
+            next_attempt_at=sa.func.now(),
+            created_at=sa.func.now(),
+            updated_at=sa.func.now(),
         )
-    return ids
+        .returning(*_COLUMNS)
+    )
+    row = result.first()
+    return Delivery(**row._mapping) if row else None
+
+
+async def expire(uow: UnitOfWork, *, written_before: datetime) -> list[Delivery]:
+    """Deferred emails past their deadline (domain.deliveries.expired) fail, reason `deadline`.
+    Run by the retry pass, so the deadline holds even while the server is still away."""
+    result = await uow.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.state == State.DEFERRED, deliveries.c.created_at < written_before)
+        .values(state=State.FAILED, reason=Reason.DEADLINE, updated_at=sa.func.now())
+        .returning(*_COLUMNS)
+    )
+    return [Delivery(**row._mapping) for row in result]

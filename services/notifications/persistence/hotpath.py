@@ -18,14 +18,20 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from services.notifications.persistence.deliveries import CLAIM_SQL, LOCK_NAMESPACE, Claimed
+from services.notifications.domain.deliveries import Claimed
+from services.notifications.persistence.deliveries import CLAIM_SQL, DUE_SQL, PULL_FORWARD_SQL
 
-_MARK_SENT = """
+# Fenced: only the sender whose claim is still the current one records its 250 (a lapsed
+# claim taken over has a new token). The ids it returns are the ones recorded.
+MARK_SENT_SQL = """
     UPDATE deliveries AS d
        SET state = 'sent', smtp_message_id = v.answer, sent_at = v.sent_at, last_error = NULL,
-           parked_reason = NULL, updated_at = now()
-      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS v(id, answer, sent_at)
-     WHERE d.id = v.id AND d.state IN ('sending', 'failed', 'queued')
+           reason = NULL, next_attempt_at = NULL, lease_until = NULL, updated_at = now()
+      FROM unnest(CAST($1 AS uuid[]), CAST($2 AS text[]), CAST($3 AS timestamptz[]),
+                  CAST($4 AS uuid[]))
+           AS v(id, answer, sent_at, token)
+     WHERE d.id = v.id AND d.state = 'sending' AND d.claim_token = v.token
+    RETURNING d.id
 """
 
 _INSERT_CAMPAIGN = """
@@ -57,10 +63,14 @@ async def _keep(connection: asyncpg.Connection) -> None:
 
 
 class HotPath:
-    def __init__(self, database_url: str, *, size: int = 4) -> None:
+    def __init__(
+        self, database_url: str, *, size: int = 4, transaction_pooler: bool = False
+    ) -> None:
         url = make_url(database_url).set(drivername="postgresql")
         self._dsn = url.render_as_string(hide_password=False)
         self._size = size
+        # Behind a transaction-mode pooler no prepared statement may be cached (shared/db.py).
+        self._statement_cache_size = 0 if transaction_pooler else 100
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
 
@@ -80,20 +90,39 @@ class HotPath:
                     max_size=self._size,
                     timeout=5,
                     command_timeout=30,
+                    statement_cache_size=self._statement_cache_size,
                     # These statements leave no session state behind, so the round trip that
                     # resets a connection on its way back to the pool buys nothing.
                     reset=_keep,
                 )
         return self._pool
 
-    async def claim(self, ids: Sequence[uuid.UUID], *, me: int) -> list[Claimed]:
-        rows = await self._fetch(CLAIM_SQL, list(ids), me, LOCK_NAMESPACE)
+    async def claim(
+        self, ids: Sequence[uuid.UUID], *, token: uuid.UUID, lease: float
+    ) -> list[Claimed]:
+        rows = await self._fetch(CLAIM_SQL, list(ids), token, lease)
         return [Claimed(**dict(row)) for row in rows]
 
-    async def mark_sent(self, sent: Sequence[tuple[uuid.UUID, str, datetime]]) -> None:
-        if sent:
-            ids, answers, times = zip(*sent, strict=True)
-            await self._fetch(_MARK_SENT, list(ids), [a[:500] for a in answers], list(times))
+    async def mark_sent(
+        self, sent: Sequence[tuple[uuid.UUID, str, datetime, uuid.UUID]]
+    ) -> set[uuid.UUID]:
+        """Record 250s; returns the ids recorded (the others' claims were taken over)."""
+        if not sent:
+            return set()
+        ids, answers, times, tokens = zip(*sent, strict=True)
+        rows = await self._fetch(
+            MARK_SENT_SQL, list(ids), [a[:500] for a in answers], list(times), list(tokens)
+        )
+        return {row["id"] for row in rows}
+
+    async def due(
+        self, *, transactional: bool, queued_before: datetime, limit: int
+    ) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+        rows = await self._fetch(DUE_SQL, queued_before, transactional, limit)
+        return [(row["id"], row["campaign_id"]) for row in rows]
+
+    async def pull_forward(self) -> None:
+        await self._fetch(PULL_FORWARD_SQL)
 
     async def insert_campaign_deliveries(
         self, campaign: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]

@@ -1,71 +1,70 @@
-"""Recording what became of deliveries: sent (in batches), failed for now, parked, cancelled."""
+"""Recording what became of a claimed delivery: sent (in batches), deferred or failed (as the
+domain decided), each fenced by the claim token; and cancelling a campaign's unsent emails."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP, UUID
 
+from services.notifications.domain.deliveries import Decision, State
+from services.notifications.persistence.hotpath import MARK_SENT_SQL
 from services.notifications.persistence.tables import deliveries
 from shared.db import UnitOfWork
 
-# A 250 is the truth whoever claimed the row last, so `sent` only asks that the row is not
-# already final; failures only touch a row this process still holds.
+# The hot path's statement with SQLAlchemy's named parameters.
 _MARK_SENT = sa.text(
-    """
-    UPDATE deliveries AS d
-       SET state = 'sent', smtp_message_id = v.answer, sent_at = v.sent_at, last_error = NULL,
-           parked_reason = NULL, updated_at = now()
-      FROM (SELECT unnest(:ids) AS id, unnest(:answers) AS answer, unnest(:times) AS sent_at) v
-     WHERE d.id = v.id AND d.state IN ('sending', 'failed', 'queued')
-    """
+    MARK_SENT_SQL.replace("$1", ":ids")
+    .replace("$2", ":answers")
+    .replace("$3", ":times")
+    .replace("$4", ":tokens")
 ).bindparams(
     sa.bindparam("ids", type_=ARRAY(UUID(as_uuid=True))),
     sa.bindparam("answers", type_=ARRAY(sa.Text)),
     sa.bindparam("times", type_=ARRAY(TIMESTAMP(timezone=True))),
+    sa.bindparam("tokens", type_=ARRAY(UUID(as_uuid=True))),
 )
 
 
-async def mark_sent(uow: UnitOfWork, sent: Sequence[tuple[uuid.UUID, str, datetime]]) -> None:
+async def mark_sent(
+    uow: UnitOfWork, sent: Sequence[tuple[uuid.UUID, str, datetime, uuid.UUID]]
+) -> set[uuid.UUID]:
+    """Record 250s; returns the ids recorded (the others' claims were taken over)."""
     if not sent:
-        return
-    ids, answers, times = zip(*sent, strict=True)
-    await uow.execute(
+        return set()
+    ids, answers, times, tokens = zip(*sent, strict=True)
+    result = await uow.execute(
         _MARK_SENT,
-        {"ids": list(ids), "answers": [a[:500] for a in answers], "times": list(times)},
+        {
+            "ids": list(ids),
+            "answers": [a[:500] for a in answers],
+            "times": list(times),
+            "tokens": list(tokens),
+        },
     )
+    return {row.id for row in result}
 
 
-async def mark_failed(uow: UnitOfWork, delivery_id: uuid.UUID, error: str, *, me: int) -> None:
-    """Failed for now: a retry of its work message will claim it again."""
-    await uow.execute(
-        sa.update(deliveries)
-        .where(
-            deliveries.c.id == delivery_id,
-            deliveries.c.state == "sending",
-            deliveries.c.claimed_by == me,
-        )
-        .values(state="failed", last_error=error[:2000], updated_at=sa.func.now())
-    )
-
-
-async def mark_rejected(uow: UnitOfWork, delivery_id: uuid.UUID, error: str, *, me: int) -> bool:
-    """Refused for good by the server (5xx for this recipient): parked, never retried."""
+async def apply(
+    uow: UnitOfWork, delivery_id: uuid.UUID, token: uuid.UUID, decision: Decision, error: str
+) -> bool:
+    """Deferred or failed, as decided; False if this claim is no longer the current one."""
     result = await uow.execute(
         sa.update(deliveries)
         .where(
             deliveries.c.id == delivery_id,
-            deliveries.c.state == "sending",
-            deliveries.c.claimed_by == me,
+            deliveries.c.state == State.SENDING,
+            deliveries.c.claim_token == token,
         )
         .values(
-            state="parked",
+            state=decision.state,
+            reason=decision.reason,
+            next_attempt_at=decision.next_attempt_at,
             last_error=error[:2000],
-            parked_reason=f"rejected by the mail server: {error}"[:2000],
+            lease_until=None,
             updated_at=sa.func.now(),
         )
         .returning(deliveries.c.id)
@@ -73,43 +72,13 @@ async def mark_rejected(uow: UnitOfWork, delivery_id: uuid.UUID, error: str, *, 
     return result.first() is not None
 
 
-@dataclass(frozen=True)
-class Parked:
-    id: uuid.UUID
-    kind: str
-    recipient: str
-    booking_id: uuid.UUID | None
-    campaign_id: uuid.UUID | None
-    event_id: uuid.UUID | None
-    attempts: int
-
-
-async def park_unsent(uow: UnitOfWork, ids: Sequence[uuid.UUID], error: str) -> list[Parked]:
-    """Their work message ran out of retries: parked with the reason, for staff to see (and a
-    replay of the parked message sends them after all)."""
-    result = await uow.execute(
-        sa.update(deliveries)
-        .where(
-            deliveries.c.id.in_(list(ids)),
-            deliveries.c.state.in_(("queued", "failed", "sending")),
-        )
-        .values(
-            state="parked",
-            parked_reason=f"retries exhausted: {error}"[:2000],
-            updated_at=sa.func.now(),
-        )
-        .returning(*(deliveries.c[name] for name in Parked.__dataclass_fields__))
-    )
-    return [Parked(**row._mapping) for row in result]
-
-
 async def cancel_unsent(uow: UnitOfWork, campaign_id: uuid.UUID) -> int:
     result = await uow.execute(
         sa.update(deliveries)
         .where(
             deliveries.c.campaign_id == campaign_id,
-            deliveries.c.state.in_(("queued", "failed")),
+            deliveries.c.state.in_((State.QUEUED, State.DEFERRED)),
         )
-        .values(state="cancelled", updated_at=sa.func.now())
+        .values(state=State.CANCELLED, updated_at=sa.func.now())
     )
     return int(result.rowcount or 0)

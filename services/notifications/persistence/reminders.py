@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, TIMESTAMP
 
+from services.notifications.domain.reminders import Reminder
 from services.notifications.persistence.tables import reminders
 from shared.db import UnitOfWork
-
-
-@dataclass(frozen=True)
-class Reminder:
-    id: uuid.UUID
-    booking_id: uuid.UUID
-    event_id: uuid.UUID
-    offset_seconds: int
-    due_at: datetime
-    state: str
-
 
 _COLUMNS = [reminders.c[name] for name in Reminder.__dataclass_fields__]
 

@@ -14,9 +14,9 @@ def _now() -> sa.Column[object]:
     )
 
 
-# One row per email: queued -> sending -> sent, or -> failed (retrying) -> ... -> parked.
-# `dedupe_key` makes a second copy of the same email impossible to queue; `claimed_by` names
-# the process sending it (its advisory lock says whether that process is still alive).
+# One row per email, its life cycle in domain/deliveries.py. `dedupe_key` makes a second copy
+# of the same email impossible to queue; `claim_token` and `lease_until` say which sender holds
+# it while `sending` (only the current token may record the outcome).
 deliveries = sa.Table(
     "deliveries",
     metadata,
@@ -36,10 +36,13 @@ deliveries = sa.Table(
     sa.Column("state", sa.Text, nullable=False, server_default="queued"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text),
-    sa.Column("parked_reason", sa.Text),
+    # Why deferred, failed or suppressed: a domain.deliveries.Reason code.
+    sa.Column("reason", sa.Text),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
     sa.Column("smtp_message_id", sa.Text),
     sa.Column("correlation_id", sa.Text),
-    sa.Column("claimed_by", sa.Integer),
+    sa.Column("claim_token", UUID(as_uuid=True)),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
     _now(),
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("sent_at", sa.DateTime(timezone=True)),

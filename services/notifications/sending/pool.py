@@ -3,7 +3,12 @@
 Callers submit (recipient, MIME bytes, priority) and await the outcome. Workers take the most
 urgent job first (transactional emails before campaign ones), wait for a token from the rate
 limiter, and carry it over their own connection, which they open lazily, reuse, renew after
-`max_per_connection` emails and close when idle.
+`max_per_connection` emails and close when idle. A job whose sender's claim is about to run
+out (`send_by`, on the monotonic clock) is not started: another sender may take it over.
+
+Connections use STARTTLS, implicit TLS or neither (`SMTP_SECURITY`), and log in when a
+username is set. The pool also knows whether the server is reachable: after a connection-level
+failure it is not, until a connection succeeds again (`probe()` tries one without sending).
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import ssl
 import time
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from typing import Literal
 
 import aiosmtplib
 from prometheus_client import Counter, Histogram
@@ -30,6 +37,14 @@ SMTP_SECONDS = Histogram(
     "Time of one SMTP transaction (MAIL to the answer to DATA)",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
 )
+# From submit to the start of the SMTP transaction (pool queue and rate limiter): with the
+# booking-event lag and the transaction itself, the parts of a booking-to-email delay.
+SMTP_WAIT_SECONDS = Histogram(
+    "smtp_wait_seconds",
+    "Time an email waited for a connection and the rate limiter",
+    ["priority"],
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
 
 # Answers about this email, on a connection that stays usable after a RSET.
 _ANSWERED = (
@@ -39,6 +54,7 @@ _ANSWERED = (
 )
 
 TRANSACTIONAL, CAMPAIGN = 0, 1
+_PRIORITY_NAMES = {TRANSACTIONAL: "transactional", CAMPAIGN: "campaign"}
 
 
 @dataclass(order=True)
@@ -48,6 +64,8 @@ class _Job:
     recipient: str = field(compare=False)
     raw: bytes = field(compare=False)
     future: asyncio.Future[Outcome] = field(compare=False)
+    send_by: float = field(compare=False, default=float("inf"))
+    submitted: float = field(default_factory=time.perf_counter, compare=False)
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,11 @@ class PoolConfig:
     max_per_connection: int
     idle_seconds: float
     mail_from: str
+    security: Literal["starttls", "tls", "none"] = "none"
+    username: str | None = None
+    password: str | None = None
+    # CA bundle to trust for the server's certificate (else the system's).
+    ca_file: str | None = None
 
 
 class _Connection:
@@ -128,42 +151,71 @@ class SmtpPool:
         # After a failed connect, fail fast for a moment instead of every job trying again.
         self._down_until = 0.0
         self._down_error = ""
+        self.reachable = True
+        self._tls = self._tls_context()
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        if self.config.security == "none":
+            return None
+        return ssl.create_default_context(cafile=self.config.ca_file)
 
     def start(self) -> None:
         self._workers = [
             background_task(self._work(), name=f"smtp-{n}") for n in range(self.config.connections)
         ]
 
-    def submit(self, recipient: str, raw: bytes, *, priority: int) -> asyncio.Future[Outcome]:
+    def submit(
+        self, recipient: str, raw: bytes, *, priority: int, send_by: float = float("inf")
+    ) -> asyncio.Future[Outcome]:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(priority, next(self._seq), recipient, raw, future))
+        self._queue.put_nowait(_Job(priority, next(self._seq), recipient, raw, future, send_by))
         return future
 
     async def connect(self) -> aiosmtplib.SMTP:
         if time.monotonic() < self._down_until:
             raise aiosmtplib.SMTPConnectError(f"mail server unreachable: {self._down_error}")
+        config = self.config
         smtp = aiosmtplib.SMTP(
-            hostname=self.config.host,
-            port=self.config.port,
-            timeout=self.config.timeout,
-            start_tls=False,
-            use_tls=False,
+            hostname=config.host,
+            port=config.port,
+            timeout=config.timeout,
+            use_tls=config.security == "tls",
+            start_tls=config.security == "starttls",
+            tls_context=self._tls,
+            username=config.username,
+            password=config.password,
         )
         try:
+            # With start_tls, connect() says EHLO, upgrades, and logs in after the upgrade.
             await smtp.connect()
         except Exception as exc:
             self._down_until, self._down_error = time.monotonic() + 0.5, str(exc)
+            self.reachable = False
+            smtp.close()
             raise
+        self.reachable = True
         return smtp
+
+    async def probe(self) -> bool:
+        """Whether the server takes a connection now (nothing is sent)."""
+        try:
+            smtp = await self.connect()
+        except Exception:
+            return False
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(smtp.quit(), timeout=1)
+        smtp.close()
+        return True
 
     async def _work(self) -> None:
         connection = _Connection(self)
         try:
             while True:
                 try:
-                    job = await asyncio.wait_for(
-                        self._queue.get(), timeout=self.config.idle_seconds
-                    )
+                    # Not asyncio.wait_for: on 3.11 a cancel (stop) arriving as the get
+                    # completes can be lost, and stop() then waited for this task forever.
+                    async with asyncio.timeout(self.config.idle_seconds):
+                        job = await self._queue.get()
                 except TimeoutError:
                     await connection.close()
                     continue
@@ -173,16 +225,22 @@ class SmtpPool:
             await connection.close()
 
     async def _run(self, job: _Job, connection: _Connection) -> None:
+        if time.monotonic() > job.send_by:
+            job.future.set_result(Outcome("lapsed", "the claim ran out before the send"))
+            return
         try:
             await self._bucket.acquire()
             started = time.perf_counter()
+            SMTP_WAIT_SECONDS.labels(_PRIORITY_NAMES[job.priority]).observe(started - job.submitted)
             outcome = await connection.send(self._sender, job.recipient, job.raw)
         except asyncio.CancelledError:
             if not job.future.done():
-                job.future.set_result(Outcome("failed", "the sender stopped"))
+                job.future.set_result(Outcome("unavailable", "the sender stopped"))
             raise
         SMTP_SECONDS.observe(time.perf_counter() - started)
         SMTP_SENDS.labels(outcome.kind).inc()
+        if outcome.kind == "unavailable":
+            self.reachable = False
         if not job.future.done():
             job.future.set_result(outcome)
 
@@ -195,4 +253,4 @@ class SmtpPool:
         while not self._queue.empty():
             job = self._queue.get_nowait()
             if not job.future.done():
-                job.future.set_result(Outcome("failed", "the sender stopped"))
+                job.future.set_result(Outcome("unavailable", "the sender stopped"))

@@ -1,25 +1,27 @@
 """Sending a set of deliveries exactly once in effect: claim, hand to the pool, record.
 
-Whatever asks (a work message, a campaign chunk, a retry, a redelivery after a crash) comes
-through here with delivery ids. Rows already sent or parked are skipped by the claim; rows
-another live process is sending are left to it; rows this process is sending right now are
-awaited rather than sent again. The caller learns what is still outstanding and, if anything
-is, lets its work message go to the retry queue.
+Whatever asks (a booking's first send, a campaign chunk, the retry pass, a redelivery after a
+crash) comes through here with delivery ids. The claim takes only what is queued, deferred and
+due, or held by a sender whose lease lapsed; it gives this request a fresh fencing token and a
+lease. An email is started only while the lease leaves room for its transaction and its record
+(`domain.deliveries.send_by`); after that another sender may take it over. Rows this process
+is sending right now are awaited rather than sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from services.notifications.domain import deliveries as life_cycle
+from services.notifications.domain.deliveries import Claimed
 from services.notifications.domain.outcomes import Outcome
 from services.notifications.persistence import deliveries
-from services.notifications.persistence.deliveries import Claimed
 from services.notifications.persistence.hotpath import HotPath
-from services.notifications.sending.identity import SenderIdentity
 from services.notifications.sending.pool import TRANSACTIONAL, SmtpPool
 from services.notifications.sending.recorder import OutcomeRecorder, Recorded
 from shared.db import Database
@@ -31,44 +33,48 @@ Compose = Callable[[Claimed], bytes]
 
 
 class SendingIncomplete(RuntimeError):
-    """Some deliveries are not sent yet (the server was unreachable, or another process holds
-    them): the work message should come back later through the retry queue."""
+    """Some deliveries are held by another live sender: the work message should come back
+    later, when that sender has finished or its lease has lapsed."""
 
 
 @dataclass
 class Summary:
     sent: int = 0
+    deferred: int = 0
     failed: int = 0
-    rejected: int = 0
+    lapsed: int = 0
     held_elsewhere: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return self.failed == 0 and self.held_elsewhere == 0
+        """Every email has had its attempt (deferred ones are the retry pass's now)."""
+        return self.held_elsewhere == 0 and self.lapsed == 0
 
     def add(self, outcome: Outcome) -> None:
         if outcome.kind == "sent":
             self.sent += 1
-        elif outcome.kind == "rejected":
-            self.rejected += 1
-        else:
+        elif outcome.kind in ("permanent", "unsendable"):
             self.failed += 1
+        elif outcome.kind == "lapsed":
+            self.lapsed += 1
+        else:
+            self.deferred += 1
             if len(self.errors) < 3:
                 self.errors.append(outcome.detail[:300])
 
     def merge(self, other: Summary) -> None:
         self.sent += other.sent
+        self.deferred += other.deferred
         self.failed += other.failed
-        self.rejected += other.rejected
+        self.lapsed += other.lapsed
         self.held_elsewhere += other.held_elsewhere
         self.errors = (self.errors + other.errors)[:3]
 
     def raise_if_incomplete(self) -> None:
         if not self.complete:
             raise SendingIncomplete(
-                f"{self.failed} failed, {self.held_elsewhere} held by another process"
-                + (f": {self.errors[0]}" if self.errors else "")
+                f"{self.held_elsewhere} held by another sender, {self.lapsed} not started"
             )
 
 
@@ -76,14 +82,15 @@ class Sender:
     def __init__(
         self,
         db: Database,
-        identity: SenderIdentity,
         pool: SmtpPool,
         recorder: OutcomeRecorder,
         hot: HotPath,
+        *,
+        lease: float,
     ) -> None:
         self._db = db
         self._hot = hot
-        self._identity = identity
+        self._lease = lease
         self._pool = pool
         self._recorder = recorder
         # Deliveries this process is sending now -> their outcome once recorded.
@@ -92,17 +99,17 @@ class Sender:
 
     def send_soon(self, ids: Sequence[uuid.UUID]) -> None:
         """Send just-committed transactional emails now, in the background. A failure is
-        recorded with a work message that takes the email through the retry queues."""
+        recorded as `deferred`, for the retry pass."""
         task = asyncio.create_task(self._send_soon(list(ids)), name="send-soon")
         self._soon.add(task)
         task.add_done_callback(self._soon.discard)
 
     async def _send_soon(self, ids: list[uuid.UUID]) -> None:
         try:
-            await self.send(ids, priority=TRANSACTIONAL, handover=True)
+            await self.send(ids, priority=TRANSACTIONAL)
         except Exception as exc:
-            # The rows stay queued (or claimed by this live process); the sweeper hands them
-            # to the work queue if nothing else does.
+            # The rows stay queued (or claimed, until the lease lapses); the retry pass
+            # sends them if nothing else does.
             log.warning("email.send_soon_failed", error=str(exc)[:300])
 
     async def drain(self, timeout: float) -> None:
@@ -116,7 +123,6 @@ class Sender:
         *,
         priority: int,
         compose: Compose | None = None,
-        handover: bool = False,
     ) -> Summary:
         summary = Summary()
         mine = [self._inflight[i] for i in dict.fromkeys(ids) if i in self._inflight]
@@ -126,9 +132,14 @@ class Sender:
         loop = asyncio.get_running_loop()
         recorded = {i: loop.create_future() for i in wanted}
         self._inflight.update(recorded)
+        token = uuid.uuid4()
+        # Taken before the claim, so this sender's clock runs out before the database's.
+        claimed_at = time.monotonic()
+        send_by = life_cycle.send_by(
+            claimed_at, lease=self._lease, smtp_timeout=self._pool.config.timeout
+        )
         try:
-            me = await self._identity.key()
-            claimed = await self._claim(wanted, me)
+            claimed = await self._claim(wanted, token)
         except BaseException:
             self._release(recorded)
             raise
@@ -141,7 +152,7 @@ class Sender:
         jobs = []
         for delivery in claimed:
             job = asyncio.ensure_future(
-                self._send_one(delivery, me, priority, compose, recorded[delivery.id], handover)
+                self._send_one(delivery, priority, send_by, compose, recorded[delivery.id])
             )
             job.add_done_callback(lambda _, i=delivery.id: self._inflight.pop(i, None))
             jobs.append(job)
@@ -158,33 +169,36 @@ class Sender:
         """Deliveries this request will not send after all (not claimed, or the claim failed)."""
         for delivery_id, future in recorded.items():
             if not future.done():
-                future.set_result(Outcome("failed", "not sent by this request"))
+                future.set_result(Outcome("lapsed", "not sent by this request"))
             self._inflight.pop(delivery_id, None)
 
-    async def _claim(self, ids: list[uuid.UUID], me: int) -> list[Claimed]:
-        return await self._hot.claim(ids, me=me) if ids else []
+    async def _claim(self, ids: list[uuid.UUID], token: uuid.UUID) -> list[Claimed]:
+        return await self._hot.claim(ids, token=token, lease=self._lease) if ids else []
 
     async def _send_one(
         self,
         delivery: Claimed,
-        me: int,
         priority: int,
+        send_by: float,
         compose: Compose | None,
         recorded: asyncio.Future[Outcome],
-        handover: bool,
     ) -> Outcome:
         """Send, then record at once: each 250 is committed within a round trip or so (the
         recorder groups whatever arrives together), not at the end of the batch."""
         try:
             raw = delivery.message if delivery.message is not None else _compose(compose, delivery)
         except Exception as exc:
-            outcome = Outcome("failed", f"could not compose the email: {type(exc).__name__}: {exc}")
-        else:
-            outcome = await self._pool.submit(delivery.recipient, raw, priority=priority)
-        try:
-            await self._recorder.record(
-                [Recorded(delivery, outcome, me, datetime.now(UTC), handover=handover)]
+            outcome = Outcome(
+                "unsendable", f"could not compose the email: {type(exc).__name__}: {exc}"
             )
+        else:
+            outcome = await self._pool.submit(
+                delivery.recipient, raw, priority=priority, send_by=send_by
+            )
+        if outcome.kind == "lapsed":
+            log.warning("email.claim_lapsed", delivery_id=str(delivery.id), kind=delivery.kind)
+        try:
+            await self._recorder.record([Recorded(delivery, outcome, datetime.now(UTC))])
         finally:
             # Whoever waits on this delivery learns the outcome even if recording failed
             # (the row then stays claimed by this process until it is retried).
@@ -195,7 +209,7 @@ class Sender:
     async def _count_held(self, ids: list[uuid.UUID]) -> int:
         async with self._db.unit_of_work() as uow:
             found = await deliveries.states(uow, ids)
-        return sum(1 for state in found.values() if state == "sending")
+        return sum(1 for state in found.values() if state == life_cycle.State.SENDING)
 
 
 def _compose(compose: Compose | None, delivery: Claimed) -> bytes:

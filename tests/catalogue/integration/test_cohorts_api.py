@@ -48,6 +48,27 @@ async def roster_messages(engine: AsyncEngine, cohort_id: str, after: int) -> li
     ]
 
 
+async def test_a_dry_run_gives_the_same_report_and_writes_nothing(
+    client: httpx.AsyncClient, staff_headers: Headers, engine: AsyncEngine
+) -> None:
+    cohort = await cohort_for(client, staff_headers)
+    url = f"/staff/cohorts/{cohort['id']}/roster"
+    mark = await outbox_mark(engine)
+    headers = {**staff_headers, **CSV}
+    preview = await client.post(f"{url}?dry_run=true", content=ROSTER, headers=headers)
+    assert preview.status_code == 200, preview.text
+    report = preview.json()
+    assert (report["created"], report["updated"], len(report["errors"])) == (3, 0, 3)
+    assert (report["roster_version"], report["member_count"]) == (0, 3)
+    members = await client.get(f"/staff/cohorts/{cohort['id']}/members", headers=staff_headers)
+    assert members.json() == []
+    assert await roster_messages(engine, cohort["id"], mark) == []
+    done = await client.post(url, content=ROSTER, headers=headers)
+    assert {k: v for k, v in done.json().items() if k != "roster_version"} == {
+        k: v for k, v in report.items() if k != "roster_version"
+    }
+
+
 async def test_import_reports_bad_rows_and_takes_the_good_ones(
     client: httpx.AsyncClient, staff_headers: Headers, engine: AsyncEngine
 ) -> None:

@@ -1,6 +1,7 @@
 """Every route but a short public list refuses a missing, bad or expired token (401) and a
-token without the staff role (403). Routes are found by walking the app, so a new staff
-route is covered the moment it exists, and a new public one must be listed here on purpose."""
+token without the staff role (403; for the ops API, without the ops or admin role). Routes are
+found by walking the app, so a new staff route is covered the moment it exists, and a new
+public one must be listed here on purpose."""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ async def test_the_walk_finds_the_staff_routes() -> None:
     # Guards the walk itself: if it found nothing, every check below would pass vacuously.
     assert len(PROTECTED) >= 30
     assert ("POST", "/staff/cohorts/{cohort_id}/roster") in PROTECTED
-    assert all(path.startswith("/staff/") for _, path in PROTECTED)
+    assert ("GET", "/ops/parked") in PROTECTED
+    assert all(path.startswith(("/staff/", "/ops/")) for _, path in PROTECTED)
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)
@@ -72,8 +74,11 @@ async def test_refused_without_a_good_staff_token(
         response = await client.request(method, url, headers=headers)
         assert response.status_code == 401, (label, response.text)
         assert response.headers["www-authenticate"] == "Bearer"
-    ops = {"Authorization": f"Bearer {token('ops')}"}
-    response = await client.request(method, url, headers=ops)
+    # The other role: staff routes refuse an ops token, ops routes (shared/ops_api.py) a staff one.
+    other = "staff" if path.startswith("/ops/") else "ops"
+    response = await client.request(
+        method, url, headers={"Authorization": f"Bearer {token(other)}"}
+    )
     assert response.status_code == 403, response.text
 
 

@@ -1,0 +1,135 @@
+"""An event's attendees: confirmed and waiting against capacity, search, promote, cancel on
+someone's behalf, book someone in, and the CSV export streamed through from bookings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from services.console.auth.web import console_router
+from services.console.clients.base import ServiceRefused
+from services.console.domain import roles
+from services.console.pages.common import Services, ServicesDep, form_of, redirect, render
+from services.console.pages.panels import panel
+
+router = console_router(roles.PROGRAMME)
+STATUSES = ("confirmed", "waitlisted", "cancelled")
+BOOKING_FIELDS = (
+    "name",
+    "email",
+    "organisation",
+    "role",
+    "dietary_needs",
+    "access_needs",
+    "option_id",
+)
+
+
+async def _page(
+    request: Request,
+    services: Services,
+    event_id: str,
+    *,
+    status: str = "",
+    q: str = "",
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    event = await services.catalogue.event(event_id)
+    counts = await panel(services.bookings.counts(event_id))
+    listed = await panel(services.bookings.bookings(event_id, status=status, q=q, limit="500"))
+    return render(
+        request,
+        "attendees.html",
+        status_code=status_code,
+        title=f"Attendees: {event['title']}",
+        event=event,
+        counts=counts,
+        listed=listed,
+        status=status,
+        q=q,
+        statuses=STATUSES,
+        errors=errors or {},
+        values=values or {},
+        option_choices=[(o["option_id"], o["name"]) for o in event["options"]],
+    )
+
+
+@router.get("/events/{event_id}/attendees")
+async def attendees(
+    request: Request,
+    event_id: str,
+    services: ServicesDep,
+    status: Annotated[str, Query(max_length=20)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Who is booked and who waits, searchable by name, email or organisation."""
+    return await _page(
+        request, services, event_id, status=status if status in STATUSES else "", q=q
+    )
+
+
+@router.post("/events/{event_id}/attendees")
+async def book_in(request: Request, event_id: str, services: ServicesDep) -> Response:
+    """Book someone in (any audience, any time, never beyond capacity)."""
+    form = await form_of(request)
+    body: dict[str, object] = {k: form.get(k, "") for k in BOOKING_FIELDS}
+    if not body["option_id"]:
+        body.pop("option_id")
+    body["consent_to_contact"] = form.get("consent_to_contact") == "on"
+    try:
+        await services.bookings.book(event_id, body)
+    except ServiceRefused as exc:
+        errors = exc.fields or {"_": exc.detail}
+        return await _page(request, services, event_id, errors=errors, values=form, status_code=422)
+    return redirect(f"/events/{event_id}/attendees", "booked")
+
+
+@router.post("/events/{event_id}/attendees/{booking_id}/promote")
+async def promote(
+    request: Request, event_id: str, booking_id: str, services: ServicesDep
+) -> Response:
+    """Give a waiting person a free place."""
+    try:
+        await services.bookings.promote(booking_id)
+    except ServiceRefused as exc:
+        return await _page(request, services, event_id, errors={"_": exc.detail}, status_code=409)
+    return redirect(f"/events/{event_id}/attendees", "promoted")
+
+
+@router.post("/events/{event_id}/attendees/{booking_id}/cancel")
+async def cancel(
+    request: Request, event_id: str, booking_id: str, services: ServicesDep
+) -> Response:
+    """Cancel a booking on the person's behalf; they are told."""
+    form = await form_of(request)
+    try:
+        await services.bookings.cancel(booking_id, form.get("reason", ""))
+    except ServiceRefused as exc:
+        return await _page(request, services, event_id, errors={"_": exc.detail}, status_code=409)
+    return redirect(f"/events/{event_id}/attendees", "booking-cancelled")
+
+
+@router.get("/events/{event_id}/attendees.csv")
+async def export(event_id: str, services: ServicesDep) -> Response:
+    """Every booking of the event as CSV, streamed through from bookings as it arrives."""
+    client = services.bookings
+    stream = client.stream(client.export_path(event_id))
+    answer = await stream.__aenter__()
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in answer.aiter_bytes():
+                yield chunk
+        finally:
+            await stream.__aexit__(None, None, None)
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="attendees-{event_id}.csv"'},
+    )

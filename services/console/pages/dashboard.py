@@ -1,0 +1,48 @@
+"""The dashboard: what needs attention first, then the coming events and their fill."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from services.console.auth.web import console_router
+from services.console.domain import roles
+from services.console.pages.common import ServicesDep, render
+from services.console.pages.panels import panel
+
+router = console_router(roles.ANY)
+UPCOMING = 8
+
+
+@router.get("/")
+async def dashboard(request: Request, services: ServicesDep) -> Response:
+    """Upcoming events with confirmed / waiting / capacity, failed emails, what is down."""
+    events, failed, parked = await asyncio.gather(
+        panel(services.catalogue.events(status="published")),
+        panel(services.notifications.deliveries(state="failed")),
+        panel(services.notifications.deliveries(state="parked")),
+    )
+    now = datetime.now(UTC)
+    upcoming = [e for e in (events.data or []) if datetime.fromisoformat(e["ends_at"]) >= now][
+        :UPCOMING
+    ]
+    counts = await asyncio.gather(*(panel(services.bookings.counts(e["id"])) for e in upcoming))
+    rows = list(zip(upcoming, counts, strict=True))
+    attention = []
+    for event, count in rows:
+        if count.ok and count.data and count.data["waiting"] and count.data["remaining"]:
+            attention.append(("waiting", event, count.data))
+    mail_problems = (failed.data or []) + (parked.data or [])
+    return render(
+        request,
+        "dashboard.html",
+        title="Dashboard",
+        events=events,
+        rows=rows,
+        attention=attention,
+        mail=failed if not failed.ok else parked,
+        mail_problems=mail_problems,
+    )

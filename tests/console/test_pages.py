@@ -1,0 +1,226 @@
+"""The console's pages over HTTP against the running services: an event from the form to
+published, the catalogue's 422 beside its field, attendees, a roster with a bad row previewed
+then imported, staff accounts, partners, and the audit log of the console's own actions."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tests.conftest import token
+from tests.console.conftest import csrf_of
+from tests.support.system import System
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+STAFF = {"Authorization": f"Bearer {token('staff')}"}
+
+
+async def _programme(system: System) -> str:
+    async with httpx.AsyncClient(base_url=system.url("catalogue"), headers=STAFF) as api:
+        slug = f"p-{uuid.uuid4().hex[:8]}"
+        made = await api.post("/staff/programmes", json={"name": "Leading GM <b>", "slug": slug})
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+
+def _event_form(page: str, title: str, **extra: str) -> dict[str, str]:
+    return {
+        "csrf_token": csrf_of(page),
+        "title": title,
+        "timezone": "Europe/London",
+        "capacity": "2",
+        "waitlist_enabled": "on",
+        "audience_kind": "public",
+        "sessions.0.title": "Day one",
+        "sessions.0.starts_at": "2031-05-06T09:30",
+        "sessions.0.ends_at": "2031-05-06T17:00",
+        "sessions.1.title": "Day two",
+        "sessions.1.starts_at": "2031-05-07T09:30",
+        "sessions.1.ends_at": "2031-05-07T16:00",
+        "sessions.2.starts_at": "",
+        "options.0.name": "Canal walk",
+        "options.0.capacity": "1",
+        "options.1.name": "Cookery",
+        "options.1.capacity": "1",
+        **extra,
+    }
+
+
+async def test_an_event_from_form_to_published_with_bookings(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    page = await admin.get("/events/new")
+    assert page.status_code == 200
+    bad = await admin.post(
+        "/events/new",
+        data=_event_form(page.text, "Reunion", **{"sessions.1.ends_at": "2031-05-07T08:00"}),
+    )
+    assert bad.status_code == 422
+    assert 'aria-invalid="true"' in bad.text and "Reunion" in bad.text
+
+    hostile = "Reunion <script>alert(1)</script>"
+    made = await admin.post("/events/new", data=_event_form(page.text, hostile))
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[-1]
+    shown = await admin.get(event_url)
+    assert "&lt;script&gt;" in shown.text and "<script>alert" not in shown.text
+    assert "Day one" in shown.text and "Day two" in shown.text
+
+    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
+    assert published.status_code == 303
+
+    async def replicated() -> bool:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(f"{console_system.url('bookings')}/public/events/{event_id}")
+            return r.status_code == 200
+
+    await wait_for(replicated, timeout=30, message="event in bookings")
+    attendees = await admin.get(f"{event_url}/attendees")
+    options = {
+        o["name"]: o["option_id"] for o in (await _event(console_system, event_id))["options"]
+    }
+    for name, email, option in (
+        ("Ada", "ada@example.org", "Canal walk"),
+        ("Grace", "grace@example.org", "Cookery"),
+        ("Edsger", "edsger@example.org", "Cookery"),
+    ):
+        booked = await admin.post(
+            f"{event_url}/attendees",
+            data={
+                "csrf_token": csrf_of(attendees.text),
+                "name": name,
+                "email": email,
+                "organisation": '=HYPERLINK("x")',
+                "option_id": options[option],
+            },
+        )
+        assert booked.status_code == 303, booked.text
+    listing = await admin.get(f"{event_url}/attendees?status=waitlisted")
+    assert "Edsger" in listing.text and "Ada" not in listing.text
+    missing_email = await admin.post(
+        f"{event_url}/attendees",
+        data={
+            "csrf_token": csrf_of(listing.text),
+            "name": "X",
+            "email": "",
+            "organisation": "Y",
+            "option_id": options["Canal walk"],
+        },
+    )
+    assert missing_email.status_code == 422 and 'id="f-email-error"' in missing_email.text
+
+    export = await admin.get(f"{event_url}/attendees.csv")
+    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert "grace@example.org" in export.text
+
+
+async def _event(system: System, event_id: str) -> dict:
+    async with httpx.AsyncClient(base_url=system.url("catalogue"), headers=STAFF) as api:
+        return (await api.get(f"/staff/events/{event_id}")).json()
+
+
+async def test_a_roster_is_previewed_then_imported_with_its_bad_row(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    programme_id = await _programme(console_system)
+    page = await admin.get("/cohorts")
+    made = await admin.post(
+        "/cohorts",
+        data={"csrf_token": csrf_of(page.text), "programme_id": programme_id, "number": "7"},
+    )
+    assert made.status_code == 303, made.text
+    cohort_url = made.headers["location"].split("?")[0]
+    cohort = await admin.get(cohort_url)
+    roster = (
+        "name,email,organisation,role\n"
+        "Ada Lovelace,ada@example.org,Salford,Director\n"
+        "No Email,,Bolton,Chief\n"
+        "Grace Hopper,grace@example.org,Wigan,Head\n"
+    )
+    preview = await admin.post(
+        f"{cohort_url}/roster/preview",
+        data={"csrf_token": csrf_of(cohort.text)},
+        files={"roster": ("roster.csv", roster.encode(), "text/csv")},
+    )
+    assert preview.status_code == 200, preview.text
+    assert "will be added" in preview.text and "<td>3</td>" in preview.text
+    assert "Ada Lovelace" not in (await admin.get(cohort_url)).text  # nothing written yet
+
+    payload = preview.text.split('name="payload" value="', 1)[1].split('"', 1)[0]
+    done = await admin.post(
+        f"{cohort_url}/roster", data={"csrf_token": csrf_of(preview.text), "payload": payload}
+    )
+    assert done.status_code == 200 and "Roster imported" in done.text
+    members = await admin.get(cohort_url)
+    assert "Ada Lovelace" in members.text and "Grace Hopper" in members.text
+    export = await admin.get(f"{cohort_url}/roster.csv")
+    assert export.text.startswith("\ufeffid,name,email")
+
+
+async def test_staff_accounts_and_the_last_admin(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    page = await admin.get("/staff")
+    short = await admin.post(
+        "/staff",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "name": "Door",
+            "email": "door@example.org",
+            "password": "short",
+            "roles": "checkin",
+        },
+    )
+    assert short.status_code == 422 and "at least 12" in short.text
+    made = await admin.post(
+        "/staff",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "name": "Door Staff",
+            "email": "door@example.org",
+            "password": "a long enough password",
+            "roles": "checkin",
+        },
+    )
+    assert made.status_code == 303
+    async with httpx.AsyncClient(base_url=console_system.url("console")) as door:
+        from tests.console.conftest import sign_in
+
+        assert (
+            await sign_in(door, "door@example.org", "a long enough password")
+        ).status_code == 303
+        assert (await door.get("/")).status_code == 200
+        assert (await door.get("/events")).status_code == 403
+        listing = await admin.get("/staff")
+        account_id = listing.text.split('href="/staff/', 2)[1].split('"')[0]
+        if "Door Staff" not in (await admin.get(f"/staff/{account_id}")).text:
+            account_id = listing.text.split('href="/staff/', 3)[2].split('"')[0]
+        ended = await admin.post(
+            f"/staff/{account_id}/sessions/end", data={"csrf_token": csrf_of(listing.text)}
+        )
+        assert ended.status_code == 303
+        assert (await door.get("/")).status_code == 303  # signed out by the admin
+    log = await admin.get("/audit")
+    assert "sessions ended" in log.text and "signed in" in log.text
+
+
+async def test_a_service_that_is_down_is_named_and_the_rest_keeps_working(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    # Last in this module: it stops services of this module's system.
+    console_system.services["notifications"].stop()
+    dashboard = await admin.get("/")
+    assert dashboard.status_code == 200
+    assert "The notifications service is unavailable" in dashboard.text
+    assert "Coming events" in dashboard.text and (await admin.get("/events")).status_code == 200
+
+    console_system.services["catalogue"].stop()
+    events = await admin.get("/events")
+    assert events.status_code == 503 and "The catalogue service is unavailable" in events.text
+    staff = await admin.get("/staff")
+    assert staff.status_code == 200 and "Programme limits cannot be changed just now" in staff.text
+    assert (await admin.get("/audit")).status_code == 200
