@@ -232,7 +232,7 @@ async def test_parked_error_header_carries_no_personal_data(runtime: Runtime) ->
             await _publish(runtime, envelope)
 
         async def both_parked() -> list[ParkedMessage] | None:
-            found = await list_parked(runtime.settings.amqp_url, [sub.queue])
+            found = await _parked(runtime, sub.queue)
             return found if len(found) == 2 else None
 
         parked = await wait_for(
