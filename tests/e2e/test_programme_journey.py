@@ -398,8 +398,9 @@ async def test_unusual_people_leave_no_trace_in_any_log(system: System) -> None:
         )
 
         async def sends_recorded() -> bool:
-            page = (await client.get(f"{notifications}/metrics")).text
-            return metric(page, "campaign_emails", campaign_id=campaign["id"], state="sent") == 3
+            url = f"{notifications}/staff/campaigns/{campaign['id']}"
+            found = (await client.get(url, headers=STAFF)).json()
+            return bool(found["counts"]["sent"] == 3)
 
         await wait_for(sends_recorded, timeout=30, message="campaign sends recorded")
 
