@@ -4,6 +4,8 @@ then imported, staff accounts, partners, and the audit log of the console's own 
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 
 import httpx
@@ -224,3 +226,94 @@ async def test_a_service_that_is_down_is_named_and_the_rest_keeps_working(
     staff = await admin.get("/staff")
     assert staff.status_code == 200 and "Programme limits cannot be changed just now" in staff.text
     assert (await admin.get("/audit")).status_code == 200
+
+
+async def test_slides_and_photos_are_added_through_the_event_form(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    page = await admin.get("/events/new")
+    made = await admin.post("/events/new", data=_event_form(page.text, "Masterclass"))
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[-1]
+    edit = await admin.get(f"{event_url}/edit")
+    assert 'name="resources.0.url"' in edit.text and 'name="resources.1.url"' in edit.text
+
+    filled = {k: v for k, v in _form_values(edit.text).items() if not k.startswith("resources.")}
+    for bad, reason in (("javascript:alert(1)", "URL scheme"), ("not a url", "URL")):
+        refused = await admin.post(
+            f"{event_url}/edit",
+            data={
+                **filled,
+                "resources.0.title": "Slides <b>",
+                "resources.0.url": "https://example.org/slides.pdf",
+                "resources.0.kind": "slides",
+                "resources.1.title": "Photos",
+                "resources.1.url": bad,
+                "resources.1.kind": "photos",
+            },
+        )
+        assert refused.status_code == 422, refused.text
+        error = refused.text.split('id="f-resources-1-url-error">', 1)[1].split("</p>", 1)[0]
+        assert reason in error, error
+        assert 'id="f-resources-0-url-error"' not in refused.text
+        assert (await _event(console_system, event_id))["resources"] == []
+
+    saved = await admin.post(
+        f"{event_url}/edit",
+        data={
+            **filled,
+            "resources.0.title": "Slides <b>",
+            "resources.0.url": "https://example.org/slides.pdf",
+            "resources.0.kind": "slides",
+            "resources.1.kind": "other",  # a blank row: its select still posts
+            "resources.2.title": "Photos",
+            "resources.2.url": "https://photos.example.org/album/1",
+            "resources.2.kind": "photos",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    shown = await admin.get(event_url)
+    assert 'href="https://example.org/slides.pdf"' in shown.text
+    assert "Slides &lt;b&gt;" in shown.text and "Slides <b>" not in shown.text
+    assert 'href="https://photos.example.org/album/1"' in shown.text
+
+    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
+    assert published.status_code == 303
+    async with httpx.AsyncClient(base_url=console_system.url("catalogue")) as public:
+        answer = await public.get(f"/events/{event_id}")
+    assert answer.status_code == 200, answer.text
+    event = answer.json()
+    assert [(r["kind"], r["title"], r["url"]) for r in event["resources"]] == [
+        ("slides", "Slides <b>", "https://example.org/slides.pdf"),
+        ("photos", "Photos", "https://photos.example.org/album/1"),
+    ]
+    # Saving the form again keeps them (their ids ride in hidden fields) rather than doubling.
+    again = await admin.get(f"{event_url}/edit")
+    resaved = await admin.post(f"{event_url}/edit", data=_form_values(again.text))
+    assert resaved.status_code == 303, resaved.text
+    assert len((await _event(console_system, event_id))["resources"]) == 2
+
+
+def _form_values(page: str) -> dict[str, str]:
+    """The values a browser would post from the event form: inputs, checked boxes, selected
+    options."""
+    values: dict[str, str] = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or name.group(1) == "cohort_ids":
+            continue
+        kind = re.search(r'type="([^"]+)"', tag)
+        if kind and kind.group(1) in ("checkbox", "radio") and "checked" not in tag:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        values[name.group(1)] = (value.group(1) if value else "") or (
+            "on" if kind and kind.group(1) == "checkbox" else ""
+        )
+    for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        values[name] = chosen.group(1) if chosen else ""
+    textareas = r'<textarea [^>]*name="([^"]+)"[^>]*>(.*?)</textarea>'
+    for name, body in re.findall(textareas, page, re.S):
+        values[name] = body.strip()
+    return {k: html.unescape(v) for k, v in values.items()}
