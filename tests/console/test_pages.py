@@ -317,3 +317,73 @@ def _form_values(page: str) -> dict[str, str]:
     for name, body in re.findall(textareas, page, re.S):
         values[name] = body.strip()
     return {k: html.unescape(v) for k, v in values.items()}
+
+
+async def test_staff_change_a_booking_option_from_the_attendees_page(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    page = await admin.get("/events/new")
+    made = await admin.post("/events/new", data=_event_form(page.text, "Dinner and walk"))
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[-1]
+    shown = await admin.get(event_url)
+    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
+    assert published.status_code == 303
+
+    async def replicated() -> bool:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(f"{console_system.url('bookings')}/public/events/{event_id}")
+            return r.status_code == 200
+
+    await wait_for(replicated, timeout=30, message="event in bookings")
+    options = {
+        o["name"]: o["option_id"] for o in (await _event(console_system, event_id))["options"]
+    }
+    attendees = await admin.get(f"{event_url}/attendees")
+    for name, option in (("Ada <i>", "Canal walk"), ("Grace", "Cookery")):
+        booked = await admin.post(
+            f"{event_url}/attendees",
+            data={
+                "csrf_token": csrf_of(attendees.text),
+                "name": name,
+                "email": f"{name[:3].lower()}@example.org",
+                "organisation": "Salford",
+                "option_id": options[option],
+            },
+        )
+        assert booked.status_code == 303, booked.text
+    listing = await admin.get(f"{event_url}/attendees")
+    assert 'aria-label="Change the option of Ada &lt;i&gt;"' in listing.text
+    bookings = {b["name"]: b for b in await _bookings(console_system, event_id)}
+
+    # Cookery's one place is Grace's: moving Ada there is refused with bookings' reason.
+    full = await admin.post(
+        f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
+        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]},
+    )
+    assert full.status_code == 409 and "Cookery is full" in full.text, full.text
+    unknown = await admin.post(
+        f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
+        data={"csrf_token": csrf_of(listing.text), "option_id": str(uuid.uuid4())},
+    )
+    assert unknown.status_code == 422 and "not an option of this event" in unknown.text
+
+    cancelled = await admin.post(
+        f"{event_url}/attendees/{bookings['Grace']['booking_id']}/cancel",
+        data={"csrf_token": csrf_of(listing.text), "reason": "ill"},
+    )
+    assert cancelled.status_code == 303
+    moved = await admin.post(
+        f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
+        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]},
+    )
+    assert moved.status_code == 303, moved.text
+    after = {b["name"]: b for b in await _bookings(console_system, event_id)}
+    assert after["Ada <i>"]["option_name"] == "Cookery"
+    assert after["Ada <i>"]["status"] == "confirmed"
+
+
+async def _bookings(system: System, event_id: str) -> list[dict]:
+    async with httpx.AsyncClient(base_url=system.url("bookings"), headers=STAFF) as api:
+        return (await api.get(f"/staff/events/{event_id}/bookings")).json()["items"]
