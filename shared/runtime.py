@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from shared.db import Database, make_engine
-from shared.logging import get_logger
+from shared.logging import describe_error, get_logger
 from shared.messaging.broker import Broker
 from shared.messaging.consumer import ConsumerRunner, Handler, OnPark
 from shared.messaging.depths import DepthSampler
@@ -98,7 +98,11 @@ class Runtime:
                     await consumer.start()
                     break
                 except Exception as exc:
-                    log.warning("consumer.start_failed", queue=consumer.queue_name, error=str(exc))
+                    log.warning(
+                        "consumer.start_failed",
+                        queue=consumer.queue_name,
+                        error=describe_error(exc),
+                    )
                     await asyncio.sleep(1)
 
     async def stop(self) -> None:

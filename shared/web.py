@@ -122,6 +122,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     consumers: ConsumerFactory | None = None,
     on_startup: Sequence[Any] = (),
+    ops_api: bool = True,
 ) -> FastAPI:
     """A service's FastAPI app: its routers plus everything every service has."""
     configure_logging(settings.service_name, settings.log_level)
@@ -172,10 +173,11 @@ def create_service_app(
     app.include_router(ops_router)
     if not settings.metrics_port:
         app.include_router(metrics_router)
-    # Imported here: the ops API depends on this module's typed dependencies.
-    from shared.ops_api import router as ops_api_router
+    if ops_api:
+        # Imported here: the ops API depends on this module's typed dependencies.
+        from shared.ops_api import router as ops_api_router
 
-    app.include_router(ops_api_router)
+        app.include_router(ops_api_router)
     for router in routers:
         app.include_router(router)
     return app

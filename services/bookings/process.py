@@ -21,7 +21,7 @@ from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.booking import book_batch
 from services.bookings.usecases.locking import bound_lock_waits
 from shared.db import Database, make_engine
-from shared.logging import get_logger
+from shared.logging import describe_error, get_logger
 
 log = get_logger(__name__)
 GC_THRESHOLD = 20_000
@@ -174,4 +174,4 @@ class BookingsProcess:
                 if purged:
                     log.info("idempotency.purged", count=purged)
             except Exception as exc:
-                log.warning("idempotency.purge_failed", error=str(exc))
+                log.warning("idempotency.purge_failed", error=describe_error(exc))

@@ -131,6 +131,9 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         title="Staff console",
         description="The staff's web application: sign-in, pages over the staff APIs, audit log.",
         routers=ROUTERS,
+        # The console's pages are for people with a session, never a bearer token: its one
+        # queue (the audit log's) is watched and replayed with the shared tools, not an API.
+        ops_api=False,
         consumers=consumers,
     )
     service_lifespan = app.router.lifespan_context

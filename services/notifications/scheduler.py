@@ -15,7 +15,7 @@ from services.notifications.sending.pool import SmtpPool
 from services.notifications.sending.sender import Sender
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database
-from shared.logging import get_logger
+from shared.logging import describe_error, get_logger
 from shared.messaging.transient import is_transient
 
 log = get_logger(__name__)
@@ -69,7 +69,9 @@ class Scheduler:
                 raise
             except Exception as exc:
                 log.warning(
-                    "scheduler.pass_failed", error=str(exc)[:300], exc_info=not is_transient(exc)
+                    "scheduler.pass_failed",
+                    error=describe_error(exc)[:300],
+                    exc_info=not is_transient(exc),
                 )
             await asyncio.sleep(self._settings.scheduler_interval)
 

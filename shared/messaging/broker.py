@@ -11,7 +11,7 @@ import contextlib
 
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
-from shared.logging import get_logger
+from shared.logging import describe_error, get_logger
 from shared.messaging.addresses import (
     ClusterConnection,
     connect_robust_cluster,
@@ -56,7 +56,7 @@ class Broker:
                 log.warning(
                     "broker.connect_failed",
                     node=masked(self._urls[attempt % len(self._urls)]),
-                    error=str(exc),
+                    error=describe_error(exc),
                     retry_in=delay,
                 )
                 attempt += 1

@@ -248,4 +248,4 @@ class ConsumerRunner:
         try:
             await self._on_park(envelope, error)
         except Exception as exc:
-            log.error("message.on_park_failed", error=str(exc)[:500], exc_info=exc)
+            log.error("message.on_park_failed", error=describe_error(exc)[:500], exc_info=exc)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from shared.db import Database
-from shared.logging import get_logger, log_context
+from shared.logging import describe_error, get_logger, log_context
 from shared.messaging.publisher import Publisher
 from shared.messaging.schema import outbox_table as outbox
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
@@ -70,7 +70,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 failures += 1
-                log.warning("outbox.relay_failed", error=str(exc), failures=failures)
+                log.warning("outbox.relay_failed", error=describe_error(exc), failures=failures)
                 await asyncio.sleep(min(0.2 * 2**failures, 5))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)

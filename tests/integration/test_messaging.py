@@ -196,6 +196,60 @@ async def test_unparseable_message_is_parked_not_lost(runtime: Runtime) -> None:
         await runner.stop(grace=2)
 
 
+async def test_parked_error_header_carries_no_personal_data(runtime: Runtime) -> None:
+    """`x-last-error` travels with the message to whoever lists the parked queue: a handler
+    error quoting an address (as an SMTP refusal does) is masked, and a database error quoting
+    a value is reduced to its type and SQLSTATE."""
+    sub = Subscription(f"test.private-{uuid.uuid4().hex[:6]}", ("catalogue.event.updated",))
+    address = "o'brien!x@exämple.org"
+
+    async def handler(envelope: Envelope) -> None:
+        state = EventState.model_validate(envelope.payload)
+        if state.title == "smtp":
+            raise RuntimeError(f"550 5.1.1 <{address}>: mailbox unavailable")
+        async with runtime.db.engine.connect() as conn:
+            await conn.execute(
+                sa.text("SELECT CAST(CAST(:v AS text) AS integer)"),
+                {"v": "Jane Hepplewhite, wheelchair user"},
+            )
+
+    runner = ConsumerRunner(
+        runtime.broker,
+        runtime.publisher,
+        sub,
+        {"catalogue.event.updated": handler},
+        exchange_name=runtime.settings.exchange_name,
+        prefetch=4,
+        retry_delays=[0.1],
+        delivery_limit=20,
+    )
+    await runner.start()
+    try:
+        for title in ("smtp", "database"):
+            envelope = new_envelope(
+                "catalogue.event.updated", event_state(title=title), producer="t"
+            )
+            await _publish(runtime, envelope)
+
+        async def both_parked() -> list[ParkedMessage] | None:
+            found = await _parked(runtime, sub.queue)
+            return found if len(found) == 2 else None
+
+        parked = await wait_for(
+            both_parked,
+            timeout=30,
+            message="both messages parked",
+        )
+        errors = sorted(p.error for p in parked)
+        assert "DBAPIError(sqlstate=22P02)" in errors, errors
+        assert any(e.startswith("RuntimeError: 550 5.1.1 <o***@e***.org>") for e in errors), errors
+        for error in errors:
+            for secret in ("brien", "xn--", "exämple", "Hepplewhite", "wheelchair"):
+                assert secret not in error, error
+    finally:
+        await runner.stop(grace=2)
+
+
 async def test_redelivered_message_has_one_effect(runtime: Runtime) -> None:
     effects: list[uuid.UUID] = []
 

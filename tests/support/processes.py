@@ -68,7 +68,9 @@ class ServiceProcess:
         log.close()
         return self
 
-    async def wait_ready(self, timeout: float = 30) -> None:
+    async def wait_ready(self, timeout: float = 90) -> None:
+        # Three services importing at once on a loaded 2-core machine take well over 30 s.
+
         async def ready() -> bool:
             assert self.process is not None
             if self.process.poll() is not None:
