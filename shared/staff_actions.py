@@ -32,6 +32,7 @@ _VERBS = {
     "cancel": "cancelled",
     "complete": "completed",
     "promote": "promoted",
+    "change": "changed",
     "launch": "launched",
     "pause": "paused",
     "resume": "resumed",

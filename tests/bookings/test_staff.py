@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from services.bookings.app import create_app
@@ -224,3 +225,78 @@ async def test_staff_bad_input(client: httpx.AsyncClient, staff_headers: dict[st
         f"/staff/bookings/{uuid.uuid4()}/attendance", json={"status": "late"}, headers=staff_headers
     )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "status"
+
+
+async def test_staff_change_a_booking_option_for_the_person(
+    client: httpx.AsyncClient, process: BookingsProcess, staff_headers: dict[str, str]
+) -> None:
+    state = await put_event(
+        process.db,
+        process.settings,
+        event_state(capacity=4, options=[("Walk", 2), ("Dinner", 1), ("Talk", 1)]),
+    )
+    walk, dinner, talk = (str(o.option_id) for o in state.options)
+    url = f"/staff/events/{state.event_id}/bookings"
+    mover = (await client.post(url, json=person(1, option_id=walk), headers=staff_headers)).json()
+    other = (await client.post(url, json=person(2, option_id=walk), headers=staff_headers)).json()
+    await client.post(url, json=person(3, option_id=talk), headers=staff_headers)
+    change = f"/staff/bookings/{mover['booking_id']}/change"
+    r = await client.post(change, json={"option_id": dinner}, headers=staff_headers)
+    assert r.status_code == 200, r.text
+    assert (r.json()["option_name"], r.json()["status"]) == ("Dinner", "confirmed")
+    changed = [
+        m for m in await messages(process.db, event_id=state.event_id)
+        if m["type"] == "bookings.booking.changed"
+    ]  # fmt: skip
+    assert [m["payload"]["previous_option_name"] for m in changed] == ["Walk"]
+    async with process.db.engine.connect() as conn:
+        recorded = (
+            await conn.execute(
+                sa.text(
+                    "SELECT convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'action' "
+                    "FROM outbox WHERE routing_key = 'bookings.staff_action.recorded' "
+                    "AND convert_from(body, 'UTF8')::jsonb -> 'payload' ->> 'target_id' = :id"
+                ),
+                {"id": mover["booking_id"]},
+            )
+        ).scalars()
+        assert list(recorded).count("booking.changed") == 1
+
+    # Dinner now has no room: the other booking cannot follow, and nothing moves.
+    r = await client.post(
+        f"/staff/bookings/{other['booking_id']}/change",
+        json={"option_id": dinner},
+        headers=staff_headers,
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "option_full"), r.text
+    assert "Dinner is full" in r.text
+    r = await client.post(
+        f"/staff/bookings/{other['booking_id']}/change",
+        json={"option_id": str(uuid.uuid4())},
+        headers=staff_headers,
+    )
+    assert r.status_code == 422 and "option_id" in r.text, r.text
+    kept = await client.get(f"/staff/bookings/{other['booking_id']}", headers=staff_headers)
+    assert kept.json()["option_name"] == "Walk"
+    counts = (
+        await client.get(f"/staff/events/{state.event_id}/counts", headers=staff_headers)
+    ).json()
+    by_name = {o["name"]: o["confirmed"] for o in counts["options"]}
+    assert by_name == {"Walk": 1, "Dinner": 1, "Talk": 1}
+
+    await client.post(f"/staff/bookings/{other['booking_id']}/cancel", headers=staff_headers)
+    r = await client.post(
+        f"/staff/bookings/{other['booking_id']}/change",
+        json={"option_id": talk},
+        headers=staff_headers,
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "already_cancelled"), r.text
+    r = await client.post(
+        f"/staff/bookings/{uuid.uuid4()}/change", json={"option_id": walk}, headers=staff_headers
+    )
+    assert r.status_code == 404, r.text
+    for body in ({}, {"option_id": "dinner"}, {"option_id": walk, "status": "confirmed"}):
+        r = await client.post(change, json=body, headers=staff_headers)
+        assert r.status_code == 422, (body, r.text)
+    kinds = [m["type"] for m in await messages(process.db, event_id=state.event_id)]
+    assert kinds.count("bookings.booking.changed") == 1

@@ -4,6 +4,8 @@ then imported, staff accounts, partners, and the audit log of the console's own 
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 
 import httpx
@@ -208,6 +210,168 @@ async def test_staff_accounts_and_the_last_admin(
     assert "sessions ended" in log.text and "signed in" in log.text
 
 
+async def test_slides_and_photos_are_added_through_the_event_form(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    page = await admin.get("/events/new")
+    made = await admin.post("/events/new", data=_event_form(page.text, "Masterclass"))
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[-1]
+    edit = await admin.get(f"{event_url}/edit")
+    assert 'name="resources.0.url"' in edit.text and 'name="resources.1.url"' in edit.text
+
+    filled = {k: v for k, v in _form_values(edit.text).items() if not k.startswith("resources.")}
+    for bad, reason in (("javascript:alert(1)", "URL scheme"), ("not a url", "URL")):
+        refused = await admin.post(
+            f"{event_url}/edit",
+            data={
+                **filled,
+                "resources.0.title": "Slides <b>",
+                "resources.0.url": "https://example.org/slides.pdf",
+                "resources.0.kind": "slides",
+                "resources.1.title": "Photos",
+                "resources.1.url": bad,
+                "resources.1.kind": "photos",
+            },
+        )
+        assert refused.status_code == 422, refused.text
+        error = refused.text.split('id="f-resources-1-url-error">', 1)[1].split("</p>", 1)[0]
+        assert reason in error, error
+        assert 'id="f-resources-0-url-error"' not in refused.text
+        assert (await _event(console_system, event_id))["resources"] == []
+
+    saved = await admin.post(
+        f"{event_url}/edit",
+        data={
+            **filled,
+            "resources.0.title": "Slides <b>",
+            "resources.0.url": "https://example.org/slides.pdf",
+            "resources.0.kind": "slides",
+            "resources.1.kind": "other",  # a blank row: its select still posts
+            "resources.2.title": "Photos",
+            "resources.2.url": "https://photos.example.org/album/1",
+            "resources.2.kind": "photos",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    shown = await admin.get(event_url)
+    assert 'href="https://example.org/slides.pdf"' in shown.text
+    assert "Slides &lt;b&gt;" in shown.text and "Slides <b>" not in shown.text
+    assert 'href="https://photos.example.org/album/1"' in shown.text
+
+    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
+    assert published.status_code == 303
+    async with httpx.AsyncClient(base_url=console_system.url("catalogue")) as public:
+        answer = await public.get(f"/events/{event_id}")
+    assert answer.status_code == 200, answer.text
+    event = answer.json()
+    assert [(r["kind"], r["title"], r["url"]) for r in event["resources"]] == [
+        ("slides", "Slides <b>", "https://example.org/slides.pdf"),
+        ("photos", "Photos", "https://photos.example.org/album/1"),
+    ]
+    # Saving the form again keeps them (their ids ride in hidden fields) rather than doubling.
+    again = await admin.get(f"{event_url}/edit")
+    resaved = await admin.post(f"{event_url}/edit", data=_form_values(again.text))
+    assert resaved.status_code == 303, resaved.text
+    assert len((await _event(console_system, event_id))["resources"]) == 2
+
+
+def _form_values(page: str) -> dict[str, str]:
+    """The values a browser would post from the event form: inputs, checked boxes, selected
+    options."""
+    values: dict[str, str] = {}
+    for tag in re.findall(r"<input [^>]*>", page):
+        name = re.search(r'name="([^"]+)"', tag)
+        if not name or name.group(1) == "cohort_ids":
+            continue
+        kind = re.search(r'type="([^"]+)"', tag)
+        if kind and kind.group(1) in ("checkbox", "radio") and "checked" not in tag:
+            continue
+        value = re.search(r'value="([^"]*)"', tag)
+        values[name.group(1)] = (value.group(1) if value else "") or (
+            "on" if kind and kind.group(1) == "checkbox" else ""
+        )
+    for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        values[name] = chosen.group(1) if chosen else ""
+    textareas = r'<textarea [^>]*name="([^"]+)"[^>]*>(.*?)</textarea>'
+    for name, body in re.findall(textareas, page, re.S):
+        values[name] = body.strip()
+    return {k: html.unescape(v) for k, v in values.items()}
+
+
+async def test_staff_change_a_booking_option_from_the_attendees_page(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    page = await admin.get("/events/new")
+    made = await admin.post("/events/new", data=_event_form(page.text, "Dinner and walk"))
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[-1]
+    shown = await admin.get(event_url)
+    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
+    assert published.status_code == 303
+
+    async def replicated() -> bool:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(f"{console_system.url('bookings')}/public/events/{event_id}")
+            return r.status_code == 200
+
+    await wait_for(replicated, timeout=30, message="event in bookings")
+    options = {
+        o["name"]: o["option_id"] for o in (await _event(console_system, event_id))["options"]
+    }
+    attendees = await admin.get(f"{event_url}/attendees")
+    for name, option in (("Ada <i>", "Canal walk"), ("Grace", "Cookery")):
+        booked = await admin.post(
+            f"{event_url}/attendees",
+            data={
+                "csrf_token": csrf_of(attendees.text),
+                "name": name,
+                "email": f"{name[:3].lower()}@example.org",
+                "organisation": "Salford",
+                "option_id": options[option],
+            },
+        )
+        assert booked.status_code == 303, booked.text
+    listing = await admin.get(f"{event_url}/attendees")
+    assert 'aria-label="Change the option of Ada &lt;i&gt;"' in listing.text
+    bookings = {b["name"]: b for b in await _bookings(console_system, event_id)}
+
+    # Cookery's one place is Grace's: moving Ada there is refused with bookings' reason.
+    full = await admin.post(
+        f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
+        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]},
+    )
+    assert full.status_code == 409 and "Cookery is full" in full.text, full.text
+    unknown = await admin.post(
+        f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
+        data={"csrf_token": csrf_of(listing.text), "option_id": str(uuid.uuid4())},
+    )
+    assert unknown.status_code == 422 and "not an option of this event" in unknown.text
+
+    cancelled = await admin.post(
+        f"{event_url}/attendees/{bookings['Grace']['booking_id']}/cancel",
+        data={"csrf_token": csrf_of(listing.text), "reason": "ill"},
+    )
+    assert cancelled.status_code == 303
+    moved = await admin.post(
+        f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
+        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]},
+    )
+    assert moved.status_code == 303, moved.text
+    after = {b["name"]: b for b in await _bookings(console_system, event_id)}
+    assert after["Ada <i>"]["option_name"] == "Cookery"
+    assert after["Ada <i>"]["status"] == "confirmed"
+
+
+async def _bookings(system: System, event_id: str) -> list[dict]:
+    async with httpx.AsyncClient(base_url=system.url("bookings"), headers=STAFF) as api:
+        return (await api.get(f"/staff/events/{event_id}/bookings")).json()["items"]
+
+
+# Last: it takes a service down for the rest of the session.
 async def test_a_service_that_is_down_is_named_and_the_rest_keeps_working(
     console_system: System, admin: httpx.AsyncClient
 ) -> None:

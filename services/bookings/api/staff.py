@@ -1,4 +1,5 @@
-"""Staff routes: an event's bookings, counts and attendance; cancelling and promoting."""
+"""Staff routes: an event's bookings, counts and attendance; cancelling, changing and
+promoting."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.bookings.api.staff_schemas import (
     StaffBooking,
     StaffBookingCreate,
     StaffCancel,
+    StaffChange,
 )
 from services.bookings.persistence import scopes
 from services.bookings.persistence.staff import Filters
@@ -138,6 +140,18 @@ async def cancel_booking(
     booking = await manage.cancel(
         process.db, process.settings, booking_id, by="staff", reason=reason
     )
+    process.availability.invalidate(booking.event_id)
+    return await exports.one_booking(process.db, booking)
+
+
+@router.post("/bookings/{booking_id}/change", response_model=StaffBooking, responses=_ERRORS)
+async def change_booking(
+    booking_id: uuid.UUID, body: StaffChange, process: ProcessDep
+) -> StaffBooking:
+    """Move a booking to another option for the person (the dinner instead of the walk, say):
+    the same change as the manage link, so the new option must have room."""
+    changes = manage.Changes(option_id=body.option_id)
+    booking = await manage.change(process.db, process.settings, booking_id, changes, by="staff")
     process.availability.invalidate(booking.event_id)
     return await exports.one_booking(process.db, booking)
 

@@ -63,6 +63,14 @@ class StaffCancel(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
 
 
+class StaffChange(BaseModel):
+    """A booking's new option, chosen by staff for the person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    option_id: uuid.UUID
+
+
 class AttendanceMark(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

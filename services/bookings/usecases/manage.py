@@ -81,12 +81,21 @@ async def cancel(
 
 
 async def change(
-    db: Database, settings: BookingsSettings, booking_id: uuid.UUID, changes: Changes
+    db: Database,
+    settings: BookingsSettings,
+    booking_id: uuid.UUID,
+    changes: Changes,
+    *,
+    by: CancelledBy = "attendee",
 ) -> Booking:
+    """Staff may change a booking after the event has started (a swap on the day); the
+    booker may not."""
+
     async def work(uow: UnitOfWork, facts: EventFacts, places: Places) -> Booking:
         now = datetime.now(UTC)
         booking = await _locked_booking(uow, booking_id)
-        _not_started(facts, now)
+        if by == "attendee":
+            _not_started(facts, now)
         if not booking.active:
             raise Conflict("a cancelled booking cannot be changed", code="already_cancelled")
         option_id = booking.option_id if changes.option_id is _UNSET else changes.option_id

@@ -31,6 +31,10 @@ class BookingsClient(ServiceClient):
         path = f"/staff/bookings/{booking_id}/cancel"
         return await self.call("POST", path, json={"reason": reason})
 
+    async def change(self, booking_id: str, option_id: str) -> Json:
+        path = f"/staff/bookings/{booking_id}/change"
+        return await self.call("POST", path, json={"option_id": option_id})
+
     async def promote(self, booking_id: str) -> Json:
         return await self.call("POST", f"/staff/bookings/{booking_id}/promote")
 

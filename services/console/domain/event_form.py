@@ -15,6 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 SESSION_FIELDS = ("session_id", "title", "starts_at", "ends_at")
 OPTION_FIELDS = ("option_id", "name", "capacity", "description")
 PEOPLE_FIELDS = ("person_id", "role")
+RESOURCE_FIELDS = ("resource_id", "title", "url", "kind")
+RESOURCE_KINDS = ("slides", "photos", "notes", "video", "document", "link", "other")
+_PARTS = {
+    "sessions": SESSION_FIELDS,
+    "options": OPTION_FIELDS,
+    "people": PEOPLE_FIELDS,
+    "resources": RESOURCE_FIELDS,
+}
 SPARE_ROWS = 2
 DEFAULT_TZ = "Europe/London"
 
@@ -131,6 +139,17 @@ def parse(form: Mapping[str, str], cohort_ids: Sequence[str], *, creating: bool)
         for _, row in _rows(form, "people", PEOPLE_FIELDS)
         if row["person_id"]
     ]
+
+    resources = []
+    for _, row in _rows(form, "resources", RESOURCE_FIELDS):
+        # The kind alone (its select always posts) does not make a row.
+        if not (row["title"] or row["url"]):
+            continue
+        item = {"title": row["title"], "url": row["url"].strip(), "kind": row["kind"] or "other"}
+        if row["resource_id"]:
+            item["resource_id"] = row["resource_id"]
+        resources.append(item)
+    body["resources"] = resources
     return out
 
 
@@ -173,21 +192,27 @@ def values_of(event: Mapping[str, Any]) -> dict[str, str]:
         )
     for i, p in enumerate(event.get("people", [])):
         values.update({f"people.{i}.person_id": str(p["person_id"]), f"people.{i}.role": p["role"]})
+    for i, r in enumerate(event.get("resources", [])):
+        values.update(
+            {
+                f"resources.{i}.resource_id": str(r["resource_id"]),
+                f"resources.{i}.title": r["title"],
+                f"resources.{i}.url": r["url"],
+                f"resources.{i}.kind": r["kind"],
+            }
+        )
     return values
 
 
 def packed(form: Mapping[str, str]) -> dict[str, str]:
     """The posted values with blank rows dropped and rows renumbered as they were sent, so
     a re-rendered form lines up with the errors the catalogue gave for the body."""
-    values = {
-        k: v for k, v in form.items() if k.split(".")[0] not in ("sessions", "options", "people")
-    }
-    for prefix, names in (
-        ("sessions", SESSION_FIELDS),
-        ("options", OPTION_FIELDS),
-        ("people", PEOPLE_FIELDS),
-    ):
-        for n, (_, row) in enumerate(_rows(form, prefix, names)):
+    values = {k: v for k, v in form.items() if k.split(".")[0] not in _PARTS}
+    for prefix, names in _PARTS.items():
+        rows = _rows(form, prefix, names)
+        if prefix == "resources":
+            rows = [(i, row) for i, row in rows if row["title"] or row["url"]]
+        for n, (_, row) in enumerate(rows):
             values.update({f"{prefix}.{n}.{name}": value for name, value in row.items()})
     return values
 

@@ -1,5 +1,6 @@
-"""An event's attendees: confirmed and waiting against capacity, search, promote, cancel on
-someone's behalf, book someone in, and the CSV export streamed through from bookings."""
+"""An event's attendees: confirmed and waiting against capacity, search, promote, change the
+option of or cancel on someone's behalf, book someone in, and the CSV export streamed through
+from bookings."""
 
 from __future__ import annotations
 
@@ -99,6 +100,23 @@ async def promote(
     except ServiceRefused as exc:
         return await _page(request, services, event_id, errors={"_": exc.detail}, status_code=409)
     return redirect(f"/events/{event_id}/attendees", "promoted")
+
+
+@router.post("/events/{event_id}/attendees/{booking_id}/change")
+async def change(
+    request: Request, event_id: str, booking_id: str, services: ServicesDep
+) -> Response:
+    """Move a confirmed booking to another option for the person, if it has room."""
+    form = await form_of(request)
+    try:
+        await services.bookings.change(booking_id, form.get("option_id", ""))
+    except ServiceRefused as exc:
+        message = next(iter(exc.fields.values()), exc.detail) if exc.fields else exc.detail
+        status_code = exc.status if exc.status in (404, 409, 422) else 400
+        return await _page(
+            request, services, event_id, errors={"_": message}, status_code=status_code
+        )
+    return redirect(f"/events/{event_id}/attendees", "option-changed")
 
 
 @router.post("/events/{event_id}/attendees/{booking_id}/cancel")

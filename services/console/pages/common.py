@@ -64,6 +64,7 @@ NOTICES = {
     "booked": "The booking was made.",
     "promoted": "The person was promoted from the waiting list and is being told.",
     "booking-cancelled": "The booking was cancelled and the person is being told.",
+    "option-changed": "The booking moved to the new option and the person is being told.",
     "cohort-created": "The cohort was created.",
     "roster-imported": "The roster was imported.",
     "member-added": "The member was added.",

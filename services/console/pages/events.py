@@ -1,5 +1,6 @@
-"""Events: list, create and edit (sessions, venue, people, options, audience, window,
-capacity), publish, cancel with a note. The catalogue decides; its reasons show by the field."""
+"""Events: list, create and edit (sessions, venue, people, options, resources, audience,
+window, capacity), publish, cancel with a note. The catalogue decides; its reasons show by the
+field."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ def _form_page(
         session_rows=event_form.row_count(values, "sessions"),
         option_rows=event_form.row_count(values, "options"),
         people_rows=event_form.row_count(values, "people"),
+        resource_rows=event_form.row_count(values, "resources"),
+        resource_kinds=[(k, k.capitalize()) for k in event_form.RESOURCE_KINDS],
         **choices,
     )
 

@@ -137,6 +137,9 @@ BAD_CREATES = [
     (_bad(people=[{"person_id": str(uuid.uuid4())}]), "people.0.person_id"),
     (_bad(expectations=["build-trust"]), "expectations"),
     (_bad(resources=[{"title": "Slides", "url": "not a url"}]), "resources.0.url"),
+    (_bad(resources=[{"title": "Slides", "url": "javascript:alert(1)"}]), "resources.0.url"),
+    (_bad(resources=[{"title": "Photos", "url": "ftp://example.org/p.zip"}]), "resources.0.url"),
+    (_bad(resources=[{"title": "Notes", "url": "data:text/html,<b>x</b>"}]), "resources.0.url"),
     (_bad(booking_closes_at=iso(at(40))), "booking_closes_at"),
     ({"title": "No times", "capacity": 3}, "starts_at"),
 ]
