@@ -3,6 +3,9 @@ SMTP server, staff tokens, and a way to run a service app in-process."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -17,6 +20,28 @@ from tests.support.infra import Infra, create_infra, drop_infra
 from tests.support.smtp import SmtpSink
 from tests.support.staff_keys import PUBLIC_KEY, SIGNING_KEY
 from tests.support.system import System, running_system
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
+async def _no_task_outlives_the_session(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Cancel what the session's tests left running, before pytest-asyncio's runner does.
+
+    The runner waits for every cancelled task without a deadline, so one task that survives
+    cancellation would hang the whole run (and CI) after the last test. Here the wait has a
+    deadline; a survivor is named with its stack and the run ends with the tests' verdict."""
+    yield
+    current = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in left:
+        task.cancel()
+    _, pending = await asyncio.wait(left, timeout=20) if left else (set(), set())
+    if pending:
+        for task in pending:
+            print(f"\nconftest: a task survived cancellation: {task!r}", file=sys.stderr)
+            task.print_stack(file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1 if request.session.testsfailed else 0)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
