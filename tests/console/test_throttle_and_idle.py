@@ -39,14 +39,25 @@ async def _account(system: System) -> str:
     return email
 
 
+def _failed_signins(metrics: str, reason: str) -> float:
+    prefix = f'console_signins_failed_total{{reason="{reason}"}} '
+    lines = [line for line in metrics.splitlines() if line.startswith(prefix)]
+    return float(lines[0].removeprefix(prefix)) if lines else 0.0
+
+
 async def test_an_account_is_throttled_after_its_failures(console_system: System) -> None:
     email = await _account(console_system)
     async with httpx.AsyncClient(base_url=console_system.url("console"), timeout=20) as client:
+        before = (await client.get("/metrics")).text
         for _ in range(3):
             assert (await sign_in(client, email, "wrong")).status_code == 401
         # Even the right password is refused now, and says why.
         blocked = await sign_in(client, email, PASSWORD)
         assert blocked.status_code == 429 and "Too many failed sign-ins" in blocked.text
+        # Operations see the guessing in the metrics.
+        after = (await client.get("/metrics")).text
+        assert _failed_signins(after, "wrong") - _failed_signins(before, "wrong") == 3
+        assert _failed_signins(after, "throttled") - _failed_signins(before, "throttled") == 1
         # Another account from the same address is not blocked by this one's failures.
         other = await _account(console_system)
         assert (await sign_in(client, other, PASSWORD)).status_code == 303

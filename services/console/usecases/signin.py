@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from services.console.domain.audit import own_action
 from services.console.domain.passwords import verify_password
+from services.console.metrics import SIGNINS_FAILED
 from services.console.persistence import accounts, audit, sessions, throttle
 from services.console.persistence.accounts import Account
 from services.console.settings import ConsoleSettings
@@ -43,6 +44,7 @@ async def sign_in_with_password(
             >= settings.signin_failures_per_address
         ):
             log.warning("signin.throttled", email=mask_email(email))
+            SIGNINS_FAILED.labels("throttled").inc()
             raise Throttled(settings.signin_window_minutes)
         account, password_hash = await accounts.with_hash(uow, email)
         if not verify_password(password_hash, password) or account is None or not account.active:
@@ -61,6 +63,7 @@ async def sign_in_with_password(
                 )
             await uow.commit()
             log.info("signin.failed", email=mask_email(email))
+            SIGNINS_FAILED.labels("wrong").inc()
             return None
         await throttle.clear(uow, account_key)
         cookie = await _start(uow, settings, account, "password", client)
