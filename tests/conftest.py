@@ -37,10 +37,10 @@ async def _no_task_outlives_the_session(request: pytest.FixtureRequest) -> Async
     _, pending = await asyncio.wait(left, timeout=20) if left else (set(), set())
     if pending:
         for task in pending:
-            print(f"\nconftest: a task survived cancellation: {task!r}", file=sys.stderr)
-            task.print_stack(file=sys.stderr)
+            print(f"\nconftest: a task survived cancellation: {task!r}", file=sys.__stderr__)
+            task.print_stack(file=sys.__stderr__)
         sys.stdout.flush()
-        sys.stderr.flush()
+        sys.__stderr__.flush()
         os._exit(1 if request.session.testsfailed else 0)
 
 
