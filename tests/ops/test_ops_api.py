@@ -68,7 +68,9 @@ async def test_parked_booking_is_listed_replayed_once_and_audited(
         envelope = await bus.publish("bookings.booking.confirmed", booking, producer="bookings")
 
         async def parked() -> list[dict]:
-            answer = await client.get("/ops/parked", params={"queue": QUEUE, "limit": 1000}, headers=OPS)
+            answer = await client.get(
+                "/ops/parked", params={"queue": QUEUE, "limit": 1000}, headers=OPS
+            )
             assert answer.status_code == 200, answer.text
             return [p for p in answer.json() if p["message_id"] == str(envelope.message_id)]
 
