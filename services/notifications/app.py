@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI
 
 from services.notifications.api import public, staff_campaigns, staff_deliveries, staff_templates
-from services.notifications.consumers import consumer_factory
+from services.notifications.consumers import consumer_specs
 from services.notifications.handlers import campaign_progress
 from services.notifications.settings import NotificationsSettings
 from services.notifications.workers import Workers
-from shared.runtime import Runtime
+from shared.runtime import ConsumerFactory, ConsumerSpec, Runtime
 from shared.web import create_service_app
 
 
 async def _prune_finished_campaigns(runtime: Runtime) -> None:
     runtime.depths.also.append(partial(campaign_progress.prune_campaign_series, runtime.db))
+
+
+def _consumers(workers: Workers) -> ConsumerFactory:
+    """The runtime's database exists only once it starts: the sending component is bound to it
+    then, and its parts are handed to the handlers that queue and send emails."""
+
+    def build(runtime: Runtime) -> Sequence[ConsumerSpec]:
+        workers.bind(runtime.db, wake_relay=runtime.relay.wake)
+        return consumer_specs(
+            runtime.db,
+            workers.settings,
+            sender=workers.sender,
+            mails=workers.mails,
+            hot=workers.hot,
+        )
+
+    return build
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
@@ -34,7 +51,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             staff_campaigns.router,
             public.router,
         ],
-        consumers=consumer_factory(workers),
+        consumers=_consumers(workers),
         on_startup=[_prune_finished_campaigns],
     )
     app.state.workers = workers

@@ -9,7 +9,7 @@ import contextlib
 
 from services.notifications.handlers import campaigns, reminders, retries
 from services.notifications.handlers.campaign_work import CampaignMails
-from services.notifications.handlers.queueing import send_after_commit
+from services.notifications.handlers.queueing import SendAfterCommit
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.sending.pool import SmtpPool
 from services.notifications.sending.sender import Sender
@@ -45,10 +45,9 @@ class Scheduler:
 
     async def run_once(self) -> None:
         while True:
-            with send_after_commit() as queued:
-                settled = await reminders.send_due(self._db, self._settings)
-            if queued:
-                self._sender.send_soon(queued)
+            send = SendAfterCommit(self._sender)
+            settled = await reminders.send_due(self._db, self._settings, send=send)
+            send.committed()
             if not settled:
                 break
         await campaigns.start_due(self._db, self._settings)

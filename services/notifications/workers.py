@@ -1,6 +1,7 @@
-"""What a notifications process runs beside its consumers: the SMTP pool with its rate limit,
-the outcome recorder, the sender, and the scheduler. Built when the consumers are
-(the runtime's database exists then), started after the runtime, stopped after its consumers."""
+"""The sending component: what a notifications process runs beside its consumers (the SMTP
+pool with its rate limit, the outcome recorder, the sender, and the scheduler). Built once in
+`app.py`, bound to the runtime's database when the runtime starts its consumers, started after
+the runtime, stopped after its consumers; its sender is handed to whatever queues emails."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ class Workers:
             ),
             self.bucket,
         )
-        self.hot: HotPath | None = None
+        self._hot: HotPath | None = None
         self._record_db: Database | None = None
         self._recorder: OutcomeRecorder | None = None
         self._sender: Sender | None = None
@@ -52,7 +53,7 @@ class Workers:
     def bind(self, db: Database, *, wake_relay: Callable[[], None] | None = None) -> None:
         self._db = db
         pooler = self.settings.database_transaction_pooler
-        self.hot = HotPath(
+        self._hot = HotPath(
             self.settings.database_url, size=self.settings.hot_pool_size, transaction_pooler=pooler
         )
         # Outcomes are recorded on connections of their own: with every pooled connection
@@ -75,19 +76,24 @@ class Workers:
             deadline=self.settings.send_deadline,
         )
         self._recorder = OutcomeRecorder(
-            self._record_db, self.hot, policy, linger=self.settings.record_linger
+            self._record_db, self._hot, policy, linger=self.settings.record_linger
         )
         self._sender = Sender(
-            db, self.pool, self._recorder, self.hot, lease=self.settings.claim_lease
+            db, self.pool, self._recorder, self._hot, lease=self.settings.claim_lease
         )
         self._scheduler = Scheduler(
-            db, self.settings, sender=self._sender, pool=self.pool, hot=self.hot, mails=self.mails
+            db, self.settings, sender=self._sender, pool=self.pool, hot=self._hot, mails=self.mails
         )
 
     @property
     def sender(self) -> Sender:
         assert self._sender is not None, "workers not bound to a database"
         return self._sender
+
+    @property
+    def hot(self) -> HotPath:
+        assert self._hot is not None, "workers not bound to a database"
+        return self._hot
 
     @property
     def sending_here(self) -> bool:
@@ -122,8 +128,8 @@ class Workers:
         await self.pool.stop()
         assert self._recorder is not None
         await self._recorder.stop()
-        if self.hot is not None:
-            await self.hot.close()
+        if self._hot is not None:
+            await self._hot.close()
         if self._record_db is not None:
             await self._record_db.dispose()
         self._started = False

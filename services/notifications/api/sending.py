@@ -1,26 +1,20 @@
-"""Test sends from staff routes go out from this process at once when it sends at all (else
-through the work queue, which another process serves)."""
+"""How a staff route's emails (test sends) go out: from this process at once when it sends
+at all, else through the work queue, which another process serves."""
 
 from __future__ import annotations
 
-import contextlib
-import uuid
-from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
-from services.notifications.handlers.queueing import send_after_commit
-
-
-@contextlib.contextmanager
-def sent_here(request: Request) -> Iterator[list[uuid.UUID]]:
-    if request.app.state.workers.sending_here:
-        with send_after_commit() as queued:
-            yield queued
-    else:
-        yield []
+from services.notifications.handlers.queueing import Send, send_from
+from services.notifications.workers import Workers
 
 
-def send_queued(request: Request, queued: list[uuid.UUID]) -> None:
-    if queued:
-        request.app.state.workers.sender.send_soon(queued)
+def _send(request: Request) -> Send:
+    workers: Workers = request.app.state.workers
+    return send_from(workers.sender if workers.sending_here else None)
+
+
+# Call `send.committed()` once the route's transaction has committed.
+SendDep = Annotated[Send, Depends(_send)]

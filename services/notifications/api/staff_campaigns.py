@@ -15,7 +15,7 @@ from services.notifications.api.schemas import (
     Queued,
     TestSend,
 )
-from services.notifications.api.sending import send_queued, sent_here
+from services.notifications.api.sending import SendDep
 from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers import campaign_progress, campaigns, previews
 from services.notifications.persistence import scopes
@@ -82,14 +82,13 @@ async def preview_campaign(
     responses=ERRORS,
 )
 async def test_campaign(
-    campaign_id: uuid.UUID, body: TestSend, db: DbDep, request: Request
+    campaign_id: uuid.UUID, body: TestSend, db: DbDep, request: Request, send: SendDep
 ) -> Queued:
     """Send the campaign's email, as that address would get it, to one address."""
-    with sent_here(request) as queued:
-        delivery_id = await previews.campaign_test(
-            db, campaign_id, str(body.email), request.app.state.settings
-        )
-    send_queued(request, queued)
+    delivery_id = await previews.campaign_test(
+        db, campaign_id, str(body.email), request.app.state.settings, send=send
+    )
+    send.committed()
     return Queued(delivery_id=delivery_id)
 
 

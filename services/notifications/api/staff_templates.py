@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, status
 
 from services.notifications.api.schemas import ERRORS, PreviewPublic, Queued, TemplateName, TestSend
-from services.notifications.api.sending import send_queued, sent_here
+from services.notifications.api.sending import SendDep
 from services.notifications.composing.rendering import TEMPLATE_NAMES
 from services.notifications.handlers import previews
 from shared.auth import require_role
@@ -32,9 +32,11 @@ async def preview_template(name: TemplateName, request: Request) -> PreviewPubli
 @router.post(
     "/{name}/test", status_code=status.HTTP_202_ACCEPTED, response_model=Queued, responses=ERRORS
 )
-async def test_template(name: TemplateName, body: TestSend, db: DbDep, request: Request) -> Queued:
+async def test_template(
+    name: TemplateName, body: TestSend, db: DbDep, request: Request, send: SendDep
+) -> Queued:
     """Send a template with sample data to one address (queued like any other email)."""
-    with sent_here(request) as queued:
-        delivery_id = await previews.template_test(db, name, body.email, request.app.state.settings)
-    send_queued(request, queued)
+    settings = request.app.state.settings
+    delivery_id = await previews.template_test(db, name, body.email, settings, send=send)
+    send.committed()
     return Queued(delivery_id=delivery_id)

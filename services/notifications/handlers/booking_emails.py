@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from services.notifications.composing.booking_mail import BookingEmail
 from services.notifications.domain import emails, reminders
-from services.notifications.handlers.queueing import queue_booking_email
+from services.notifications.handlers.queueing import Send, queue_booking_email
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
@@ -42,6 +42,7 @@ async def _send(
     booking: BookingState,
     event: EventState,
     settings: NotificationsSettings,
+    send: Send,
 ) -> None:
     await queue_booking_email(
         uow,
@@ -49,6 +50,7 @@ async def _send(
         booking=booking,
         event=event,
         settings=settings,
+        send=send,
         dedupe_key=emails.dedupe_key(booking.booking_id, email.kind, booking.version),
     )
 
@@ -61,34 +63,32 @@ async def _schedule_reminders(
 
 
 async def confirmed(
-    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings, send: Send
 ) -> None:
     if event := await _apply(uow, booking):
         await _schedule_reminders(uow, booking, event, settings)
-        await _send(
-            uow, BookingEmail("confirmation", calendar_method="REQUEST"), booking, event, settings
-        )
+        email = BookingEmail("confirmation", calendar_method="REQUEST")
+        await _send(uow, email, booking, event, settings, send)
 
 
 async def waitlisted(
-    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings, send: Send
 ) -> None:
     if event := await _apply(uow, booking):
-        await _send(uow, BookingEmail("waitlisted"), booking, event, settings)
+        await _send(uow, BookingEmail("waitlisted"), booking, event, settings, send)
 
 
 async def promoted(
-    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings, send: Send
 ) -> None:
     if event := await _apply(uow, booking):
         await _schedule_reminders(uow, booking, event, settings)
-        await _send(
-            uow, BookingEmail("promoted", calendar_method="REQUEST"), booking, event, settings
-        )
+        email = BookingEmail("promoted", calendar_method="REQUEST")
+        await _send(uow, email, booking, event, settings, send)
 
 
 async def changed(
-    booking: BookingChanged, uow: UnitOfWork, *, settings: NotificationsSettings
+    booking: BookingChanged, uow: UnitOfWork, *, settings: NotificationsSettings, send: Send
 ) -> None:
     if event := await _apply(uow, booking):
         email = BookingEmail(
@@ -96,11 +96,11 @@ async def changed(
             calendar_method="REQUEST" if booking.status == "confirmed" else None,
             extra={"booking": {"previous_option_name": booking.previous_option_name}},
         )
-        await _send(uow, email, booking, event, settings)
+        await _send(uow, email, booking, event, settings, send)
 
 
 async def cancelled(
-    booking: BookingCancelled, uow: UnitOfWork, *, settings: NotificationsSettings
+    booking: BookingCancelled, uow: UnitOfWork, *, settings: NotificationsSettings, send: Send
 ) -> None:
     """Says who cancelled (the person, staff, or the event's cancellation) and why; removes
     the calendar entry if the person had one; no reminder will follow."""
@@ -121,7 +121,7 @@ async def cancelled(
             "reason": reason,
         },
     )
-    await _send(uow, email, booking, event, settings)
+    await _send(uow, email, booking, event, settings, send)
 
 
 async def resynced(
@@ -138,7 +138,7 @@ async def resynced(
 
 
 async def manage_link_requested(
-    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings
+    booking: BookingState, uow: UnitOfWork, *, settings: NotificationsSettings, send: Send
 ) -> None:
     """Someone tried to book again with this address: send the existing booking's manage link
     (bookings sends this message at most once per quarter hour per booking). The booking did
@@ -152,5 +152,6 @@ async def manage_link_requested(
         booking=booking,
         event=event,
         settings=settings,
+        send=send,
         dedupe_key=f"booking:{booking.booking_id}:manage_link:{current_message_id()}",
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.notifications.composing.booking_mail import BookingEmail
 from services.notifications.domain import emails
 from services.notifications.domain.changes import what_changed
-from services.notifications.handlers.queueing import queue_booking_email
+from services.notifications.handlers.queueing import Send, queue_booking_email
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
@@ -29,7 +29,7 @@ async def event_published(state: EventState, uow: UnitOfWork) -> None:
 
 
 async def event_updated(
-    state: EventState, uow: UnitOfWork, *, settings: NotificationsSettings
+    state: EventState, uow: UnitOfWork, *, settings: NotificationsSettings, send: Send
 ) -> None:
     """New time or venue: reminders move with the event, and every confirmed person gets the
     new details with an updated invite (once per event version)."""
@@ -52,6 +52,7 @@ async def event_updated(
             booking=booking,
             event=state,
             settings=settings,
+            send=send,
             dedupe_key=emails.event_change_key(booking.booking_id, state.version),
         )
     log.info("event.change_told", event_id=str(state.event_id), changes=changes, people=len(people))

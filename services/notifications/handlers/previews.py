@@ -19,7 +19,7 @@ from services.notifications.composing.rendering import TEMPLATE_NAMES, render
 from services.notifications.domain import emails
 from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers.campaign_work import facts
-from services.notifications.handlers.queueing import queue_email
+from services.notifications.handlers.queueing import Send, queue_email
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import rosters
@@ -91,10 +91,13 @@ def template_preview(name: str, settings: NotificationsSettings) -> Preview:
     return Preview(SAMPLE_BOOKING.attendee.email, subject, content.text, content.html, {})
 
 
-async def _queue_test(uow: UnitOfWork, composed: Composed, *, kind: str, email: str) -> uuid.UUID:
+async def _queue_test(
+    uow: UnitOfWork, composed: Composed, *, kind: str, email: str, send: Send
+) -> uuid.UUID:
     delivery_id = await queue_email(
         uow,
         composed,
+        send=send,
         dedupe_key=f"test:{uuid.uuid4()}",
         kind=kind,
         recipient=email,
@@ -105,10 +108,12 @@ async def _queue_test(uow: UnitOfWork, composed: Composed, *, kind: str, email: 
 
 
 async def template_test(
-    db: Database, name: str, email: str, settings: NotificationsSettings
+    db: Database, name: str, email: str, settings: NotificationsSettings, *, send: Send
 ) -> uuid.UUID:
+    """Queued with `send` (the caller calls `send.committed()`)."""
     if name == "invitation":
-        return await _send_campaign_test(db, _sample_campaign(settings), email, "", settings)
+        mail = _sample_campaign(settings)
+        return await _send_campaign_test(db, mail, email, "", settings, send=send)
     booking = SAMPLE_BOOKING.model_copy(
         update={"attendee": Attendee(name="Test recipient", email=email)}
     )
@@ -116,20 +121,26 @@ async def template_test(
         _SAMPLE[name], booking=booking, event=SAMPLE_EVENT, settings=settings, correlation_id=None
     )
     async with db.unit_of_work() as uow:
-        delivery_id = await _queue_test(uow, composed, kind=f"test:{name}", email=email)
+        delivery_id = await _queue_test(uow, composed, kind=f"test:{name}", email=email, send=send)
         await uow.commit()
     return delivery_id
 
 
 async def _send_campaign_test(
-    db: Database, mail: CampaignMail, email: str, name: str, settings: NotificationsSettings
+    db: Database,
+    mail: CampaignMail,
+    email: str,
+    name: str,
+    settings: NotificationsSettings,
+    *,
+    send: Send,
 ) -> uuid.UUID:
     delivery_id = uuid.uuid4()
     raw = mail.build(delivery_id=delivery_id, email=email, name=name)
     message_id = f"<{delivery_id}@{domain_of(settings.mail_from)}>"
     composed = Composed(delivery_id, mail.subject, raw, message_id)
     async with db.unit_of_work() as uow:
-        result = await _queue_test(uow, composed, kind="test:invitation", email=email)
+        result = await _queue_test(uow, composed, kind="test:invitation", email=email, send=send)
         await uow.commit()
     return result
 
@@ -178,9 +189,10 @@ async def campaign_preview(
 
 
 async def campaign_test(
-    db: Database, campaign_id: uuid.UUID, email: str, settings: NotificationsSettings
+    db: Database, campaign_id: uuid.UUID, email: str, settings: NotificationsSettings, *, send: Send
 ) -> uuid.UUID:
+    """Queued with `send` (the caller calls `send.committed()`)."""
     _, mail = await _campaign_mail(db, campaign_id, settings)
     async with db.unit_of_work() as uow:
         name = await rosters.name_for(uow, email)
-    return await _send_campaign_test(db, mail, email, name, settings)
+    return await _send_campaign_test(db, mail, email, name, settings, send=send)

@@ -1,20 +1,23 @@
 """Queueing an email: its delivery row, in the caller's transaction, and how it gets sent.
 
-Inside `send_after_commit()` (booking and catalogue messages, the scheduler, staff test sends)
-the new delivery's id is collected, and the caller hands the ids to this process's sender once
-its transaction has committed: the email leaves within milliseconds, with no broker round trip
-and no work message on the happy path. If the server defers it, the row says when to try again
-and the scheduler's retry pass does (handlers/retries.py); if the process dies first, the retry
-pass finds the row still queued. Outside `send_after_commit()` the work message is written at
-once, in the same transaction. Over the recipient's hourly cap the row is written `suppressed`.
+Every caller says how (`send`), explicitly:
+- `SendAfterCommit(sender)`: this process sends (booking and catalogue messages, the
+  scheduler, staff test sends in a sending process). The new delivery's id is collected and
+  the caller calls `committed()` once its transaction has committed: the email leaves within
+  milliseconds, with no broker round trip and no work message on the happy path. If the
+  server defers it, the row says when to try again and the scheduler's retry pass does
+  (handlers/retries.py); if the process dies first, the retry pass finds the row still queued.
+- `SendViaWorkQueue()`: this process does not send (an API-only process); the work message
+  is written in the same transaction, and a sending process serves it.
+
+Over the recipient's hourly cap the row is written `suppressed` and neither happens.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 
 from services.notifications.composing.booking_mail import (
     BookingEmail,
@@ -25,32 +28,79 @@ from services.notifications.domain import deliveries as life_cycle
 from services.notifications.domain.deliveries import State
 from services.notifications.metrics import SUPPRESSED
 from services.notifications.persistence import deliveries
+from services.notifications.sending.sender import Sender
 from services.notifications.settings import NotificationsSettings
-from shared.contracts import BookingState, DeliveryQueued, EventState
-from shared.db import UnitOfWork
+from shared.contracts import BookingState, DeliveryQueued, Envelope, EventState
+from shared.db import Database, UnitOfWork
 from shared.logging import current_correlation_id, get_logger, mask_email
+from shared.messaging.consumer import Handler
+from shared.messaging.handlers import transactional
 
 log = get_logger(__name__)
 
-_COLLECTED: ContextVar[list[uuid.UUID] | None] = ContextVar("send_after_commit", default=None)
+
+class SendAfterCommit:
+    """This process sends the emails queued with it, once the caller's transaction has
+    committed (`committed()`); never before, since a rolled-back row must not be sent."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+        self.ids: list[uuid.UUID] = []
+
+    def add(self, uow: UnitOfWork, delivery_id: uuid.UUID) -> None:
+        self.ids.append(delivery_id)
+
+    def committed(self) -> None:
+        if self.ids:
+            self._sender.send_soon(self.ids)
+            self.ids = []
 
 
-@contextmanager
-def send_after_commit() -> Iterator[list[uuid.UUID]]:
-    """Collect the deliveries queued inside; send them once the caller's transaction committed
-    (only then: on an exception nothing was committed and the caller must not send)."""
-    collected: list[uuid.UUID] = []
-    token = _COLLECTED.set(collected)
-    try:
-        yield collected
-    finally:
-        _COLLECTED.reset(token)
+class SendViaWorkQueue:
+    """Another process sends: the work message is written in the caller's transaction."""
+
+    def add(self, uow: UnitOfWork, delivery_id: uuid.UUID) -> None:
+        uow.emit("notifications.delivery.queued", DeliveryQueued(delivery_id=delivery_id))
+
+    def committed(self) -> None:
+        """Nothing to do: the relay publishes the work message."""
+
+
+Send = SendAfterCommit | SendViaWorkQueue
+
+
+def send_from(sender: Sender | None) -> Send:
+    """How a caller's emails go out: from this process when it sends, else via the queue."""
+    return SendAfterCommit(sender) if sender is not None else SendViaWorkQueue()
+
+
+# A use case that queues emails: `(payload, uow, *, send, ...)`.
+MailingHandler = Callable[..., Awaitable[None]]
+
+
+def mailing_table(
+    db: Database, consumer: str, table: Mapping[str, MailingHandler], sender: Sender
+) -> dict[str, Handler]:
+    """Message handlers whose emails this process sends as soon as their transaction
+    committed; a handler that failed committed nothing and sends nothing."""
+
+    def wrap(fn: MailingHandler) -> Handler:
+        async def handle(envelope: Envelope) -> None:
+            send = SendAfterCommit(sender)
+            await transactional(db, consumer, partial(fn, send=send))(envelope)
+            send.committed()
+
+        handle.__name__ = getattr(fn, "__name__", "handle")
+        return handle
+
+    return {type_: wrap(fn) for type_, fn in table.items()}
 
 
 async def queue_email(
     uow: UnitOfWork,
     composed: Composed,
     *,
+    send: Send,
     dedupe_key: str,
     kind: str,
     recipient: str,
@@ -91,11 +141,7 @@ async def queue_email(
                 cap=hourly_cap,
             )
         return None
-    collected = _COLLECTED.get()
-    if collected is None:
-        uow.emit("notifications.delivery.queued", DeliveryQueued(delivery_id=delivery_id))
-    else:
-        collected.append(delivery_id)
+    send.add(uow, delivery_id)
     log.info(
         "email.queued",
         kind=kind,
@@ -114,6 +160,7 @@ async def queue_booking_email(
     booking: BookingState,
     event: EventState,
     settings: NotificationsSettings,
+    send: Send,
     dedupe_key: str,
 ) -> uuid.UUID | None:
     """Compose one booking email (as true for this version of the booking) and queue it."""
@@ -127,6 +174,7 @@ async def queue_booking_email(
     return await queue_email(
         uow,
         composed,
+        send=send,
         dedupe_key=dedupe_key,
         kind=email.kind,
         recipient=booking.attendee.email,

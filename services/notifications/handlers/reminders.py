@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from services.notifications.composing.booking_mail import BookingEmail
 from services.notifications.domain import emails, reminders
 from services.notifications.domain.reminders import Reminder
-from services.notifications.handlers.queueing import queue_booking_email
+from services.notifications.handlers.queueing import Send, queue_booking_email
 from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
@@ -20,7 +20,11 @@ log = get_logger(__name__)
 
 
 async def _handle(
-    uow: UnitOfWork, reminder: Reminder, now: datetime, settings: NotificationsSettings
+    uow: UnitOfWork,
+    reminder: Reminder,
+    now: datetime,
+    settings: NotificationsSettings,
+    send: Send,
 ) -> str:
     booking = await booking_store.get(uow, reminder.booking_id)
     event = await event_store.get(uow, reminder.event_id)
@@ -51,20 +55,21 @@ async def _handle(
             booking=booking,
             event=event,
             settings=settings,
+            send=send,
             dedupe_key=emails.reminder_key(booking.booking_id, offset),
         )
         await reminder_store.settle(uow, reminder.id, "queued", "")
     return decision
 
 
-async def send_due(db: Database, settings: NotificationsSettings) -> int:
-    """One pass; returns how many reminders it settled."""
+async def send_due(db: Database, settings: NotificationsSettings, *, send: Send) -> int:
+    """One pass; returns how many reminders it settled (the caller calls `send.committed()`)."""
     async with db.unit_of_work() as uow:
         now = datetime.now(UTC)
         due = await reminder_store.claim_due(uow, now)
         for reminder in due:
             # Each reminder starts its own trail in the logs, as a request would.
             with log_context(correlation_id=new_correlation_id(), message_id=None):
-                await _handle(uow, reminder, now, settings)
+                await _handle(uow, reminder, now, settings, send)
         await uow.commit()
     return len(due)
