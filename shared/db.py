@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from pydantic import BaseModel
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,10 +23,28 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.contracts.envelope import Envelope, new_envelope
-from shared.messaging.schema import inbox_table, outbox_table
+from shared.messaging.schema import inbox_table
 from shared.staff_actions import claim_staff_action, unclaim_staff_action
 
 AfterCommit = Callable[[], None]
+
+# The one way outbox rows are written: arrays (unnest), so the SQL text is the same whatever
+# the number of rows and its prepared statement is reused. Parameters: `outbox_params`.
+OUTBOX_INSERT = (
+    "INSERT INTO outbox (message_id, routing_key, body, correlation_id)"
+    " SELECT * FROM unnest(CAST(:outbox_ids AS uuid[]), CAST(:outbox_keys AS text[]),"
+    " CAST(:outbox_bodies AS bytea[]), CAST(:outbox_correlation AS text[]))"
+)
+_OUTBOX_INSERT = text(OUTBOX_INSERT)
+
+
+def outbox_params(envelopes: Sequence[Envelope]) -> dict[str, list[Any]]:
+    return {
+        "outbox_ids": [env.message_id for env in envelopes],
+        "outbox_keys": [env.type for env in envelopes],
+        "outbox_bodies": [env.to_json() for env in envelopes],
+        "outbox_correlation": [env.correlation_id for env in envelopes],
+    }
 
 
 def make_engine(
@@ -103,6 +121,7 @@ class UnitOfWork:
         self._db = db
         self.session: AsyncSession
         self._pending: list[Envelope] = []
+        self._written_by_caller = False
         self._committed = False
 
     async def __aenter__(self) -> Self:
@@ -137,6 +156,16 @@ class UnitOfWork:
     def emitted(self) -> Sequence[Envelope]:
         return tuple(self._pending)
 
+    def take_outbox(self) -> dict[str, list[Any]]:
+        """The messages emitted so far as parameters of `OUTBOX_INSERT`, for a caller that
+        runs that INSERT inside a statement of its own in this transaction (the booking batch
+        does, to save a round trip while it holds the event's lock). They are no longer
+        pending, so commit does not write them twice; it still wakes the relay."""
+        params = outbox_params(self._pending)
+        self._written_by_caller = self._written_by_caller or bool(self._pending)
+        self._pending = []
+        return params
+
     async def execute(self, statement: Any, params: Any = None) -> Any:
         return await self.session.execute(statement, params)
 
@@ -168,21 +197,10 @@ class UnitOfWork:
 
     async def _write_outbox_and_commit(self) -> None:
         if self._pending:
-            await self.session.execute(
-                insert(outbox_table),
-                [
-                    {
-                        "message_id": env.message_id,
-                        "routing_key": env.type,
-                        "body": env.to_json(),
-                        "correlation_id": env.correlation_id,
-                    }
-                    for env in self._pending
-                ],
-            )
+            await self.session.execute(_OUTBOX_INSERT, outbox_params(self._pending))
         await self.session.commit()
         self._committed = True
-        if self._pending:
+        if self._pending or self._written_by_caller:
             self._db.outbox_committed()
 
 

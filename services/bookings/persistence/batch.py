@@ -2,9 +2,10 @@
 
 The event's row lock is held from the moment it is taken until commit, and a round trip
 costs most when the process is busiest, so the batch takes the lock and reads everything it
-needs in one round trip, and writes everything (outbox rows included) in one more before the
-commit. Arrays (unnest) keep the SQL text constant whatever the batch size, so the
-prepared statement is reused.
+needs in one round trip, and writes everything (the unit of work's outbox rows included,
+through its one writer, `shared.db.OUTBOX_INSERT`) in one more before the commit. Arrays
+(unnest) keep the SQL text constant whatever the batch size, so the prepared statement is
+reused.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from services.bookings.domain.batch import StoredAnswer
 from services.bookings.domain.bookings import Booking
 from services.bookings.domain.capacity import OptionPlaces, Places
 from services.bookings.persistence.bookings import to_row
-from shared.contracts.envelope import Envelope
-from shared.db import UnitOfWork
+from shared.db import OUTBOX_INSERT, UnitOfWork
 from shared.errors import NotFound
 
-_LOCK_AND_READ = sa.text(
+LOCK_AND_READ = sa.text(
     "SELECT * FROM bookings_lock_batch(:event_id, CAST(:emails AS text[]), CAST(:keys AS text[]))"
 )
 _FACTS = tuple(EventFacts.__dataclass_fields__)
@@ -53,7 +53,7 @@ async def lock_and_read(
     counters, the options, the active bookings of these addresses, earlier answers to these
     keys, roster membership (migration 0002's `bookings_lock_batch`, one round trip)."""
     params = {"event_id": event_id, "emails": list(emails), "keys": list(keys)}
-    row = (await uow.execute(_LOCK_AND_READ, params)).first()
+    row = (await uow.execute(LOCK_AND_READ, params)).first()
     if row is None:
         raise NotFound("no such event is open for booking", code="event_not_found")
     m = row._mapping
@@ -112,9 +112,7 @@ WITH new_bookings AS (
    WHERE o.event_id = :event_id AND o.option_id = v.option_id
   RETURNING 1
 ), messages AS (
-  INSERT INTO outbox (message_id, routing_key, body, correlation_id)
-  SELECT * FROM unnest(CAST(:m_ids AS uuid[]), CAST(:m_keys AS text[]),
-                       CAST(:m_bodies AS bytea[]), CAST(:m_correlation AS text[]))
+  {OUTBOX_INSERT}
   RETURNING 1
 ), keys AS (
   INSERT INTO idempotency_keys (key, fingerprint, event_id, answer)
@@ -135,15 +133,14 @@ async def write(
     new: Sequence[Booking],
     places: Places,
     answers: Sequence[tuple[str, bytes, dict[str, Any]]],
-    messages: Sequence[Envelope],
 ) -> bool:
-    """New bookings, the counters decided, first answers to keys and the outbox rows of the
-    messages, in one statement; False if a key was stored meanwhile by a concurrent request
-    (the batch is then decided again).
+    """New bookings, the counters decided, first answers to keys and the messages emitted so
+    far in `uow`, in one statement; False if a key was stored meanwhile by a concurrent
+    request (the batch is then decided again).
 
-    The outbox rows are written here rather than by `UnitOfWork.commit` only to save a round
-    trip under the lock: same table, same transaction, so the outbox guarantee is unchanged;
-    the caller wakes the relay after commit (`Database.outbox_committed`)."""
+    The outbox rows are written here rather than at `UnitOfWork.commit` only to save a round
+    trip under the lock: the same writer, table and transaction (`uow.take_outbox`), so the
+    outbox guarantee is unchanged, and the commit wakes the relay as usual."""
     rows = [to_row(b) for b in new]
     params: dict[str, Any] = {f"b_{name}": [r[name] for r in rows] for name, _ in _COLUMNS}
     options = list(places.options.values())
@@ -158,10 +155,7 @@ async def write(
         k_keys=[key for key, _, _ in answers],
         k_prints=[fingerprint for _, fingerprint, _ in answers],
         k_answers=[orjson.dumps(answer).decode() for _, _, answer in answers],
-        m_ids=[env.message_id for env in messages],
-        m_keys=[env.type for env in messages],
-        m_bodies=[env.to_json() for env in messages],
-        m_correlation=[env.correlation_id for env in messages],
     )
+    params.update(uow.take_outbox())
     stored = (await uow.execute(_WRITE, params)).scalar_one()
     return int(stored) == len(answers)

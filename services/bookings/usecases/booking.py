@@ -25,10 +25,9 @@ from services.bookings.persistence.idempotency import KeyTakenMeanwhile
 from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.locking import LOCK_HELD, with_lock_retries
 from services.bookings.usecases.messages import Emitter
-from shared.contracts.envelope import new_envelope
 from shared.db import Database, UnitOfWork
 from shared.errors import Conflict
-from shared.logging import get_logger
+from shared.logging import get_logger, log_context
 from shared.staff_actions import staff_action_record
 
 log = get_logger(__name__)
@@ -79,7 +78,6 @@ async def _decide(
 
     outcomes = await with_lock_retries(db, settings, event_id, attempt)
     LOCK_HELD.observe(time.perf_counter() - locked)
-    db.outbox_committed()  # the batch wrote its outbox rows itself: wake the relay
     # A repeat of an earlier request in this batch gets that request's answer.
     return [outcomes[o.index] if isinstance(o, SameAs) else o for o in outcomes]
 
@@ -111,7 +109,7 @@ async def _record(
     requests: list[BookingRequest],
     outcomes: list[Outcome],
 ) -> None:
-    emitter = Emitter(None, settings, snapshot.event, snapshot.places, collect=True)
+    emitter = Emitter(uow, settings, snapshot.event, snapshot.places)
     resent = []
     for request, outcome in zip(requests, outcomes, strict=True):
         if isinstance(outcome, Accepted):
@@ -135,19 +133,15 @@ async def _record(
                 request.staff_command,
                 target_id=str(outcome.booking.id),
             )
-            envelope = new_envelope(type_, payload, producer=settings.service_name)
-            emitter.collected.append(
-                envelope.model_copy(update={"correlation_id": request.correlation_id})
-                if request.correlation_id
-                else envelope
-            )
+            # The record carries its own request's correlation id, as the booking's message does.
+            with log_context(correlation_id=request.correlation_id, message_id=None):
+                uow.emit(type_, payload)
     complete = await batch_store.write(
         uow,
         snapshot.event.event_id,
         new=[o.booking for o in outcomes if isinstance(o, Accepted)],
         places=snapshot.places,
         answers=_first_answers(requests, outcomes),
-        messages=emitter.collected,
     )
     if not complete:
         raise KeyTakenMeanwhile("an idempotency key was stored by a concurrent request")

@@ -13,7 +13,6 @@ from services.bookings.domain.bookings import Booking, MessageContext
 from services.bookings.domain.capacity import Places
 from services.bookings.domain.tokens import manage_token, manage_url
 from services.bookings.settings import BookingsSettings
-from shared.contracts.envelope import Envelope, new_envelope
 from shared.db import UnitOfWork
 
 
@@ -24,21 +23,12 @@ def link_for(settings: BookingsSettings, booking_id: uuid.UUID) -> tuple[str, st
 
 
 class Emitter:
-    """Writes each message through `uow.emit`; with `collect`, keeps the envelopes in
-    `collected` instead, for a caller that writes the outbox rows itself (the booking batch)."""
+    """Writes each message through `uow.emit`."""
 
     def __init__(
-        self,
-        uow: UnitOfWork | None,
-        settings: BookingsSettings,
-        facts: EventFacts,
-        places: Places,
-        *,
-        collect: bool = False,
+        self, uow: UnitOfWork, settings: BookingsSettings, facts: EventFacts, places: Places
     ) -> None:
         self._uow = uow
-        self._collect = collect
-        self.collected: list[Envelope] = []
         self._settings = settings
         self._facts = facts
         self._places = places
@@ -88,13 +78,7 @@ class Emitter:
             # Decided in a batch: each message carries the correlation id of its own request.
             # (Bound in the batch task's own context; `unbind` clears it after the batch.)
             bind_contextvars(correlation_id=correlation_id, message_id=None)
-        if self._collect:
-            self.collected.append(
-                new_envelope(routing_key, payload, producer=self._settings.service_name)  # type: ignore[arg-type]
-            )
-        else:
-            assert self._uow is not None
-            self._uow.emit(routing_key, payload)  # type: ignore[arg-type]
+        self._uow.emit(routing_key, payload)  # type: ignore[arg-type]
 
     def unbind(self) -> None:
         unbind_contextvars("correlation_id", "message_id")
