@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 from services.notifications.handlers import booking_emails, campaign_work, catalogue, sending
@@ -11,7 +11,7 @@ from services.notifications.settings import NotificationsSettings
 from services.notifications.workers import Workers
 from shared.contracts import CampaignChunkQueued, DeliveryQueued, Envelope, parse_payload
 from shared.messaging.consumer import Handler
-from shared.messaging.handlers import transactional_table
+from shared.messaging.handlers import TransactionalHandler, transactional_table
 from shared.messaging.queues import (
     NOTIFICATIONS_BOOKING_EVENTS,
     NOTIFICATIONS_CAMPAIGN_WORK,
@@ -21,7 +21,7 @@ from shared.messaging.queues import (
 from shared.runtime import ConsumerFactory, ConsumerSpec, Runtime
 
 
-def catalogue_handlers(settings: NotificationsSettings) -> dict[str, Callable[..., object]]:
+def catalogue_handlers(settings: NotificationsSettings) -> dict[str, TransactionalHandler]:
     return {
         "catalogue.event.published": catalogue.event_published,
         # The replica catches up; nobody is emailed about a change they were told of already.
@@ -33,18 +33,18 @@ def catalogue_handlers(settings: NotificationsSettings) -> dict[str, Callable[..
     }
 
 
-def booking_handlers(settings: NotificationsSettings) -> dict[str, Callable[..., object]]:
+def booking_handlers(settings: NotificationsSettings) -> dict[str, TransactionalHandler]:
+    by_verb: dict[str, Callable[..., Awaitable[None]]] = {
+        "confirmed": booking_emails.confirmed,
+        "waitlisted": booking_emails.waitlisted,
+        "promoted": booking_emails.promoted,
+        "changed": booking_emails.changed,
+        "cancelled": booking_emails.cancelled,
+        "manage_link_requested": booking_emails.manage_link_requested,
+        "resynced": booking_emails.resynced,
+    }
     return {
-        f"bookings.booking.{verb}": partial(fn, settings=settings)
-        for verb, fn in {
-            "confirmed": booking_emails.confirmed,
-            "waitlisted": booking_emails.waitlisted,
-            "promoted": booking_emails.promoted,
-            "changed": booking_emails.changed,
-            "cancelled": booking_emails.cancelled,
-            "manage_link_requested": booking_emails.manage_link_requested,
-            "resynced": booking_emails.resynced,
-        }.items()
+        f"bookings.booking.{verb}": partial(fn, settings=settings) for verb, fn in by_verb.items()
     }
 
 
@@ -94,7 +94,7 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                     transactional_table(
                         db,
                         NOTIFICATIONS_CATALOGUE_EVENTS.queue,
-                        catalogue_handlers(settings),  # type: ignore[arg-type]
+                        catalogue_handlers(settings),
                     ),
                     workers,
                 ),
@@ -106,7 +106,7 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                     transactional_table(
                         db,
                         NOTIFICATIONS_BOOKING_EVENTS.queue,
-                        booking_handlers(settings),  # type: ignore[arg-type]
+                        booking_handlers(settings),
                     ),
                     workers,
                 ),
