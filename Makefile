@@ -50,11 +50,13 @@ run: install servers
 ## Run every test (real PostgreSQL, RabbitMQ, SMTP and Chromium).
 test: install servers chromium pgbouncer promtool
 	$(BIN)/ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 format:
 	$(BIN)/ruff format .
@@ -74,4 +76,4 @@ bench-confirmation-latency: install servers
 	$(BIN)/python -m bench.confirmation_latency
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

@@ -216,12 +216,12 @@ async def upsert_if_newer(
     one held: the domain's guard that makes a stale or repeated message change nothing (the
     inbox is the second guard). True if the row was written."""
     statement = pg_insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c[k] for k in key],
         set_={k: statement.excluded[k] for k in values if k not in key} | dict(also_set or {}),
         where=table.c.version < statement.excluded.version,
     ).returning(table.c[key[0]])
-    return (await uow.execute(statement)).first() is not None
+    return (await uow.execute(upsert)).first() is not None
 
 
 async def run_in_unit_of_work(db: Database, work: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:

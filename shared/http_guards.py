@@ -4,7 +4,7 @@ bodies that are too large or carry NUL characters before any route sees them."""
 from __future__ import annotations
 
 import orjson
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _DOCS_PATHS = ("/docs", "/redoc")
@@ -53,9 +53,10 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class _Refused(StarletteHTTPException):
+class _Refused(HTTPException):
     """Raised from `receive`, so the app's own error handling answers wherever the body is
-    being read; FastAPI passes HTTPExceptions raised while reading a body through."""
+    being read; FastAPI passes HTTPExceptions raised while reading a body through. FastAPI's
+    (not Starlette's) because the detail may be a list of field errors."""
 
 
 def _nul_error(where: str) -> list[dict[str, object]]:

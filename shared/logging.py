@@ -24,6 +24,7 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from structlog.contextvars import bind_contextvars, get_contextvars, reset_contextvars
+from structlog.typing import EventDict
 
 T = TypeVar("T")
 # Any `x@y` token, whatever its characters (IDN domains, `!` and `'` in local parts, a quoted
@@ -121,7 +122,7 @@ def _common_keys(service: str) -> Any:
 _FIRST = ("timestamp", "level", "service", "event", "correlation_id", "message_id")
 
 
-def _common_keys_first(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _common_keys_first(_: Any, __: str, event_dict: EventDict) -> EventDict:
     # Readers scan the left edge: the same keys in the same place on every line.
     ordered = {k: event_dict.pop(k) for k in _FIRST if k in event_dict}
     ordered.update(event_dict)

@@ -26,6 +26,8 @@ from shared.staff_actions import staff_command_scope
 
 log = get_logger(__name__)
 REQUEST_ID_HEADER = "x-request-id"
+# The `responses=` of a route (status code -> OpenAPI response object), typed as FastAPI takes it.
+Responses = dict[int | str, dict[str, Any]]
 
 
 class RequestContextMiddleware:
@@ -103,11 +105,11 @@ async def metrics() -> Response:
 
 
 async def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 async def get_db(request: Request) -> Database:
-    return request.app.state.runtime.db  # type: ignore[no-any-return]
+    return request.app.state.runtime.db
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

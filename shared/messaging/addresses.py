@@ -65,7 +65,7 @@ class ClusterConnection(RobustConnection):
         super().__init__(url, **kwargs)
         self._next = 0  # reads during __init__ were not connection attempts
 
-    @property  # type: ignore[override]
+    @property
     def url(self) -> URL:
         self._current = self._addresses[self._next % len(self._addresses)]
         self._next += 1

@@ -192,7 +192,9 @@ class ConsumerRunner:
     async def _retry_or_park(
         self, message: AbstractIncomingMessage, type_: str, exc: Exception
     ) -> None:
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+        # Our own publisher writes an int; a header of any other type counts as no attempt yet.
+        seen = (message.headers or {}).get(ATTEMPTS_HEADER, 0)
+        attempts = (seen if isinstance(seen, int) else 0) + 1
         # Masked and without database or validation text: it travels in `x-last-error`.
         error = describe_error(exc)[:2000]
         MESSAGES_CONSUMED.labels(self.queue_name, type_, "failed").inc()

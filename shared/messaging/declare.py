@@ -14,6 +14,8 @@ import asyncio
 import json
 from typing import Any
 
+from pamqp.common import FieldTable
+
 from shared.messaging.addresses import connect_first
 from shared.messaging.queues import BY_SERVICE
 from shared.messaging.topology import (
@@ -52,7 +54,7 @@ def definitions(settings: ServiceSettings, *, vhost: str = "/") -> dict[str, Any
     queues: list[dict[str, Any]] = []
     bindings: list[dict[str, Any]] = []
 
-    def queue(name: str, arguments: dict[str, object]) -> None:
+    def queue(name: str, arguments: FieldTable) -> None:
         queues.append(
             {
                 "name": name,

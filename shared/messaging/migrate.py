@@ -30,8 +30,15 @@ import asyncio
 from dataclasses import dataclass
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractQueue
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractQueue,
+)
 from aio_pika.exceptions import ChannelClosed
+from pamqp.common import FieldTable
 
 from shared.messaging.addresses import connect_first
 from shared.messaging.queues import BY_SERVICE
@@ -39,7 +46,7 @@ from shared.messaging.topology import QueueSpec, declare_exchange, subscription_
 from shared.settings import ServiceSettings
 
 TEMPORARY_SUFFIX = ".migrating"
-TEMPORARY_ARGUMENTS: dict[str, object] = {"x-queue-type": "quorum"}
+TEMPORARY_ARGUMENTS: FieldTable = {"x-queue-type": "quorum"}
 BATCH = 200
 
 
@@ -64,11 +71,18 @@ def wanted_queues(settings: ServiceSettings) -> list[QueueSpec]:
     return [spec for specs in wanted_subscriptions(settings) for spec in specs]
 
 
-async def _probe(connection: AbstractConnection, name: str, **kwargs: object) -> bool:
+async def _probe(
+    connection: AbstractConnection,
+    name: str,
+    *,
+    durable: bool = False,
+    passive: bool = False,
+    arguments: FieldTable | None = None,
+) -> bool:
     """Declare on a channel of its own (a refusal closes the channel); False if refused."""
     channel = await connection.channel()
     try:
-        await channel.declare_queue(name, **kwargs)  # type: ignore[arg-type]
+        await channel.declare_queue(name, durable=durable, passive=passive, arguments=arguments)
     except ChannelClosed:
         return False
     await channel.close()
@@ -122,7 +136,7 @@ async def move(connection: AbstractConnection, source_name: str, target: str) ->
 async def _move_all(channel: AbstractChannel, source: AbstractQueue, target: str) -> int:
     moved = 0
     while True:
-        batch = []
+        batch: list[AbstractIncomingMessage] = []
         while len(batch) < BATCH:
             message = await source.get(no_ack=False, fail=False)
             if message is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+from pamqp.common import FieldTable
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,13 @@ def parked_queue_name(queue: str) -> str:
 # only with `x-overflow: reject-publish` (its documentation: with the default drop-head it falls
 # back to at-most-once; 3.10.8 accepts the declaration either way, so nothing warns). No queue sets
 # a length limit, so reject-publish never refuses a publish here.
-AT_LEAST_ONCE_DEAD_LETTERING: dict[str, object] = {
+AT_LEAST_ONCE_DEAD_LETTERING: FieldTable = {
     "x-dead-letter-strategy": "at-least-once",
     "x-overflow": "reject-publish",
 }
 
 
-def main_queue_arguments(name: str, *, delivery_limit: int) -> dict[str, object]:
+def main_queue_arguments(name: str, *, delivery_limit: int) -> FieldTable:
     return {
         "x-queue-type": "quorum",
         # Explicit, as RabbitMQ 4 changes the default; catches a message that kills the
@@ -56,7 +57,7 @@ def main_queue_arguments(name: str, *, delivery_limit: int) -> dict[str, object]
     }
 
 
-def retry_queue_arguments(name: str, delay: float) -> dict[str, object]:
+def retry_queue_arguments(name: str, delay: float) -> FieldTable:
     # Quorum queues, so a message waiting out its delay survives the loss of a node. Checked on
     # RabbitMQ 3.10.8: a quorum queue honours a queue-wide `x-message-ttl` (supported since
     # 3.10) and dead-letters an expired message back to the work queue with `x-death` reason
@@ -72,7 +73,7 @@ def retry_queue_arguments(name: str, delay: float) -> dict[str, object]:
     }
 
 
-PARKED_QUEUE_ARGUMENTS: dict[str, object] = {"x-queue-type": "quorum"}
+PARKED_QUEUE_ARGUMENTS: FieldTable = {"x-queue-type": "quorum"}
 
 
 async def declare_exchange(channel: AbstractChannel, name: str) -> AbstractExchange:
@@ -84,7 +85,7 @@ class QueueSpec:
     """One queue as it must exist: name, arguments, and the routing keys bound to it."""
 
     name: str
-    arguments: dict[str, object]
+    arguments: FieldTable
     routing_keys: tuple[str, ...] = ()
 
 

@@ -14,7 +14,7 @@ Headers = list[tuple[bytes, bytes]]
 def with_headers(send: Send, extra: Headers) -> Send:
     """`send`, adding headers to the response (without repeating one already there)."""
 
-    async def sending(message: dict) -> None:  # type: ignore[type-arg]
+    async def sending(message: dict) -> None:
         if message["type"] == "http.response.start" and extra:
             headers = list(message.get("headers", []))
             present = {name.lower() for name, _ in headers}

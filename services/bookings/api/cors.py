@@ -38,7 +38,7 @@ def lookups(scope: Scope) -> WidgetLookups:
         process = state.bookings
         found = WidgetLookups(process.db, process.settings.partner_cache_seconds)
         state.widget_lookups = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 class PartnerCorsMiddleware:
@@ -55,14 +55,15 @@ class PartnerCorsMiddleware:
             await self._preflight(scope, send, origin)
             return
         key = headers.get("x-partner-key") or QueryParams(scope["query_string"]).get("partner")
-        cross = origin is not None and not self._own(scope, headers, origin)
+        # The origin of a cross-origin request; None for no origin or this service's own pages.
+        cross = origin if origin is not None and not self._own(scope, headers, origin) else None
         extra = [(b"vary", b"origin")]
-        if cross:
+        if cross is not None:
             extra += [
-                (b"access-control-allow-origin", origin.encode("latin-1")),
+                (b"access-control-allow-origin", cross.encode("latin-1")),
                 (b"access-control-expose-headers", _EXPOSE),
             ]
-        refusal = await self._refusal(scope, key, origin if cross else None)
+        refusal = await self._refusal(scope, key, cross)
         if refusal is not None:
             body = {"detail": _REFUSALS[refusal], "code": refusal}
             await send_json(send, 403, body, extra)

@@ -15,7 +15,7 @@ from shared.errors import NotFound
 
 
 async def get_process(request: Request) -> BookingsProcess:
-    return request.app.state.bookings  # type: ignore[no-any-return]
+    return request.app.state.bookings
 
 
 ProcessDep = Annotated[BookingsProcess, Depends(get_process)]

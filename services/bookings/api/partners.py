@@ -11,6 +11,7 @@ from services.bookings.api.staff_schemas import PartnerIn, PartnerOut, PartnerPa
 from services.bookings.usecases import partners
 from shared.auth import require_role
 from shared.programme_scope import unrestricted_commands
+from shared.web import Responses
 
 router = APIRouter(
     prefix="/staff/partners",
@@ -18,7 +19,7 @@ router = APIRouter(
     # Partners serve every programme: staff limited to some programmes may not change them.
     dependencies=[Depends(require_role("staff")), unrestricted_commands("partners")],
 )
-_ERRORS = {
+_ERRORS: Responses = {
     401: {"description": "no valid token"},
     403: {"description": "not staff"},
     404: {"description": "unknown partner"},

@@ -25,14 +25,15 @@ from services.bookings.api.schemas import (
 )
 from services.bookings.process import BookingsProcess
 from services.bookings.usecases import manage, reads
+from shared.web import Responses
 
 router = APIRouter(prefix="/public", tags=["public"])
 
-_BAD_INPUT = {
+_BAD_INPUT: Responses = {
     400: {"description": "the body is not JSON"},
     422: {"description": "a field is missing or invalid; `detail` names it"},
 }
-_BOOKING_ERRORS = {
+_BOOKING_ERRORS: Responses = {
     **_BAD_INPUT,
     403: {"description": "not on the event's cohort rosters, or invitation only"},
     404: {"description": "unknown event"},
@@ -42,7 +43,7 @@ _BOOKING_ERRORS = {
     },
     503: {"description": "too busy to decide in time; retry (the same Idempotency-Key is safe)"},
 }
-_MANAGE_ERRORS = {
+_MANAGE_ERRORS: Responses = {
     **_BAD_INPUT,
     404: {"description": "no booking has this token"},
     409: {"description": "already cancelled, the event has started, or the option is full"},

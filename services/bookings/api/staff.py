@@ -25,6 +25,7 @@ from services.bookings.persistence.staff import Filters
 from services.bookings.usecases import manage, reads, staff
 from shared.auth import Principal, require_role
 from shared.programme_scope import programme_guard
+from shared.web import Responses
 
 staff_only = require_role("staff")
 StaffUser = Annotated[Principal, Depends(staff_only)]
@@ -34,11 +35,11 @@ router = APIRouter(
     dependencies=[Depends(staff_only), programme_guard(scopes.LOOKUPS)],
 )
 
-_AUTH = {
+_AUTH: Responses = {
     401: {"description": "no valid token"},
     403: {"description": "not staff"},
 }
-_ERRORS = {
+_ERRORS: Responses = {
     **_AUTH,
     404: {"description": "unknown event or booking, or outside the token's programmes"},
     409: {"description": "not in a state that allows this, or no room"},

@@ -13,7 +13,7 @@ from services.bookings.persistence.tables import bookings, event_replicas
 _PROGRAMME = event_replicas.c.state["programme_id"].astext
 
 
-async def _first(request: Request, query: sa.Select) -> tuple[bool, uuid.UUID | None]:  # type: ignore[type-arg]
+async def _first(request: Request, query: sa.Select) -> tuple[bool, uuid.UUID | None]:
     async with request.app.state.bookings.db.unit_of_work() as uow:
         row = (await uow.execute(query)).first()
     if row is None:

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends
 from services.catalogue.persistence.scopes import LOOKUPS
 from shared.auth import require_role
 from shared.programme_scope import programme_guard, unrestricted_commands
+from shared.web import Responses
 
 # Shown on the OpenAPI page for every staff route, and true of each (tests walk the routes).
-AUTH_RESPONSES: dict[int | str, dict[str, str]] = {
+AUTH_RESPONSES: Responses = {
     401: {"description": "no bearer token, or one that is not valid or has expired"},
     403: {"description": "the token lacks the staff role, or is limited to other programmes"},
     404: {"description": "not found, or outside the programmes the token is limited to"},

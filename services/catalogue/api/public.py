@@ -16,12 +16,12 @@ from services.catalogue.persistence import events as store
 from services.catalogue.persistence.context import context, contexts
 from shared.db import UnitOfWork
 from shared.errors import Conflict, Invalid, NotFound
-from shared.web import DbDep
+from shared.web import DbDep, Responses
 
 router = APIRouter(tags=["public"])
 # Dates in filters are days in the programme's own time zone.
 LOCAL = ZoneInfo("Europe/London")
-_CACHED = {
+_CACHED: Responses = {
     200: {"headers": {"ETag": {"schema": {"type": "string"}}}},
     304: {"description": "not modified since the ETag sent in If-None-Match"},
 }

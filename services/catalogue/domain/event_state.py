@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.catalogue.domain.events import Event
+from services.catalogue.domain.events import Event, stored_id
 from services.catalogue.domain.people import Person
 from services.catalogue.domain.programmes import Programme
 from services.catalogue.domain.venues import Venue
@@ -79,11 +79,18 @@ _COPIED = (
 def _parts(event: Event, people: Mapping[uuid.UUID, Person]) -> dict[str, list[Any]]:
     return {
         "sessions": [
-            EventSession(session_id=s.id, title=s.title, starts_at=s.starts_at, ends_at=s.ends_at)
+            EventSession(
+                session_id=stored_id(s.id), title=s.title, starts_at=s.starts_at, ends_at=s.ends_at
+            )
             for s in event.sessions
         ],
         "options": [
-            EventOption(option_id=o.id, name=o.name, description=o.description, capacity=o.capacity)
+            EventOption(
+                option_id=stored_id(o.id),
+                name=o.name,
+                description=o.description,
+                capacity=o.capacity,
+            )
             for o in event.options
         ],
         "people": [
@@ -99,7 +106,7 @@ def _parts(event: Event, people: Mapping[uuid.UUID, Person]) -> dict[str, list[A
             if a.person_id in people
         ],
         "resources": [
-            EventResource(resource_id=r.id, title=r.title, url=r.url, kind=r.kind)
+            EventResource(resource_id=stored_id(r.id), title=r.title, url=r.url, kind=r.kind)
             for r in event.resources
         ],
     }

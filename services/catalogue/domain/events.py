@@ -24,6 +24,14 @@ AudienceKind = Literal["public", "cohorts", "invitation"]
 COMPLETED_EDITABLE = frozenset({"summary", "description", "resources", "people"})
 
 
+def stored_id(part_id: uuid.UUID | None) -> uuid.UUID:
+    """The id of a session, option or resource of an event read from storage: only a part
+    that is not saved yet has none, and such a part is never shown or published."""
+    if part_id is None:
+        raise ValueError("this part of the event is not saved yet")
+    return part_id
+
+
 @dataclass(frozen=True)
 class Session:
     id: uuid.UUID | None
@@ -211,7 +219,7 @@ def capacity_warnings(
             continue
         i, after = kept[before.id]
         if after.capacity < before.capacity:
-            taken = confirmed.by_option.get(after.id, 0)
+            taken = confirmed.by_option.get(after.id, 0) if after.id is not None else 0
             below = taken > after.capacity
             warnings.append(
                 ChangeWarning(

@@ -10,7 +10,9 @@ from fastapi import Request
 from services.catalogue.persistence.tables import cohorts, events, programmes
 
 
-async def _programme_of(request: Request, table: sa.Table, column: str, thing_id: uuid.UUID):  # type: ignore[no-untyped-def]
+async def _programme_of(
+    request: Request, table: sa.Table, column: str, thing_id: uuid.UUID
+) -> tuple[bool, uuid.UUID | None]:
     async with request.app.state.runtime.db.unit_of_work() as uow:
         row = (await uow.execute(sa.select(table.c[column]).where(table.c.id == thing_id))).first()
     return (row is not None, row[0] if row is not None else None)

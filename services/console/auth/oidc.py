@@ -16,7 +16,7 @@ import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from services.console.settings import ConsoleSettings
 
@@ -53,7 +53,7 @@ async def discover(http: httpx.AsyncClient, settings: ConsoleSettings) -> dict[s
     try:
         answer = await http.get(url)
         answer.raise_for_status()
-        return answer.json()  # type: ignore[no-any-return]
+        return answer.json()
     except (httpx.HTTPError, ValueError):
         raise OidcFailed("the identity provider did not answer; try again shortly") from None
 
@@ -100,7 +100,7 @@ async def finish(
 
 def _verified_claims(
     id_token: str,
-    jwks: dict[str, Any],
+    jwks: KeySetSerialization,
     settings: ConsoleSettings,
     nonce: str,
     metadata: dict[str, Any],

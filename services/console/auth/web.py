@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -48,17 +49,17 @@ class Staff:
 
 
 def settings_of(request: Request) -> ConsoleSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def db_of(request: Request) -> Database:
-    return request.app.state.runtime.db  # type: ignore[no-any-return]
+    return request.app.state.runtime.db
 
 
 async def current_staff(request: Request) -> Staff | None:
     """The signed-in person, once per request; None for a visitor or an ended session."""
     if hasattr(request.state, "staff"):
-        return request.state.staff  # type: ignore[no-any-return]
+        return request.state.staff
     found: Staff | None = None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
@@ -73,7 +74,7 @@ async def current_staff(request: Request) -> Staff | None:
     return found
 
 
-def require(needed: frozenset[str]):  # type: ignore[no-untyped-def]
+def require(needed: frozenset[str]) -> Callable[[Request], Awaitable[Staff]]:
     async def dependency(request: Request) -> Staff:
         staff = await current_staff(request)
         if staff is None:

@@ -42,7 +42,7 @@ class BookingsClient(ServiceClient):
         return f"/staff/events/{event_id}/bookings.csv"
 
     async def partners(self) -> list[Json]:
-        return await self.call("GET", "/staff/partners")  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/partners")
 
     async def partner(self, partner_id: str) -> Json:
         return await self.call("GET", f"/staff/partners/{partner_id}")

@@ -11,17 +11,17 @@ Json = Any
 
 class CatalogueClient(ServiceClient):
     async def programmes(self) -> list[Json]:
-        return await self.call("GET", "/staff/programmes")  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/programmes")
 
     async def venues(self) -> list[Json]:
-        return await self.call("GET", "/staff/venues")  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/venues")
 
     async def people(self) -> list[Json]:
-        return await self.call("GET", "/staff/people")  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/people")
 
     async def events(self, *, status: str | None = None) -> list[Json]:
         params = {"status": status} if status else {}
-        return await self.call("GET", "/staff/events", params=params)  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/events", params=params)
 
     async def event(self, event_id: str) -> Json:
         return await self.call("GET", f"/staff/events/{event_id}")
@@ -39,7 +39,7 @@ class CatalogueClient(ServiceClient):
         return await self.call("POST", f"/staff/events/{event_id}/cancel", json={"reason": reason})
 
     async def cohorts(self) -> list[Json]:
-        return await self.call("GET", "/staff/cohorts")  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/cohorts")
 
     async def cohort(self, cohort_id: str) -> Json:
         return await self.call("GET", f"/staff/cohorts/{cohort_id}")
@@ -48,7 +48,7 @@ class CatalogueClient(ServiceClient):
         return await self.call("POST", "/staff/cohorts", json=body)
 
     async def members(self, cohort_id: str) -> list[Json]:
-        return await self.call("GET", f"/staff/cohorts/{cohort_id}/members")  # type: ignore[no-any-return]
+        return await self.call("GET", f"/staff/cohorts/{cohort_id}/members")
 
     async def add_member(self, cohort_id: str, body: Json) -> Json:
         return await self.call("POST", f"/staff/cohorts/{cohort_id}/members", json=body)

@@ -12,4 +12,4 @@ Json = Any
 class NotificationsClient(ServiceClient):
     async def deliveries(self, *, state: str, limit: int = 50) -> list[Json]:
         params = {"state": state, "limit": limit}
-        return await self.call("GET", "/staff/deliveries", params=params)  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/deliveries", params=params)

@@ -15,10 +15,10 @@ class OpsClient(ServiceClient):
         return await self.call("GET", "/ops/readiness")
 
     async def queues(self) -> list[Json]:
-        return await self.call("GET", "/ops/queues")  # type: ignore[no-any-return]
+        return await self.call("GET", "/ops/queues")
 
     async def parked(self, *, limit: int = 100) -> list[Json]:
-        return await self.call("GET", "/ops/parked", params={"limit": limit})  # type: ignore[no-any-return]
+        return await self.call("GET", "/ops/parked", params={"limit": limit})
 
     async def replay(self, message_id: str, queue: str | None) -> Json:
         params = {"queue": queue} if queue else {}

@@ -4,6 +4,7 @@ sessions, each revocable."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -33,7 +34,7 @@ async def _list_page(
     services: ServicesDep,
     *,
     errors: dict[str, str] | None = None,
-    values: dict[str, object] | None = None,
+    values: Mapping[str, object] | None = None,
     status_code: int = 200,
 ) -> Response:
     async with db_of(request).unit_of_work() as uow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from services.console.domain.audit import own_action
 from services.console.domain.passwords import verify_password
@@ -11,8 +12,11 @@ from services.console.metrics import SIGNINS_FAILED
 from services.console.persistence import accounts, audit, sessions, throttle
 from services.console.persistence.accounts import Account
 from services.console.settings import ConsoleSettings
-from shared.db import Database
+from shared.db import Database, UnitOfWork
 from shared.logging import get_logger, mask_email
+
+if TYPE_CHECKING:
+    from services.console.auth.oidc import Identity
 
 log = get_logger(__name__)
 
@@ -72,8 +76,8 @@ async def sign_in_with_password(
 
 
 async def _start(
-    uow, settings: ConsoleSettings, account: Account, method: str, client: Client
-) -> str:  # type: ignore[no-untyped-def]
+    uow: UnitOfWork, settings: ConsoleSettings, account: Account, method: str, client: Client
+) -> str:
     await sessions.sweep(uow, idle=timedelta(minutes=settings.session_idle_minutes))
     cookie = await sessions.start(
         uow, account.id, method=method, address=client.address, user_agent=client.user_agent
@@ -121,7 +125,9 @@ class NoConsoleRole(Exception):
     """Signed in at the provider, but nothing gives this person a console role."""
 
 
-async def account_for_identity(db: Database, settings: ConsoleSettings, identity) -> Account:  # type: ignore[no-untyped-def]
+async def account_for_identity(
+    db: Database, settings: ConsoleSettings, identity: Identity
+) -> Account:
     """The console account an OpenID Connect identity signs in as (see auth/oidc.py)."""
     from services.console.auth.oidc import roles_from_groups
 

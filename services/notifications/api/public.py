@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from services.notifications.handlers import optouts
-from shared.web import DbDep
+from shared.web import DbDep, Responses
 
 router = APIRouter(prefix="/public", tags=["public"])
 
-_NOT_FOUND = {404: {"description": "the link is not valid"}}
+_NOT_FOUND: Responses = {404: {"description": "the link is not valid"}}
 
 _PAGE = """<!doctype html><html lang="en-GB"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>

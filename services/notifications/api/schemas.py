@@ -12,12 +12,13 @@ from services.notifications.composing.rendering import TEMPLATE_NAMES
 from services.notifications.domain.campaigns import Campaign
 from services.notifications.domain.deliveries import Delivery, State
 from shared.addresses import EmailAddress
+from shared.web import Responses
 
 # The template names, from composing/rendering.py's one list (a tuple in Literal[] spreads).
 TemplateName = Literal[TEMPLATE_NAMES]  # type: ignore[valid-type]
 DeliveryState = State
 
-ERRORS = {
+ERRORS: Responses = {
     400: {"description": "the body is not valid JSON"},
     404: {"description": "no such thing"},
     409: {"description": "not allowed in the current state"},

@@ -56,7 +56,9 @@ def checked(line: bytes) -> bytes:
 
 def encoded_words(text: str) -> list[str]:
     """`text` as base64 encoded words of at most 72 characters, never splitting a character."""
-    words, chunk, size = [], [], 0
+    words: list[str] = []
+    chunk: list[str] = []
+    size = 0
     for char in text:
         width = len(char.encode("utf-8"))
         if size + width > _CHUNK:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import OrderedDict
+from typing import Any
 
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
 from services.notifications.domain.campaigns import Campaign
@@ -78,7 +79,7 @@ async def _chunk_deliveries(
     """The chunk's delivery rows, created on the first run (one multi-row insert)."""
     async with db.unit_of_work() as uow:
         invitees = await campaign_store.recipients(uow, campaign.id, first, last)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": uuid.uuid4(),
             "dedupe_key": campaign_key(campaign.id, invitee.email),
@@ -128,7 +129,7 @@ async def run_chunk(
             return
         total.raise_if_incomplete()
         await finish_chunk(db, campaign.id, payload.chunk, state="done")
-        log.info("campaign.chunk_sent", sent=total.sent, rejected=total.rejected)
+        log.info("campaign.chunk_sent", sent=total.sent, failed=total.failed)
 
 
 async def _send_in_batches(

@@ -20,7 +20,7 @@ def _uuid(text: str | None) -> uuid.UUID | None:
     return uuid.UUID(text) if text else None
 
 
-async def _first(request: Request, query: sa.Select) -> tuple[bool, uuid.UUID | None]:  # type: ignore[type-arg]
+async def _first(request: Request, query: sa.Select) -> tuple[bool, uuid.UUID | None]:
     async with request.app.state.runtime.db.unit_of_work() as uow:
         row = (await uow.execute(query)).first()
     return (False, None) if row is None else (True, _uuid(row[0]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -155,7 +156,7 @@ class OutcomeRecorder:
         self._count([i for i in items if i.outcome.kind == "sent"], recorded)
 
     @staticmethod
-    def _count(sent: list[Recorded], recorded: set[object]) -> None:
+    def _count(sent: list[Recorded], recorded: set[uuid.UUID]) -> None:
         for item in sent:
             if item.delivery.id in recorded:
                 EMAILS.labels(item.delivery.kind, "sent").inc()

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from services.notifications.domain import deliveries as life_cycle
 from services.notifications.domain.deliveries import Claimed
@@ -154,7 +155,7 @@ class Sender:
             job = asyncio.ensure_future(
                 self._send_one(delivery, priority, send_by, compose, recorded[delivery.id])
             )
-            job.add_done_callback(lambda _, i=delivery.id: self._inflight.pop(i, None))
+            job.add_done_callback(partial(self._forget, delivery.id))
             jobs.append(job)
         for outcome in await asyncio.shield(asyncio.gather(*jobs)):
             summary.add(outcome)
@@ -164,6 +165,9 @@ class Sender:
         if unclaimed:
             summary.held_elsewhere = await self._count_held(list(unclaimed))
         return summary
+
+    def _forget(self, delivery_id: uuid.UUID, _: object) -> None:
+        self._inflight.pop(delivery_id, None)
 
     def _release(self, recorded: dict[uuid.UUID, asyncio.Future[Outcome]]) -> None:
         """Deliveries this request will not send after all (not claimed, or the claim failed)."""

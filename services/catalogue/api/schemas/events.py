@@ -209,9 +209,13 @@ class EventOut(BaseModel):
             programme=ProgrammeRef(id=programme.id, slug=programme.slug, name=programme.name)
             if programme
             else None,
-            sessions=[SessionOut(session_id=s.id, **_fields(s)) for s in event.sessions],
+            sessions=[
+                SessionOut(session_id=domain.stored_id(s.id), **_fields(s)) for s in event.sessions
+            ],
             venue=VenueOut.of(context.venue) if context.venue else None,
-            options=[OptionOut(option_id=o.id, **_fields(o)) for o in event.options],
+            options=[
+                OptionOut(option_id=domain.stored_id(o.id), **_fields(o)) for o in event.options
+            ],
             audience=AudienceOut(
                 kind=event.audience.kind, cohort_ids=list(event.audience.cohort_ids)
             ),
@@ -225,7 +229,10 @@ class EventOut(BaseModel):
                 for a in event.people
                 if a.person_id in context.people
             ],
-            resources=[ResourceOut(resource_id=r.id, **_fields(r)) for r in event.resources],
+            resources=[
+                ResourceOut(resource_id=domain.stored_id(r.id), **_fields(r))
+                for r in event.resources
+            ],
             expectations=[ExpectationRef(code=c, name=names.get(c, c)) for c in event.expectations],
             **extra,
         )
@@ -254,7 +261,7 @@ class EventStaffOut(EventOut):
         warnings: list[domain.ChangeWarning] | None = None,
         **extra: Any,
     ) -> EventStaffOut:
-        return super().of(  # type: ignore[no-any-return]
+        return super().of(
             event,
             context,
             options_within_capacity=event.options_within_capacity,
