@@ -245,8 +245,18 @@ async def test_resources_and_the_change_option_form_work_by_keyboard(
     # Change a booking's option: refused while the other option is full, then moved.
     await _publish(page, console_system, event_url)
     await page.goto(event_url + "/attendees")
-    await _book(page, "Ada Lovelace", "ada@example.org", "Canal walk")
+    # Book someone in with the keyboard alone: type, Tab from field to field, Enter.
+    await page.locator("#f-name").focus()
+    for typed in ("Ada Lovelace", "ada@example.org", "Salford City Council", "Director"):
+        await page.keyboard.type(typed)
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")  # the option select: from "choose one" to the first
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await page.get_by_text("The booking was made.").wait_for()
     await _book(page, "Grace Hopper", "grace@example.org", "Cookery")
+    row = page.get_by_role("row").filter(has_text="Ada Lovelace")
+    assert "Canal walk" in await row.inner_text() and "confirmed" in await row.inner_text()
     choice = page.get_by_label("Option for Ada Lovelace")
     await choice.select_option(label="Cookery")
     await page.get_by_role("button", name="Change the option of Ada Lovelace").click()
