@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, ViewportSize
 
 from tests.browser.conftest import STAFF, Tab, open_tab
 from tests.browser.test_console import keyboard_reaches_everything
@@ -25,8 +25,8 @@ from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.asyncio(loop_scope="session"), pytest.mark.browser]
 LONDON = ZoneInfo("Europe/London")
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 900, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 900, "height": 900}
 
 # What sticks out of the page sideways at this width: elements whose right edge passes the
 # viewport, unless a scrolling container of their own (a table's wrapper) holds them.
@@ -168,7 +168,7 @@ async def test_staff_actions_in_the_console_reach_the_audit_log_by_person_and_th
         return [] if set().union(*wanted.values()) - actions else seen
 
     try:
-        everything = await wait_for(
+        everything: list[str] = await wait_for(
             recorded, timeout=60, interval=0.5, message="the services' records in the audit log"
         )
     except AssertionError as exc:
