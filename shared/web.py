@@ -125,8 +125,10 @@ def create_service_app(
     consumers: ConsumerFactory | None = None,
     on_startup: Sequence[Any] = (),
     ops_api: bool = True,
+    api_pages: bool = True,
 ) -> FastAPI:
-    """A service's FastAPI app: its routers plus everything every service has."""
+    """A service's FastAPI app: its routers plus everything every service has. `api_pages`
+    False serves no /docs, /redoc or /openapi.json in any mode (an HTML app has no API)."""
     configure_logging(settings.service_name, settings.log_level)
 
     @asynccontextmanager
@@ -152,7 +154,7 @@ def create_service_app(
                 metrics_server.server_close()
 
     # The API pages describe every route, staff ones included: not served in production.
-    docs = settings.environment != "production"
+    docs = api_pages and settings.environment != "production"
     app = FastAPI(
         title=title,
         description=description,

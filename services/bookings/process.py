@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from structlog.contextvars import unbind_contextvars
 
@@ -23,32 +23,39 @@ from services.bookings.usecases.locking import bound_lock_waits
 from shared.db import Database, make_engine
 from shared.logging import describe_error, get_logger
 
+if TYPE_CHECKING:
+    from services.bookings.persistence.partners import Partner
+
 log = get_logger(__name__)
 GC_THRESHOLD = 20_000
 RELAY_WAKE_EVERY = 0.02
 
 
-class TtlCache:
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class TtlCache(Generic[K, V]):
     """A per-process cache with a short time to live. Several processes each hold their own,
     so a reader may see a count up to `ttl` old; decisions never read it."""
 
     def __init__(self, ttl: float, *, max_entries: int = 10_000) -> None:
         self._ttl = ttl
         self._max = max_entries
-        self._entries: dict[object, tuple[float, object]] = {}
+        self._entries: dict[K, tuple[float, V]] = {}
 
-    def get(self, key: object) -> object | None:
+    def get(self, key: K) -> V | None:
         hit = self._entries.get(key)
         if hit is None or hit[0] < time.monotonic():
             return None
         return hit[1]
 
-    def put(self, key: object, value: object) -> None:
+    def put(self, key: K, value: V) -> None:
         if len(self._entries) >= self._max:
             self._entries.clear()
         self._entries[key] = (time.monotonic() + self._ttl, value)
 
-    def invalidate(self, key: object) -> None:
+    def invalidate(self, key: K) -> None:
         self._entries.pop(key, None)
 
 
@@ -98,8 +105,13 @@ class BookingsProcess:
     def __init__(self, db: Database, settings: BookingsSettings) -> None:
         self.db = db
         self.settings = settings
-        self.availability = TtlCache(settings.availability_cache_seconds)
-        self.partner_keys = TtlCache(settings.partner_cache_seconds)
+        self.availability: TtlCache[uuid.UUID, bytes] = TtlCache(
+            settings.availability_cache_seconds
+        )
+        # False: no active partner has this key (remembered too, so a flood of bad keys is cheap).
+        self.partner_keys: TtlCache[str, Partner | Literal[False]] = TtlCache(
+            settings.partner_cache_seconds
+        )
         self.loads = SingleFlight()
         self.batcher: Batcher[uuid.UUID, BookingRequest, Outcome] = Batcher(
             self._decide,

@@ -136,6 +136,8 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         # The console's pages are for people with a session, never a bearer token: its one
         # queue (the audit log's) is watched and replayed with the shared tools, not an API.
         ops_api=False,
+        # An HTML application: its forms are not an API, so no Swagger or OpenAPI pages.
+        api_pages=False,
         consumers=consumers,
     )
     service_lifespan = app.router.lifespan_context

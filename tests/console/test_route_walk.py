@@ -35,7 +35,7 @@ def console_routes() -> list[tuple[str, str, frozenset[str]]]:
     """(method, path with ids filled in, roles that open it) for every page and form."""
     walked = []
     for route in _routes(create_app().routes):
-        if route.path in PUBLIC or route.path.startswith(("/docs", "/redoc", "/openapi")):
+        if route.path in PUBLIC:
             continue
         if route.path.startswith("/ops/"):
             # The bearer-token ops API every app serves (shared/ops_api.py), not a session page:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.types import Send
+from starlette.types import Message, Send
 
 from shared.http_guards import send_json
 
@@ -14,7 +14,7 @@ Headers = list[tuple[bytes, bytes]]
 def with_headers(send: Send, extra: Headers) -> Send:
     """`send`, adding headers to the response (without repeating one already there)."""
 
-    async def sending(message: dict) -> None:
+    async def sending(message: Message) -> None:
         if message["type"] == "http.response.start" and extra:
             headers = list(message.get("headers", []))
             present = {name.lower() for name, _ in headers}
@@ -22,4 +22,4 @@ def with_headers(send: Send, extra: Headers) -> Send:
             message["headers"] = headers
         await send(message)
 
-    return sending  # type: ignore[return-value]
+    return sending

@@ -60,4 +60,5 @@ def _document(app: FastAPI) -> None:
                         responses.setdefault(status, {"description": text})
         return schema
 
+    # FastAPI's documented way to extend the schema; its stub types `openapi` as a method.
     app.openapi = openapi  # type: ignore[method-assign]

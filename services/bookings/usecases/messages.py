@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from pydantic import BaseModel
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
 from services.bookings.domain import bookings as rules
@@ -73,12 +74,12 @@ class Emitter:
             "bookings.booking.cancelled", rules.to_cancelled(booking, self.context(booking)), None
         )
 
-    def _emit(self, routing_key: str, payload: object, correlation_id: str | None) -> None:
+    def _emit(self, routing_key: str, payload: BaseModel, correlation_id: str | None) -> None:
         if correlation_id is not None:
             # Decided in a batch: each message carries the correlation id of its own request.
             # (Bound in the batch task's own context; `unbind` clears it after the batch.)
             bind_contextvars(correlation_id=correlation_id, message_id=None)
-        self._uow.emit(routing_key, payload)  # type: ignore[arg-type]
+        self._uow.emit(routing_key, payload)
 
     def unbind(self) -> None:
         unbind_contextvars("correlation_id", "message_id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from services.bookings.persistence import partners as store
 from services.bookings.persistence.partners import Partner
@@ -54,7 +54,9 @@ async def update(db: Database, partner_id: uuid.UUID, **changes: Any) -> Partner
     return partner
 
 
-async def active_by_key(db: Database, cache: TtlCache, key: str) -> Partner | None:
+async def active_by_key(
+    db: Database, cache: TtlCache[str, Partner | Literal[False]], key: str
+) -> Partner | None:
     """The active partner with this widget key, cached for a few seconds per process."""
     cached = cache.get(key)
     if cached is None:
@@ -62,4 +64,4 @@ async def active_by_key(db: Database, cache: TtlCache, key: str) -> Partner | No
             found = await store.by_key(uow, key)
         cached = found if found is not None and found.active else False
         cache.put(key, cached)
-    return cached or None  # type: ignore[return-value]
+    return cached or None

@@ -4,6 +4,7 @@ process: the event a slug names, and the origins active partners have registered
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from services.bookings.domain.origins import normalise_origin
 from services.bookings.persistence import widget_lookups
@@ -15,8 +16,9 @@ from shared.errors import NotFound
 class WidgetLookups:
     def __init__(self, db: Database, ttl: float) -> None:
         self._db = db
-        self._slugs = TtlCache(ttl)
-        self._origins = TtlCache(ttl, max_entries=1)
+        # False: no event has this slug.
+        self._slugs: TtlCache[str, uuid.UUID | Literal[False]] = TtlCache(ttl)
+        self._origins: TtlCache[str, frozenset[str]] = TtlCache(ttl, max_entries=1)
 
     async def event_id(self, slug: str) -> uuid.UUID:
         """The event a slug names; unknown slugs are remembered too, so a flood of them costs
@@ -29,7 +31,7 @@ class WidgetLookups:
             self._slugs.put(slug, cached)
         if cached is False:
             raise NotFound("no such event", code="event_not_found")
-        return cached  # type: ignore[return-value]
+        return cached
 
     async def origin_registered(self, origin: str) -> bool:
         known = self._origins.get("all")
@@ -38,4 +40,4 @@ class WidgetLookups:
                 listed = await widget_lookups.active_origins(uow)
             known = frozenset(filter(None, map(normalise_origin, listed)))
             self._origins.put("all", known)
-        return normalise_origin(origin) in known  # type: ignore[operator]
+        return normalise_origin(origin) in known
