@@ -4,8 +4,7 @@ SMTP server, staff tokens, and a way to run a service app in-process."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
+import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -22,26 +21,36 @@ from tests.support.staff_keys import PUBLIC_KEY, SIGNING_KEY
 from tests.support.system import System, running_system
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
-async def _no_task_outlives_the_session(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Cancel what the session's tests left running, before pytest-asyncio's runner does.
+def _describe(task: asyncio.Task[object]) -> str:
+    out = io.StringIO()
+    task.print_stack(limit=8, file=out)
+    return out.getvalue()
 
-    The runner waits for every cancelled task without a deadline, so one task that survives
-    cancellation would hang the whole run (and CI) after the last test. Here the wait has a
-    deadline; a survivor is named with its stack and the run ends with the tests' verdict."""
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
+async def _no_task_outlives_the_session() -> AsyncIterator[None]:
+    """Fail the run if a task is still running when every fixture has been torn down.
+
+    Each fixture stops what it started, so a task left here is a bug in the test or fixture
+    that made it (its name and stack say which). It is cancelled with a deadline: pytest-asyncio
+    then closes the loop by waiting, without one, for every task, so one that survives
+    cancellation is also taken off the loop's list, and the run ends with pytest's summary
+    (this error in it) instead of hanging."""
     yield
     current = asyncio.current_task()
     left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    if not left:
+        return
+    report = [_describe(task) for task in left]
     for task in left:
         task.cancel()
-    _, pending = await asyncio.wait(left, timeout=20) if left else (set(), set())
-    if pending:
-        for task in pending:
-            print(f"\nconftest: a task survived cancellation: {task!r}", file=sys.__stderr__)
-            task.print_stack(file=sys.__stderr__)
-        sys.stdout.flush()
-        sys.__stderr__.flush()
-        os._exit(1 if request.session.testsfailed else 0)
+    _, survivors = await asyncio.wait(left, timeout=20)
+    for task in survivors:
+        asyncio.tasks._unregister_task(task)  # private, but the only way not to hang the close
+    raise AssertionError(
+        f"{len(left)} task(s) outlived the session's fixtures "
+        f"({len(survivors)} survived cancellation):\n" + "\n".join(report)
+    )
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -13,6 +13,8 @@ queues and consumers aio-pika restores are restored there.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 import aio_pika
@@ -94,7 +96,14 @@ async def connect_robust_cluster(
     `aio_pika.connect_robust` does, with the address list (which must not go into a URL)."""
     rotated = urls[start % len(urls) :] + urls[: start % len(urls)]
     connection = ClusterConnection(URL(rotated[0]), addresses=rotated, **kwargs)
-    await connection.connect(timeout=timeout)
+    try:
+        await connection.connect(timeout=timeout)
+    except BaseException:
+        # A failed or cancelled first attempt (a service stopped while the broker is away)
+        # must not leave the robust connection's reconnect tasks running unowned.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(connection.close(), timeout=3)
+        raise
     return connection
 
 

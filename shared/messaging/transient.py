@@ -6,6 +6,17 @@ import asyncio
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+# PostgreSQL refusing a session it has no room or readiness for: class 53 (insufficient
+# resources: 53300 "too many clients" when max_connections is reached), 57P03 (starting up or
+# shutting down), class 08 (connection exceptions). asyncpg and SQLAlchemy's adapter both carry
+# the code as `sqlstate`; SQLAlchemy wraps these as a plain DBAPIError, not an OperationalError.
+_UNAVAILABLE_SQLSTATES = ("53", "57P03", "08")
+
+
+def _refused_for_now(error: object) -> bool:
+    sqlstate = getattr(error, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+
 
 def is_transient(exc: BaseException) -> bool:
     """True for a database (or broker) that is away. Mail errors are not included: email
@@ -15,6 +26,8 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if _refused_for_now(getattr(exc, "orig", None) or exc):
         return True
     # asyncpg raises OSError subclasses (refused, reset) when the server is away.
     return isinstance(exc, ConnectionError | TimeoutError | asyncio.TimeoutError | OSError)

@@ -13,9 +13,10 @@ from tests.support.system import System, running_system
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def rabbit_node() -> AsyncIterator[RabbitNode]:
-    node = await RabbitNode().start()
+    node = RabbitNode()
     try:
-        yield node
+        # Started inside the try: a start that times out may still leave a booting node.
+        yield await node.start()
     finally:
         await node.destroy()
 

@@ -69,16 +69,19 @@ async def test_an_outage_longer_than_every_retry_delays_mail_and_parks_none(
             # Down for several times the old retry budget: every email still waits, none fails.
             await asyncio.sleep(3 * RETRY_BUDGET)
             assert await _states(notif_engine, ids) == {"deferred": 37}
-            assert len(smtp.received) == 1
+            everyone = [b.attendee.email for b in bookings] + invitees
+            assert sum(1 for r in smtp.received if r.rcpt_tos[0] in everyone) == 1
             await proxy.restore()
 
-            everyone = [b.attendee.email for b in bookings] + invitees
             await wait_for(lambda: all(smtp.to(a) for a in everyone), timeout=30)
             await wait_for(lambda: _all_sent(notif_engine, ids, 37), timeout=10)
     finally:
         await proxy.stop()
     assert all(len(smtp.to(a)) == 1 for a in everyone), "each email exactly once"
-    order = [r.rcpt_tos[0] for r in smtp.received[1:]]
+    # This test's emails only: the session's database is shared, and the retry pass may send
+    # an email an earlier test left deferred (seen in a run of several directories).
+    mine = set(everyone)
+    order = [a for a in (r.rcpt_tos[0] for r in smtp.received) if a in mine][1:]
     transactional = {b.attendee.email for b in bookings[1:]}
     assert set(order[:7]) == transactional, "transactional emails go first when the server is back"
 

@@ -14,6 +14,9 @@ class CuttableProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        # One task per open connection (the server's handler): a cut or stop ends them, or a
+        # pipe held at a stalled gate would outlive the test.
+        self._handlers: set[asyncio.Task[None]] = set()
         # Cleared by `stall`: the server's answers are held back (a node that took a publish
         # and then went silent, so its confirm never comes).
         self._answering = asyncio.Event()
@@ -25,6 +28,15 @@ class CuttableProxy:
         return self
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._handlers.add(handler)
+        try:
+            await self._pipe_both(reader, writer)
+        finally:
+            self._handlers.discard(handler)
+
+    async def _pipe_both(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             up_reader, up_writer = await asyncio.open_connection(self.target_host, self.target_port)
         except OSError:
@@ -44,10 +56,12 @@ class CuttableProxy:
             with contextlib.suppress(Exception):
                 dst.close()
 
-        await asyncio.gather(
-            pipe(reader, up_writer, None), pipe(up_reader, writer, self._answering)
-        )
-        self._writers -= {writer, up_writer}
+        try:
+            await asyncio.gather(
+                pipe(reader, up_writer, None), pipe(up_reader, writer, self._answering)
+            )
+        finally:
+            self._writers -= {writer, up_writer}
 
     async def cut(self) -> None:
         """Refuse new connections and drop the open ones."""
@@ -58,6 +72,10 @@ class CuttableProxy:
             with contextlib.suppress(Exception):
                 writer.transport.abort()
         self._writers.clear()
+        handlers = list(self._handlers)
+        for handler in handlers:
+            handler.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
 
     async def stall(self) -> None:
         """Keep passing what the client sends, but hold back everything the server answers."""
@@ -70,3 +88,4 @@ class CuttableProxy:
 
     async def stop(self) -> None:
         await self.cut()
+        self._answering.set()

@@ -8,12 +8,18 @@ is what lets them cluster. Nothing here ever names the machine's own node."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
+from collections.abc import Coroutine, Iterable
 from pathlib import Path
+from typing import Any
 
 from tests.support.infra import amqp_url
 from tests.support.processes import free_port
@@ -35,6 +41,53 @@ def _ctl(*args: str, timeout: float = 60) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stdout} {done.stderr}")
     return done.stdout
+
+
+def node_pids(name: str) -> list[int]:
+    """The OS processes of the node called `name` (its beam.smp and helpers), found by the
+    RABBITMQ_NODENAME each was started with: `rabbitmqctl stop` can fail or time out on a
+    loaded machine, or find a node still booting, and only the processes say it is gone."""
+    wanted = f"RABBITMQ_NODENAME={name}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if wanted in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _end_processes(name: str, *, grace: float) -> None:
+    """Wait up to `grace` seconds for the node's processes to exit, then kill what is left."""
+    deadline = time.monotonic() + grace
+    while (pids := node_pids(name)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if pids:
+        _kill(pids)
+        deadline = time.monotonic() + 10
+        while node_pids(name) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+# Every node this process started and has not seen stopped: the last line of defence if a
+# teardown never ran (an interrupted run), so no test leaves a broker node behind.
+_LIVE: dict[str, RabbitNode] = {}
+
+
+@atexit.register
+def _kill_leftover_nodes() -> None:
+    for name in list(_LIVE):
+        _kill(node_pids(name))
 
 
 class RabbitNode:
@@ -67,6 +120,7 @@ class RabbitNode:
         }
 
     async def start(self) -> RabbitNode:
+        _LIVE[self.name] = self
         await asyncio.to_thread(
             subprocess.run,
             ["rabbitmq-server", "-detached"],
@@ -85,21 +139,32 @@ class RabbitNode:
         return self
 
     async def stop(self) -> None:
-        await asyncio.to_thread(
-            subprocess.run,
-            ["rabbitmqctl", "-n", self.name, "stop"],
-            capture_output=True,
-            timeout=60,
-        )
+        """Stop the node (as an operator would) and return once its processes have exited;
+        if the graceful stop fails or hangs, they are killed: a stopped node is gone either way."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            await asyncio.to_thread(
+                subprocess.run,
+                ["rabbitmqctl", "-n", self.name, "stop"],
+                capture_output=True,
+                timeout=60,
+                cwd="/tmp",
+            )
+        await asyncio.to_thread(_end_processes, self.name, grace=30)
         await wait_for(
             lambda: not _port_open(self.port),
             timeout=30,
             message=f"RabbitMQ node {self.name} stopped",
         )
 
+    def running(self) -> bool:
+        return bool(node_pids(self.name))
+
     async def destroy(self) -> None:
-        await self.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
+        try:
+            await self.stop()
+        finally:
+            _LIVE.pop(self.name, None)
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 class RabbitCluster:
@@ -123,14 +188,14 @@ class RabbitCluster:
 
     async def start(self) -> RabbitCluster:
         first, *others = self.nodes
-        await asyncio.gather(*(node.start() for node in self.nodes))
+        await _all(node.start() for node in self.nodes)
 
         async def join(node: RabbitNode) -> None:
             for step in (("stop_app",), ("join_cluster", first.name), ("start_app",)):
                 await asyncio.to_thread(_ctl, "-n", node.name, *step, timeout=120)
 
         # Both join the first node at once: each join is a few seconds of CLI and Mnesia work.
-        await asyncio.gather(*(join(node) for node in others))
+        await _all(join(node) for node in others)
         await wait_for(
             lambda: len(self.running()) == len(self.nodes),
             timeout=60,
@@ -173,8 +238,8 @@ class RabbitCluster:
 
     async def restart_stopped(self) -> None:
         """Start any node that was stopped; it rejoins with its data (and its queue replicas)."""
-        stopped = [node for node in self.nodes if not _port_open(node.port)]
-        await asyncio.gather(*(node.start() for node in stopped))
+        stopped = [node for node in self.nodes if not node.running()]
+        await _all(node.start() for node in stopped)
         if stopped:
             await wait_for(
                 lambda: len(self.running()) == len(self.nodes),
@@ -185,6 +250,15 @@ class RabbitCluster:
 
     async def destroy(self) -> None:
         await asyncio.gather(*(node.destroy() for node in self.nodes), return_exceptions=True)
+
+
+async def _all(steps: Iterable[Coroutine[Any, Any, object]]) -> None:
+    """Run steps at once and wait for every one, then raise the first failure: a plain gather
+    returns at the first failure and leaves the others running, unowned, past the test."""
+    results = await asyncio.gather(*steps, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 async def _serve_cluster() -> None:
@@ -200,7 +274,5 @@ async def _serve_cluster() -> None:
 
 
 if __name__ == "__main__":
-    import contextlib
-
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve_cluster())

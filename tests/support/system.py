@@ -42,6 +42,12 @@ class System:
             RETRY_DELAYS="[0.2, 0.5, 1]",
             OUTBOX_POLL_INTERVAL="0.2",
             SMTP_PORT=str(self.smtp.port),
+            # The suite's systems share one PostgreSQL with the session's own engines, and
+            # CI's has the default max_connections of 100: three services at their default
+            # pools could take 76 at once ("too many clients" failed the SIGTERM test on a busy
+            # machine). At 4 + 4 a system needs at most 40 (deploy/SCALING.md has the sums).
+            DATABASE_POOL_SIZE="4",
+            DATABASE_MAX_OVERFLOW="4",
         )
         if service == "console":
             # It signs staff tokens with this session's key; the services hold the public key.

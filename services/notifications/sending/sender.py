@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from services.notifications.domain import deliveries as life_cycle
 from services.notifications.domain.deliveries import Claimed
@@ -97,6 +98,10 @@ class Sender:
         # Deliveries this process is sending now -> their outcome once recorded.
         self._inflight: dict[uuid.UUID, asyncio.Future[Outcome]] = {}
         self._soon: set[asyncio.Task[None]] = set()
+        # Sends of claimed rows (shielded from their callers, see `send`): shutdown waits for
+        # them, and ends what is still running after its grace, so none outlives the process's
+        # pool. A row whose send was ended stays claimed until its lease lapses, then retried.
+        self._jobs: set[asyncio.Future[Outcome]] = set()
 
     def send_soon(self, ids: Sequence[uuid.UUID]) -> None:
         """Send just-committed transactional emails now, in the background. A failure is
@@ -114,9 +119,15 @@ class Sender:
             log.warning("email.send_soon_failed", error=str(exc)[:300])
 
     async def drain(self, timeout: float) -> None:
-        """Give the background sends a moment to finish (at shutdown)."""
-        if self._soon:
-            await asyncio.wait(set(self._soon), timeout=timeout)
+        """Give the background sends a moment to finish (at shutdown), then end the rest."""
+        running: set[asyncio.Future[Any]] = {*self._soon, *self._jobs}
+        if not running:
+            return
+        _, pending = await asyncio.wait(running, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
 
     async def send(
         self,
@@ -156,6 +167,8 @@ class Sender:
                 self._send_one(delivery, priority, send_by, compose, recorded[delivery.id])
             )
             job.add_done_callback(partial(self._forget, delivery.id))
+            self._jobs.add(job)
+            job.add_done_callback(self._jobs.discard)
             jobs.append(job)
         for outcome in await asyncio.shield(asyncio.gather(*jobs)):
             summary.add(outcome)
