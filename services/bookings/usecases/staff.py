@@ -10,10 +10,11 @@ from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking
 from services.bookings.domain.capacity import Places
 from services.bookings.persistence import bookings as store
+from services.bookings.persistence import checkin as checkin_store
 from services.bookings.persistence import replica, staff
 from services.bookings.persistence.staff import Filters
 from services.bookings.settings import BookingsSettings
-from shared.contracts import EventState
+from shared.contracts import AttendanceMarked, EventState
 from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound
 
@@ -85,6 +86,20 @@ async def mark_attendance(
             session = next(iter(sessions))
         elif session not in sessions:
             raise Invalid("session_id", "not a session of this event")
+        previous = await checkin_store.mark_of(uow, booking_id, session)
         await staff.mark_attendance(uow, booking_id, session, status, by)
+        if previous is None or previous.status != status:
+            uow.emit(
+                "bookings.attendance.marked",
+                AttendanceMarked(
+                    booking_id=booking_id,
+                    event_id=booking.event_id,
+                    session_id=session,
+                    status=status,  # type: ignore[arg-type]
+                    previous_status=previous.status if previous else None,  # type: ignore[arg-type]
+                    marked_by=by,
+                    occurred_at=datetime.now(UTC),
+                ),
+            )
         await uow.commit()
     return booking
