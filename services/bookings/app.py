@@ -8,7 +8,15 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from services.bookings.api import checkin, event_slugs, pages, partners, public, staff
+from services.bookings.api import (
+    checkin,
+    checkin_code,
+    event_slugs,
+    pages,
+    partners,
+    public,
+    staff,
+)
 from services.bookings.api.widget_edge import install_widget_edge
 from services.bookings.consumers import consumers
 from services.bookings.process import BookingsProcess
@@ -28,6 +36,7 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
             event_slugs.router,
             staff.router,
             checkin.router,
+            checkin_code.router,
             partners.router,
             pages.router,
         ],

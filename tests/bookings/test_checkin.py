@@ -18,6 +18,7 @@ from services.bookings.domain.tokens import (
     manage_token,
 )
 from services.bookings.process import BookingsProcess
+from shared import qr
 from shared.contracts import EventState
 from tests.bookings.conftest import event_state, messages, person, put_event
 from tests.conftest import token
@@ -259,3 +260,30 @@ async def test_the_door_routes_refuse_other_roles(client: httpx.AsyncClient, rol
     assert r.status_code == 403
     r = await client.get("/staff/checkin/today", headers=DOOR)
     assert r.status_code == 200
+
+
+async def test_manage_page_code_is_the_checkin_link_for_confirmed_places_only(
+    client: httpx.AsyncClient, process: BookingsProcess
+) -> None:
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    state = await put_event(
+        process.db, process.settings, _today(starts_at=later, ends_at=later + timedelta(hours=3))
+    )
+    r = await client.post(f"/public/events/{state.event_id}/bookings",
+                          json=person(1, option_id=str(state.options[0].option_id)))  # fmt: skip
+    assert r.status_code == 201, r.text
+    manage = r.json()["manage_token"]
+    sent = await messages(process.db, event_id=state.event_id)
+    checkin_url = sent[-1]["payload"]["checkin_url"]
+
+    code = await client.get(f"/public/bookings/{manage}/checkin-code.svg")
+    assert code.status_code == 200, code.text
+    assert code.headers["content-type"].startswith("image/svg+xml")
+    assert code.headers["cache-control"] == "no-store"
+    assert code.text == qr.svg(checkin_url, title="Your check-in code")
+
+    forged = manage[:-2] + ("AA" if manage[-2:] != "AA" else "BB")
+    assert (await client.get(f"/public/bookings/{forged}/checkin-code.svg")).status_code == 404
+    await client.post(f"/public/bookings/{manage}/cancel")
+    gone = await client.get(f"/public/bookings/{manage}/checkin-code.svg")
+    assert (gone.status_code, gone.json()["code"]) == (404, "no_checkin_code")
