@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from services.bookings.domain import checkin as checkin_rules
 from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking
 from services.bookings.domain.capacity import Places
@@ -27,6 +28,13 @@ class Listed:
     bookings: list[Booking]
     positions: dict[uuid.UUID, int]
     attendance: dict[uuid.UUID, dict[uuid.UUID, str]]
+    # Sessions already over: a confirmed booking not marked attended for one was a no-show.
+    ended: frozenset[uuid.UUID] = frozenset()
+
+
+def _ended(state: dict[str, object], now: datetime) -> frozenset[uuid.UUID]:
+    event = EventState.model_validate(state)
+    return frozenset(s.session_id for s in checkin_rules.sessions_of(event) if s.ends_at <= now)
 
 
 def _sessions(state: dict[str, object], event_id: uuid.UUID) -> dict[uuid.UUID, str]:
@@ -44,7 +52,8 @@ async def listing(db: Database, event_id: uuid.UUID, filters: Filters) -> Listed
         found = await staff.search(uow, event_id, filters)
         positions = await staff.waiting_positions(uow, event_id)
         marks = await staff.attendance_of(uow, [b.id for b in found])
-    return Listed(facts, places, _sessions(state, event_id), found, positions, marks)
+    ended = _ended(state, datetime.now(UTC))
+    return Listed(facts, places, _sessions(state, event_id), found, positions, marks, ended)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ PROGRAMME = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "ops", "staff"})
 OPS = frozenset({"admin", "ops"})
+CHECKIN = frozenset({"admin", "staff", "checkin"})
 ANY = frozenset(ROLES)
 
 
