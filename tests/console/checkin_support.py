@@ -7,24 +7,26 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import aio_pika
 import httpx
 
 from services.bookings.handlers import apply_event_state
 from services.bookings.settings import BookingsSettings
 from services.console.domain.passwords import hash_password
 from services.console.persistence import accounts
-from shared.contracts import EventOption, EventSession, EventState
+from shared.contracts import EventOption, EventSession, EventState, new_envelope
 from shared.db import Database, make_engine
 from tests.conftest import token
 from tests.console.conftest import sign_in
 from tests.support.system import System
+from tests.support.waiting import wait_for
 
 STAFF = {"Authorization": f"Bearer {token('staff')}"}
 PASSWORD = "door staff password"
 
 
 async def today_event(
-    system: System, *, days_ahead: int = 0, programme: str | None = None
+    system: System, *, days_ahead: int = 0, programme: str | None = None, published: bool = False
 ) -> EventState:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=days_ahead)
     start = start - timedelta(minutes=30)
@@ -46,6 +48,9 @@ async def today_event(
             EventOption(option_id=uuid.uuid4(), name="The A Teams", capacity=10),
         ],
     )
+    if published:
+        await _publish(system, state)
+        return state
     settings = BookingsSettings(database_url=system.infra.database_urls["bookings"])
     db = Database(make_engine(settings.database_url, pool_size=1), producer="bookings")
     try:
@@ -57,11 +62,38 @@ async def today_event(
     return state
 
 
-async def book(system: System, state: EventState, name: str, organisation: str, n: int) -> str:
+async def _publish(system: System, state: EventState) -> None:
+    """As the catalogue's relay would: bookings and notifications both learn the event, so
+    a booking's confirmation email goes out."""
+    envelope = new_envelope("catalogue.event.published", state, producer="catalogue")
+    connection = await aio_pika.connect(system.infra.amqp_url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange("gm.events")
+        message = aio_pika.Message(
+            envelope.to_json(),
+            message_id=str(envelope.message_id),
+            type=envelope.type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )
+        await exchange.publish(message, routing_key=envelope.type)
+    finally:
+        await connection.close()
+
+    async def replicated() -> bool:
+        async with httpx.AsyncClient(base_url=system.url("bookings")) as api:
+            return (await api.get(f"/public/events/{state.event_id}")).status_code == 200
+
+    await wait_for(replicated, timeout=30, message="event replicated to bookings")
+
+
+async def book(
+    system: System, state: EventState, name: str, organisation: str, n: int, email: str = ""
+) -> str:
     option = state.options[n % 2].option_id
     body = {
         "name": name,
-        "email": f"p{n}.{uuid.uuid4().hex[:6]}@example.org",
+        "email": email or f"p{n}.{uuid.uuid4().hex[:6]}@example.org",
         "organisation": organisation,
         "option_id": str(option),
     }
