@@ -3,6 +3,8 @@ register and counts, walk-ins, and every refusal changing nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -287,3 +289,32 @@ async def test_manage_page_code_is_the_checkin_link_for_confirmed_places_only(
     await client.post(f"/public/bookings/{manage}/cancel")
     gone = await client.get(f"/public/bookings/{manage}/checkin-code.svg")
     assert (gone.status_code, gone.json()["code"]) == (404, "no_checkin_code")
+
+
+async def test_csv_lists_no_shows_and_staff_marks_are_published(
+    client: httpx.AsyncClient, process: BookingsProcess
+) -> None:
+    ended = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    state = await put_event(
+        process.db, process.settings, _today(starts_at=ended, ends_at=ended + timedelta(hours=1))
+    )
+    came, missed = await _booked(client, state, 1), await _booked(client, state, 2)
+    staff = {"Authorization": f"Bearer {token('staff')}"}
+    session = str(state.sessions[0].session_id)
+    mark = {"session_id": session, "status": "attended"}
+    for _ in range(2):  # the second mark changes nothing, so it publishes nothing
+        r = await client.put(f"/staff/bookings/{came}/attendance", headers=staff, json=mark)
+        assert r.status_code == 200, r.text
+    sent = await messages(process.db, event_id=state.event_id, prefix=ATTENDANCE)
+    assert [(m["type"], m["payload"]["booking_id"]) for m in sent] == [
+        ("bookings.attendance.marked", came)
+    ]
+
+    csv_text = (
+        await client.get(f"/staff/events/{state.event_id}/bookings.csv", headers=staff)
+    ).text
+    rows = {r["booking_id"]: r for r in csv.DictReader(io.StringIO(csv_text))}
+    assert rows[came]["attendance"] == "Day 1: attended"
+    assert rows[missed]["attendance"] == "Day 1: no_show"
+    late = await client.put(f"{_door(state)}/checkins/{missed}", headers=DOOR)
+    assert late.status_code == 409 and late.json()["code"] == "session_over"
