@@ -32,6 +32,8 @@ async def test_door_staff_find_check_in_and_undo_without_script(console_system: 
     door = await signed_in(console_system, ["checkin"])
     session = state.sessions[0].session_id
     async with aclosing(door):
+        home = await door.get("/")
+        assert home.status_code == 303 and home.headers["location"] == "/checkin"
         today = await door.get("/checkin")
         assert today.status_code == 200 and state.title in today.text
         page = await door.get(f"/checkin/{state.event_id}/{session}", params={"q": "bolton"})

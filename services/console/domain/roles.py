@@ -25,6 +25,11 @@ def allowed(roles: Iterable[str], needed: frozenset[str]) -> bool:
     return bool(set(roles) & needed)
 
 
+def door_only(roles: Iterable[str]) -> bool:
+    """Door staff and nothing else: their home is the check-in page."""
+    return set(roles) == {"checkin"}
+
+
 def clean_roles(values: Iterable[str]) -> list[str]:
     """Known roles only, in the canonical order, without repeats."""
     given = set(values)
