@@ -119,6 +119,16 @@ async def test_door_phone_search_check_in_undo_scan_and_offline(
         link = re.search(r"https?://\S+/checkin/t/[A-Za-z0-9_-]+", text)
         assert link, text
         assert any(p.get_content_type() == "image/png" for p in mail.walk())
+        # The manage page shows the same code (served by bookings as SVG).
+        manage = re.search(r"https?://\S+/manage/([A-Za-z0-9_-]+)", text)
+        assert manage, text
+        await page.goto(f"{system.url('bookings')}/manage/{manage.group(1)}")
+        code_image = page.get_by_role("img", name="QR code to show at the door")
+        await expect(code_image).to_be_visible()
+        await page.wait_for_function(
+            "() => document.querySelector('img.checkin-code').naturalWidth > 0"
+        )
+        assert await serious_violations(page) == []
         await page.goto(base + "/checkin/t/" + link.group(0).rsplit("/", 1)[1])
         await expect(page.get_by_role("heading", name="Mary Jackson")).to_be_visible()
         assert await serious_violations(page) == []
