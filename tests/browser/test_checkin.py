@@ -149,8 +149,10 @@ async def test_door_phone_search_check_in_undo_scan_and_offline(
         # Reloading offline is not possible, but the queue is in the phone's storage.
         stored = await page.evaluate(
             "Object.keys(localStorage).filter(k => k.startsWith('gm-checkin-queue'))"
+            ".map(k => localStorage.getItem(k))"
         )
-        assert len(stored) == 1
+        assert len(stored) == 1 and stored[0].count('"act":"in"') == 3
+        assert "Lovelace" not in stored[0] and "Hopper" not in stored[0]  # ids only
 
         await context.set_offline(False)
         await expect(page.locator("#net")).to_contain_text("0 check-ins waiting", timeout=30_000)

@@ -160,8 +160,13 @@
       headers: { Accept: "application/json" } });
   }
 
+  function nameOf(bookingId) {
+    var found = latest && latest.items.filter(function (p) { return p.booking_id === bookingId; })[0];
+    return found ? found.name + ": " : "";
+  }
+
   function said(item, answer) {
-    var name = answer.attendee ? answer.attendee.name : (item.name || "");
+    var name = answer.attendee ? answer.attendee.name : "";
     if (answer.result === "checked_in") tell("ok", "Checked in: " + name);
     else if (answer.result === "already_checked_in") {
       tell("warn", "Already checked in: " + name + " at " + clock(answer.attendee.checked_in_at));
@@ -190,7 +195,7 @@
       store(queue().filter(function (x) { return x.id !== item.id; }));
       online = true;
       if (answer.status === 200) said(item, answer.body);
-      else tell("bad", (item.name ? item.name + ": " : "") + (answer.body.detail || "refused"));
+      else tell("bad", nameOf(item.booking) + (answer.body.detail || "refused"));
       refresh();
     }, function (error) {
       sending = false;
@@ -217,7 +222,8 @@
     event.preventDefault();
     var act = /\/undo$/.test(form.getAttribute("action")) ? "undo" : "in";
     var name = li.querySelector("strong").textContent;
-    enqueue({ booking: li.dataset.booking, act: act, name: name });
+    // Only ids are kept on the phone: names stay in the page, never in its storage.
+    enqueue({ booking: li.dataset.booking, act: act });
     if (!online) tell("warn", (act === "in" ? "Kept on this phone: " : "Undo kept on this phone: ") + name);
   });
 
@@ -277,7 +283,7 @@
               var value = c.rawValue || "";
               if (value.indexOf("/checkin/t/") < 0 || seen[value] > Date.now() - 5000) return;
               seen[value] = Date.now();
-              enqueue({ act: "code", code: value, name: "" });
+              enqueue({ act: "code", code: value });
             });
           }).catch(function () {}).then(function () { setTimeout(look, 300); });
         };
