@@ -77,6 +77,9 @@ async def test_door_phone_search_check_in_undo_scan_and_offline(
     browser: Browser,
     console_system: System,  # noqa: F811
 ) -> None:
+    # A loaded machine answers slowly: generous deadlines for every expectation (a wait for a
+    # condition, never a sleep).
+    expect.set_options(timeout=20_000)
     system = console_system
     base = system.url("console")
     state = await today_event(system, published=True)
