@@ -11,6 +11,8 @@ class BookingsSettings(ServiceSettings):
     service_name: str = "bookings"
     # Where bookers reach this service: manage links in emails point here.
     public_base_url: str = "http://127.0.0.1:8002"
+    # The staff console: check-in links (the QR code in confirmations) open its door page.
+    console_public_url: str = "http://127.0.0.1:8004"
     # Signs manage tokens (HMAC of the booking id), so a link can be rebuilt for every message
     # about the booking without storing the token itself.
     manage_token_key: SecretStr = SecretStr(DEV_MANAGE_TOKEN_KEY)
@@ -38,3 +40,8 @@ class BookingsSettings(ServiceSettings):
     # keep their defaults (services/bookings/api/widget_edge.py). Off only for benchmarks.
     rate_limit_enabled: bool = True
     rate_limits: dict[str, tuple[float, float]] = {}
+    # Door check-in: how many days around a session's own day (in the event's time zone) the
+    # door may check people in; 0 is the day itself only. Corrections afterwards go through
+    # the attendance route.
+    checkin_days_early: int = 0
+    checkin_days_late: int = 0

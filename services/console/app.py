@@ -20,6 +20,8 @@ from services.console.consumers import consumers
 from services.console.pages import (
     attendees,
     audit,
+    checkin,
+    checkin_link,
     cohorts,
     dashboard,
     events,
@@ -36,6 +38,8 @@ ROUTERS = [
     signin.router,
     signin.signed_in_router,
     dashboard.router,
+    checkin_link.router,
+    checkin.router,
     events.router,
     attendees.router,
     cohorts.router,

@@ -6,6 +6,7 @@ messages parsing (tests hold samples of every version that was ever published).
 """
 
 from shared.contracts.bookings import (
+    AttendanceMarked,
     Attendee,
     BookingCancelled,
     BookingChanged,
@@ -34,6 +35,7 @@ from shared.contracts.registry import REGISTRY, UnknownMessageType, parse_payloa
 
 __all__ = [
     "REGISTRY",
+    "AttendanceMarked",
     "Attendee",
     "AudienceState",
     "BookingCancelled",

@@ -42,6 +42,10 @@ class BookingState(BaseModel):
     option_name: str | None = None
     attendee: Attendee
     manage_url: str
+    # The door's check-in link (console address + the booking's check-in token), for the QR
+    # code in the confirmation: a secret like manage_url, so never logged. None in messages
+    # published before check-in existed.
+    checkin_url: str | None = None
     partner_id: uuid.UUID | None = None
     campaign_id: uuid.UUID | None = None
     created_at: AwareDatetime
@@ -63,3 +67,19 @@ class BookingCancelled(BookingState):
     cancelled_by: Literal["attendee", "staff", "event"] = "attendee"
     reason: str = ""
     was_status: Literal["confirmed", "waitlisted"] | None = None
+
+
+class AttendanceMarked(BaseModel):
+    """`bookings.attendance.marked` and `.unmarked`: a booking's attendance for one session
+    (day) of its event. `status` is what was recorded (None once unmarked); `occurred_at`
+    orders the marks of one booking and session, so a consumer ignores an older one."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    booking_id: uuid.UUID
+    event_id: uuid.UUID
+    session_id: uuid.UUID
+    status: Literal["attended", "no_show"] | None
+    previous_status: Literal["attended", "no_show"] | None = None
+    marked_by: str
+    occurred_at: AwareDatetime

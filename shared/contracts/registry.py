@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from shared.contracts.bookings import BookingCancelled, BookingChanged, BookingState
+from shared.contracts.bookings import (
+    AttendanceMarked,
+    BookingCancelled,
+    BookingChanged,
+    BookingState,
+)
 from shared.contracts.catalogue import (
     CohortMemberAdded,
     CohortMemberRemoved,
@@ -38,6 +43,9 @@ REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "bookings.booking.resynced": (1, BookingState),
     # A second booking attempt for an address that already has one: send its manage link again.
     "bookings.booking.manage_link_requested": (1, BookingState),
+    # Door check-in and staff marks (attended / no-show) per booking and session.
+    "bookings.attendance.marked": (1, AttendanceMarked),
+    "bookings.attendance.unmarked": (1, AttendanceMarked),
     "notifications.email.sent": (1, EmailOutcome),
     "notifications.email.failed": (1, EmailOutcome),
     "notifications.campaign.progressed": (1, CampaignProgress),

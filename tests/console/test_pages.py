@@ -195,7 +195,8 @@ async def test_staff_accounts_and_the_last_admin(
         assert (
             await sign_in(door, "door@example.org", "a long enough password")
         ).status_code == 303
-        assert (await door.get("/")).status_code == 200
+        home = await door.get("/")  # door staff's home is the check-in page
+        assert home.status_code == 303 and home.headers["location"] == "/checkin"
         assert (await door.get("/events")).status_code == 403
         listing = await admin.get("/staff")
         account_id = listing.text.split('href="/staff/', 2)[1].split('"')[0]

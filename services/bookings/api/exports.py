@@ -70,14 +70,24 @@ def _cell(value: object) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def _mark(item: StaffBooking, session: uuid.UUID, ended: frozenset[uuid.UUID]) -> str:
+    """attended, no_show (marked, or a confirmed place not checked in once the session is
+    over), or nothing yet."""
+    mark = item.attendance.get(session)
+    if mark:
+        return mark
+    return "no_show" if item.status == "confirmed" and session in ended else ""
+
+
 def to_csv(listed: Listed) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for item in staff_bookings(listed):
         marks = "; ".join(
-            f"{listed.sessions.get(session, session)}: {mark}"
-            for session, mark in item.attendance.items()
+            f"{title}: {_mark(item, session, listed.ended)}"
+            for session, title in listed.sessions.items()
+            if _mark(item, session, listed.ended)
         )
         row = item.model_dump(mode="json")
         row.update(option=item.option_name, attendance=marks)

@@ -90,6 +90,7 @@ class MessageContext:
     manage_url: str
     option_name: str | None = None
     waitlist_position: int | None = None
+    checkin_url: str | None = None
 
 
 def _fields(booking: Booking, ctx: MessageContext) -> dict[str, object]:
@@ -114,6 +115,7 @@ def _fields(booking: Booking, ctx: MessageContext) -> dict[str, object]:
             consent_to_contact=d.consent_to_contact,
         ),
         "manage_url": ctx.manage_url,
+        "checkin_url": ctx.checkin_url,
         "partner_id": booking.partner_id,
         "campaign_id": booking.campaign_id,
         "created_at": booking.created_at,

@@ -21,6 +21,10 @@ def route_group(method: str, path: str) -> str | None:
         return None
     if path.startswith("/public/events/") and path.endswith("/bookings"):
         return "book" if method == "POST" else "read"
+    if path.startswith("/staff/checkin/tokens/"):
+        # A staff route, but it turns a code into a person: limited like the manage links, so
+        # a stolen staff token cannot walk the code space quickly.
+        return "checkin_code"
     if path.startswith(("/public/bookings/", "/manage/")):
         return "manage"
     if path.startswith(("/public/", "/book/")):

@@ -20,7 +20,10 @@
     confirmCancel: "Are you sure? If you have a place, it will go to the next person waiting.",
     yesCancel: "Yes, cancel my booking", keep: "No, keep my booking",
     wasCancelled: "Your booking is cancelled. We have sent you an email to confirm.",
-    started: "The event has started: please contact the organisers."
+    started: "The event has started: please contact the organisers.",
+    codeTitle: "Your check-in code",
+    codeHelp: "Show this code at the door on the day: staff scan it to check you in.",
+    codeAlt: "QR code to show at the door"
   };
   var main = document.getElementById("manage");
   var status = document.getElementById("status");
@@ -83,11 +86,21 @@
       if (row) { list.appendChild(h("dt", { text: row[0] })); list.appendChild(h("dd", { text: row[1] })); }
     });
     main.appendChild(h("div", { "class": "card", "data-status": booking.status }, [list]));
+    if (booking.status === "confirmed") main.appendChild(checkinCode());
     if (booking.status !== "cancelled") {
       if (event && event.options.length > 1) main.appendChild(changeForm(booking, event));
       main.appendChild(cancelBox(booking));
     }
     if (note) tell(note.text, note.kind, true); else tell("", "");
+  }
+
+  function checkinCode() {
+    return h("section", { "class": "card", "aria-labelledby": "code-title" }, [
+      h("h2", { id: "code-title", text: T.codeTitle }),
+      h("p", { text: T.codeHelp }),
+      h("img", { src: api + "bookings/" + token + "/checkin-code.svg", alt: T.codeAlt,
+        width: "220", height: "220", "class": "checkin-code" })
+    ]);
   }
 
   function changeForm(booking, event) {

@@ -12,7 +12,7 @@ from services.bookings.domain import bookings as rules
 from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking, MessageContext
 from services.bookings.domain.capacity import Places
-from services.bookings.domain.tokens import manage_token, manage_url
+from services.bookings.domain.tokens import checkin_token, checkin_url, manage_token, manage_url
 from services.bookings.settings import BookingsSettings
 from shared.db import UnitOfWork
 
@@ -21,6 +21,12 @@ def link_for(settings: BookingsSettings, booking_id: uuid.UUID) -> tuple[str, st
     """The booking's manage token and the link that carries it."""
     token = manage_token(settings.manage_token_key.get_secret_value().encode(), booking_id)
     return token, manage_url(settings.public_base_url, token)
+
+
+def checkin_link_for(settings: BookingsSettings, booking_id: uuid.UUID) -> tuple[str, str]:
+    """The booking's check-in token and the console link (the QR code) that carries it."""
+    token = checkin_token(settings.manage_token_key.get_secret_value().encode(), booking_id)
+    return token, checkin_url(settings.console_public_url, token)
 
 
 class Emitter:
@@ -42,6 +48,7 @@ class Emitter:
         return MessageContext(
             event_version=self._facts.version,
             manage_url=link_for(self._settings, booking.id)[1],
+            checkin_url=checkin_link_for(self._settings, booking.id)[1],
             option_name=self._option_name(booking.option_id),
             waitlist_position=position,
         )

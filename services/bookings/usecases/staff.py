@@ -6,14 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from services.bookings.domain import checkin as checkin_rules
 from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking
 from services.bookings.domain.capacity import Places
 from services.bookings.persistence import bookings as store
+from services.bookings.persistence import checkin as checkin_store
 from services.bookings.persistence import replica, staff
 from services.bookings.persistence.staff import Filters
 from services.bookings.settings import BookingsSettings
-from shared.contracts import EventState
+from shared.contracts import AttendanceMarked, EventState
 from shared.db import Database
 from shared.errors import Conflict, Invalid, NotFound
 
@@ -26,6 +28,13 @@ class Listed:
     bookings: list[Booking]
     positions: dict[uuid.UUID, int]
     attendance: dict[uuid.UUID, dict[uuid.UUID, str]]
+    # Sessions already over: a confirmed booking not marked attended for one was a no-show.
+    ended: frozenset[uuid.UUID] = frozenset()
+
+
+def _ended(state: dict[str, object], now: datetime) -> frozenset[uuid.UUID]:
+    event = EventState.model_validate(state)
+    return frozenset(s.session_id for s in checkin_rules.sessions_of(event) if s.ends_at <= now)
 
 
 def _sessions(state: dict[str, object], event_id: uuid.UUID) -> dict[uuid.UUID, str]:
@@ -43,7 +52,8 @@ async def listing(db: Database, event_id: uuid.UUID, filters: Filters) -> Listed
         found = await staff.search(uow, event_id, filters)
         positions = await staff.waiting_positions(uow, event_id)
         marks = await staff.attendance_of(uow, [b.id for b in found])
-    return Listed(facts, places, _sessions(state, event_id), found, positions, marks)
+    ended = _ended(state, datetime.now(UTC))
+    return Listed(facts, places, _sessions(state, event_id), found, positions, marks, ended)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,20 @@ async def mark_attendance(
             session = next(iter(sessions))
         elif session not in sessions:
             raise Invalid("session_id", "not a session of this event")
+        previous = await checkin_store.mark_of(uow, booking_id, session)
         await staff.mark_attendance(uow, booking_id, session, status, by)
+        if previous is None or previous.status != status:
+            uow.emit(
+                "bookings.attendance.marked",
+                AttendanceMarked(
+                    booking_id=booking_id,
+                    event_id=booking.event_id,
+                    session_id=session,
+                    status=status,  # type: ignore[arg-type]
+                    previous_status=previous.status if previous else None,  # type: ignore[arg-type]
+                    marked_by=by,
+                    occurred_at=datetime.now(UTC),
+                ),
+            )
         await uow.commit()
     return booking

@@ -17,11 +17,17 @@ PROGRAMME = frozenset({"admin", "staff"})
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"admin", "ops", "staff"})
 OPS = frozenset({"admin", "ops"})
+CHECKIN = frozenset({"admin", "staff", "checkin"})
 ANY = frozenset(ROLES)
 
 
 def allowed(roles: Iterable[str], needed: frozenset[str]) -> bool:
     return bool(set(roles) & needed)
+
+
+def door_only(roles: Iterable[str]) -> bool:
+    """Door staff and nothing else: their home is the check-in page."""
+    return set(roles) == {"checkin"}
 
 
 def clean_roles(values: Iterable[str]) -> list[str]:

@@ -5,6 +5,7 @@ from bookings."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -12,7 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from services.console.auth.web import console_router
 from services.console.clients.base import ServiceRefused
-from services.console.domain import roles
+from services.console.domain import attendance, roles
 from services.console.pages.common import Services, ServicesDep, form_of, redirect, render
 from services.console.pages.panels import panel
 
@@ -43,6 +44,9 @@ async def _page(
     event = await services.catalogue.event(event_id)
     counts = await panel(services.bookings.counts(event_id))
     listed = await panel(services.bookings.bookings(event_id, status=status, q=q, limit="500"))
+    sessions = attendance.by_session(
+        event.get("sessions") or [], (listed.data or {}).get("items", []), datetime.now(UTC)
+    )
     return render(
         request,
         "attendees.html",
@@ -57,6 +61,8 @@ async def _page(
         errors=errors or {},
         values=values or {},
         option_choices=[(o["option_id"], o["name"]) for o in event["options"]],
+        sessions=sessions,
+        mark_of=attendance.mark_of,
     )
 
 

@@ -46,6 +46,7 @@ templates.env.filters["local"] = local_time
 
 NAV = (
     ("Dashboard", "/", roles.ANY),
+    ("Check-in", "/checkin", roles.CHECKIN),
     ("Events", "/events", roles.PROGRAMME),
     ("Cohorts", "/cohorts", roles.PROGRAMME),
     ("Partners", "/partners", roles.PROGRAMME),

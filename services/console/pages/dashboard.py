@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from services.console.auth.web import console_router
 from services.console.domain import roles
-from services.console.pages.common import ServicesDep, render
+from services.console.pages.common import ServicesDep, redirect, render
 from services.console.pages.panels import panel
 
 router = console_router(roles.ANY)
@@ -20,6 +20,8 @@ UPCOMING = 8
 @router.get("/")
 async def dashboard(request: Request, services: ServicesDep) -> Response:
     """Upcoming events with confirmed / waiting / capacity, failed emails, what is down."""
+    if roles.door_only(request.state.staff.account.roles):
+        return redirect("/checkin")  # door staff read nothing the dashboard shows
     events, failed, parked = await asyncio.gather(
         panel(services.catalogue.events(status="published")),
         panel(services.notifications.deliveries(state="failed")),

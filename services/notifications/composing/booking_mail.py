@@ -13,6 +13,7 @@ from typing import Any
 from services.notifications.composing.contexts import booking_context, event_context
 from services.notifications.composing.mime import (
     CalendarPart,
+    InlineImage,
     compose,
     domain_of,
     message_id_for,
@@ -21,7 +22,11 @@ from services.notifications.composing.rendering import render
 from services.notifications.domain import emails
 from services.notifications.domain.invites import Invitee, Organiser, calendar_invite
 from services.notifications.settings import NotificationsSettings
+from shared import qr
 from shared.contracts import BookingState, EventState
+
+# The kinds that tell someone they have a place: they carry the door's QR code.
+_WITH_CHECKIN = frozenset({"confirmation", "promoted", "changed", "reminder"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,21 @@ def _calendar(
     return CalendarPart(email.calendar_method, ics)
 
 
+def _checkin(
+    email: BookingEmail,
+    booking: BookingState,
+    delivery_id: uuid.UUID,
+    settings: NotificationsSettings,
+) -> tuple[dict[str, str] | None, list[InlineImage]]:
+    """The check-in link and its QR code as an inline image, for a confirmed place. The link
+    holds a secret token: it goes into the email and nowhere else (never a log line)."""
+    if email.kind not in _WITH_CHECKIN or booking.status != "confirmed" or not booking.checkin_url:
+        return None, []
+    content_id = f"checkin-{delivery_id.hex}@{domain_of(settings.mail_from)}"
+    image = InlineImage(content_id, qr.png(booking.checkin_url), "check-in.png")
+    return {"url": booking.checkin_url, "qr_cid": content_id}, [image]
+
+
 def compose_booking_email(
     email: BookingEmail,
     *,
@@ -76,6 +96,7 @@ def compose_booking_email(
         email.subject_kind or email.kind, title=event.title, relative=email.relative
     )
     calendar = _calendar(email, booking, event, settings)
+    checkin, images = _checkin(email, booking, delivery_id, settings)
     content = render(
         email.kind,
         subject=subject,
@@ -84,6 +105,7 @@ def compose_booking_email(
         event=event_context(event),
         has_calendar=calendar is not None,
         relative=email.relative,
+        checkin=checkin,
         **{k: v for k, v in email.extra.items() if k != "booking"},
     )
     message_id = message_id_for(delivery_id, settings.mail_from)
@@ -97,5 +119,6 @@ def compose_booking_email(
         html=content.html,
         correlation_id=correlation_id,
         calendar=calendar,
+        images=images,
     )
     return Composed(delivery_id, subject, raw, message_id)

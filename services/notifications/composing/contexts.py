@@ -96,5 +96,7 @@ def sample_context(name: str) -> dict[str, Any]:
         "booking_url": "https://bookings.example.org/book/sample?invitation=sample",
         "unsubscribe_url": "https://notifications.example.org/public/unsubscribe/sample",
         "message_paragraphs": ["We would love to see you again."],
+        # Previews and test sends carry no check-in code: a sample one would admit nobody.
+        "checkin": None,
     }
     return context

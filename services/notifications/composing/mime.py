@@ -1,5 +1,7 @@
 """MIME messages: multipart/alternative (plain text and HTML, UTF-8, base64), inside
-multipart/mixed with a text/calendar invite when there is one.
+multipart/mixed with a text/calendar invite when there is one; an HTML part with inline
+images (the check-in QR code) is a multipart/related of the HTML and the images, which it
+shows by `cid:`.
 
 Written directly rather than through `email.message.EmailMessage`: profiling showed the email
 package costing ~3 ms per message (header parsing, content managers, the generator), more than
@@ -33,6 +35,17 @@ class CalendarPart:
     ics: str
 
 
+@dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML shows as `<img src="cid:{content_id}">`. `content_id` and
+    `filename` are ours (never typed by a person): plain ASCII."""
+
+    content_id: str
+    data: bytes
+    filename: str
+    media_type: str = "image/png"
+
+
 def domain_of(mail_from: str) -> str:
     address = parseaddr(mail_from)[1]
     return address.rpartition("@")[2] or "localhost"
@@ -63,8 +76,9 @@ def compose(
     html: str,
     correlation_id: str | None,
     calendar: CalendarPart | None = None,
+    images: Sequence[InlineImage] = (),
 ) -> bytes:
-    """One transactional email, with its calendar invite if it has one."""
+    """One transactional email, with its calendar invite and inline images if it has them."""
     head = [
         from_header(mail_from),
         to_header(to_name, to_email),
@@ -73,10 +87,41 @@ def compose(
     ]
     if correlation_id:
         head.append(text_header("X-Correlation-ID", correlation_id))
-    return b"".join(head) + body(text, html, calendar)
+    return b"".join(head) + body(text, html, calendar, images)
 
 
-def body(text: str, html: str, calendar: CalendarPart | None = None) -> bytes:
+_HTML_HEAD = (
+    b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+)
+
+
+def _html_part(html: str, images: Sequence[InlineImage]) -> list[bytes]:
+    if not images:
+        return [_HTML_HEAD, _base64_lines(html)]
+    related = f"=_{uuid.uuid4().hex}"
+    parts = [
+        f'Content-Type: multipart/related; boundary="{related}"; type="text/html"\r\n\r\n'
+        f"--{related}\r\n".encode(),
+        _HTML_HEAD,
+        _base64_lines(html),
+    ]
+    for image in images:
+        parts += [
+            f"--{related}\r\nContent-Type: {image.media_type}\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            f"Content-ID: <{image.content_id}>\r\n"
+            f'Content-Disposition: inline; filename="{image.filename}"\r\n\r\n'.encode("ascii"),
+            base64.encodebytes(image.data).replace(b"\n", b"\r\n"),
+        ]
+    return [*parts, f"--{related}--\r\n".encode()]
+
+
+def body(
+    text: str,
+    html: str,
+    calendar: CalendarPart | None = None,
+    images: Sequence[InlineImage] = (),
+) -> bytes:
     """From `MIME-Version` on: the two alternatives, and the invite beside them (so mail
     clients show the text or the HTML, and offer the calendar entry)."""
     alternative = f"=_{uuid.uuid4().hex}"
@@ -85,8 +130,7 @@ def body(text: str, html: str, calendar: CalendarPart | None = None) -> bytes:
         b'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
         _base64_lines(text),
         f"--{alternative}\r\n".encode(),
-        b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
-        _base64_lines(html),
+        *_html_part(html, images),
         f"--{alternative}--\r\n".encode(),
     ]
     if calendar is None:
