@@ -27,6 +27,7 @@ from services.bookings.usecases import checkin
 from shared.auth import Principal, require_role
 from shared.programme_scope import check_programme, programme_guard, visible
 from shared.staff_actions import describe_staff_action
+from shared.web import Responses
 
 door_role = require_role("checkin", "staff")
 DoorUser = Annotated[Principal, Depends(door_role)]
@@ -35,7 +36,7 @@ router = APIRouter(
     tags=["check-in"],
     dependencies=[Depends(door_role), programme_guard(scopes.LOOKUPS)],
 )
-_ERRORS = {
+_ERRORS: Responses = {
     401: {"description": "no valid token"},
     403: {"description": "not door staff"},
     404: {"description": "unknown event, session, booking or code, or outside the programmes"},

@@ -50,7 +50,7 @@ async def event_state(uow: UnitOfWork, event_id: uuid.UUID) -> dict[str, Any] | 
     return row.state if row else None
 
 
-def _matching(query: sa.Select, search: str | None) -> sa.Select:  # type: ignore[type-arg]
+def _matching(query: sa.Select, search: str | None) -> sa.Select:
     if not search:
         return query
     pattern = f"%{_escape_like(search.strip().lower())}%"
