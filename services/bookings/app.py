@@ -8,7 +8,15 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from services.bookings.api import event_slugs, pages, partners, public, staff
+from services.bookings.api import (
+    calendar,
+    event_slugs,
+    invitations,
+    pages,
+    partners,
+    public,
+    staff,
+)
 from services.bookings.api.widget_edge import install_widget_edge
 from services.bookings.consumers import consumers
 from services.bookings.process import BookingsProcess
@@ -23,7 +31,15 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
         settings,
         title="Bookings",
         description="Places, waiting lists and changes; the public booking API for widgets.",
-        routers=[public.router, event_slugs.router, staff.router, partners.router, pages.router],
+        routers=[
+            public.router,
+            calendar.router,
+            invitations.router,
+            event_slugs.router,
+            staff.router,
+            partners.router,
+            pages.router,
+        ],
         consumers=consumers,
     )
     install_widget_edge(app, settings)

@@ -19,8 +19,8 @@ from services.notifications.composing.mime import (
 )
 from services.notifications.composing.rendering import render
 from services.notifications.domain import emails
-from services.notifications.domain.invites import Invitee, Organiser, calendar_invite
 from services.notifications.settings import NotificationsSettings
+from shared.calendar_invites import Invitee, Organiser, calendar_invite
 from shared.contracts import BookingState, EventState
 
 

@@ -7,6 +7,9 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# The invite's SEQUENCE rule is shared with bookings' calendar download.
+from shared.calendar_invites import calendar_sequence as calendar_sequence
+
 SUBJECTS = {
     "confirmation": "Your place is confirmed: {title}",
     "waitlisted": "You are on the waiting list: {title}",
@@ -63,12 +66,6 @@ def reminder_key(booking_id: uuid.UUID, offset: timedelta) -> str:
 
 def campaign_key(campaign_id: uuid.UUID, email: str) -> str:
     return f"campaign:{campaign_id}:{email_key(email)}"
-
-
-def calendar_sequence(booking_version: int, event_version: int) -> int:
-    """The invite's SEQUENCE: both versions only grow, so their sum grows with every change of
-    either, and a redelivered message computes the same number again."""
-    return booking_version + event_version
 
 
 def format_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
