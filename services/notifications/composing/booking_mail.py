@@ -63,6 +63,12 @@ def _calendar(
     return CalendarPart(email.calendar_method, ics)
 
 
+def _title(email: BookingEmail, event: EventState) -> str:
+    """The event's title, with the session's when a reminder is for one of several."""
+    session = email.extra.get("session")
+    return f"{event.title}, {session['title']}" if session else event.title
+
+
 def compose_booking_email(
     email: BookingEmail,
     *,
@@ -73,7 +79,7 @@ def compose_booking_email(
 ) -> Composed:
     delivery_id = uuid.uuid4()
     subject = emails.subject(
-        email.subject_kind or email.kind, title=event.title, relative=email.relative
+        email.subject_kind or email.kind, title=_title(email, event), relative=email.relative
     )
     calendar = _calendar(email, booking, event, settings)
     content = render(
