@@ -14,6 +14,7 @@ from services.bookings.api import (
     invitations,
     pages,
     partners,
+    programme_pages,
     public,
     staff,
 )
@@ -39,6 +40,7 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
             staff.router,
             partners.router,
             pages.router,
+            programme_pages.router,
         ],
         consumers=consumers,
     )

@@ -10,10 +10,12 @@
     locale: "en-GB",
     loading: "Loading the event…",
     when: "When", where: "Where", places: "Places", range: "{start} to {end}",
-    session: "{title}: {when}", ledBy: "Who is leading it", person: "{name}, {role}", access: "Access: {text}",
+    session: "{title}: {when}", ledBy: "Who is leading it", person: "{name}, {role}", accessInfo: "Access: {text}",
     map: "Map of {venue}", opensNew: "(opens in a new tab)",
     addToCalendar: "Add to your calendar", ics: "Download the calendar file (.ics)",
     google: "Google Calendar", outlook: "Outlook", or: "or", sessionLinks: "{title}:",
+    upcoming: "Upcoming events: {programme}", noEvents: "There are no upcoming events just now.",
+    bookThis: "Book a place", moreAbout: "More about this event",
     left: "{n} places left", oneLeft: "1 place left",
     waitlist: "Fully booked: you can join the waiting list",
     full: "Fully booked", closed: "Booking has closed",
@@ -81,7 +83,7 @@
     ".p,.o{border-left:5px solid var(--gm-error,#b3261e);padding:.4em .9em;margin:0 0 1em}" +
     ".o{border-color:var(--gm-success,#1e6b34)}a{color:var(--gm-link,#00566b);text-decoration:underline}" +
     ".vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
-    "[hidden]{display:none!important}.b{display:block}.s{padding:0 0 0 1.2em;margin:0 0 1em}.s li{margin:0 0 .25em}";
+    "[hidden]{display:none!important}.l{list-style:none;padding:0;margin:0}.i{border-top:1px solid var(--gm-border,#6b7079);padding:1em 0 0;margin:0 0 1em}.b{display:block}.s{padding:0 0 0 1.2em;margin:0 0 1em}.s li{margin:0 0 .25em}";
   var sheet = null;
   try { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); } catch (e) { sheet = null; }
 
@@ -165,7 +167,7 @@
     var map = v.map_url && webUrl(v.map_url);
     return h("dd", {}, [
       document.createTextNode(v.name + (v.address ? ", " + v.address : "")),
-      v.accessibility ? h("span", { class: "hint b", text: fill(T.access, { text: v.accessibility }) }) : null,
+      v.accessibility ? h("span", { class: "hint b", text: fill(T.accessInfo, { text: v.accessibility }) }) : null,
       map ? h("a", { class: "b", href: map, target: "_blank", rel: "noopener noreferrer", text: fill(T.map, { venue: v.name }) + " " + T.opensNew }) : null
     ]);
   }
@@ -201,8 +203,10 @@
     return { waitlist: T.waitlist, full: T.full, cancelled: T.cancelled, completed: T.completed }[s] || T.closed;
   }
 
-  function Widget(root, ref, key, level) {
+  function Widget(root, ref, key, level, brief) {
     this.key = key;
+    // On a page that shows the event's details itself (its own page), only places and form.
+    this.brief = !!brief;
     this.level = Math.min(6, Math.max(2, level || 2));
     this.live = h("div", { class: "vh", role: "status", "aria-live": "polite" });
     this.box = h("div", { class: "gm", lang: T.locale, "aria-busy": "true" }, [h("p", { text: T.loading })]);
@@ -268,7 +272,7 @@
     this.errors = {};
     var id = "t-" + uid().slice(0, 8);
     this.places = h("dd", { text: placesText(ev) });
-    var info = h("dl", {}, [
+    var info = h("dl", {}, this.brief ? [h("dt", { text: T.places }), this.places] : [
       h("dt", { text: T.when }), when(ev),
       ev.venue ? h("dt", { text: T.where }) : null,
       ev.venue ? where(ev.venue) : null,
@@ -276,8 +280,8 @@
     ]);
     var section = h("section", { "aria-labelledby": id }, [
       h("h" + this.level, { id: id, text: ev.title }),
-      ev.summary ? h("p", { text: ev.summary }) : null
-    ].concat(paragraphs(ev.description), [info], people(ev, this.level)));
+      ev.summary && !this.brief ? h("p", { text: ev.summary }) : null
+    ].concat(this.brief ? [] : paragraphs(ev.description), [info], this.brief ? [] : people(ev, this.level)));
     this.box.textContent = "";
     this.box.appendChild(section);
     var bookable = ev.booking_state === "open" || ev.booking_state === "waitlist";
@@ -430,16 +434,77 @@
     });
   };
 
-  function mount(el) {
-    if (el.gmBooking) return;
-    el.gmBooking = true;
+  // The list widget: a programme's upcoming events, each opening its own booking form in
+  // place, so a partner embeds one element instead of one widget per event.
+  function List(root, ref, key, level) {
+    var self = this;
+    this.key = key;
+    this.level = Math.min(6, Math.max(2, level || 2));
+    this.box = h("div", { class: "gm", lang: T.locale, "aria-busy": "true" }, [h("p", { text: T.loading })]);
+    root.appendChild(this.box);
+    var path = "public/programmes/" + encodeURIComponent(ref || "-") + "/events" + (key ? "?partner=" + encodeURIComponent(key) : "");
+    call("GET", path).then(function (r) {
+      self.box.removeAttribute("aria-busy");
+      if (r.status !== 200) return Widget.prototype.stop.call(self, r);
+      self.draw(r.body);
+    });
+  }
+  List.prototype.problemText = function (r) { return Widget.prototype.problemText.call(this, r); };
+  List.prototype.draw = function (listing) {
+    var self = this, level = this.level;
+    this.box.textContent = "";
+    this.box.appendChild(h("h" + level, { text: fill(T.upcoming, { programme: listing.name }) }));
+    if (!listing.events.length) return this.box.appendChild(h("p", { text: T.noEvents }));
+    var list = h("ul", { class: "l" });
+    listing.events.forEach(function (e) {
+      var id = "l-" + uid().slice(0, 8);
+      var slot = h("div", { id: id + "-form", hidden: true });
+      var open = h("button", { type: "button", "aria-expanded": "false", "aria-controls": id + "-form", text: T.bookThis });
+      open.appendChild(h("span", { class: "vh", text: ": " + e.title }));
+      open.addEventListener("click", function () {
+        var shown = open.getAttribute("aria-expanded") === "true";
+        open.setAttribute("aria-expanded", shown ? "false" : "true");
+        slot.hidden = shown;
+        if (!shown && !slot.firstChild) new Widget(slot, e.event_id, self.key, level + 2, true);
+      });
+      var bookable = (e.booking_state === "open" || e.booking_state === "waitlist") && !e.by_invitation;
+      list.appendChild(h("li", { class: "i" }, [
+        h("h" + Math.min(6, level + 1), { text: e.title }),
+        e.summary ? h("p", { text: e.summary }) : null,
+        h("dl", {}, [h("dt", { text: T.when }), e.sessions.length ? h("dd", {}, [h("ul", { class: "s" }, e.sessions.map(function (x) {
+          return h("li", { text: x });
+        }))]) : h("dd", { text: dates(e, e.timezone) }),
+        e.venue ? h("dt", { text: T.where }) : null, e.venue ? h("dd", { text: e.venue }) : null,
+        h("dt", { text: T.places }), h("dd", { text: e.places })]),
+        h("p", {}, [link(e.url, T.moreAbout)]),
+        bookable ? open : null, slot
+      ]));
+    });
+    this.box.appendChild(list);
+  };
+
+  function shadow(el) {
     var host = document.createElement("gm-booking");
     el.appendChild(host);
     var root = host.attachShadow({ mode: "open" });
     if (sheet) root.adoptedStyleSheets = [sheet]; else root.appendChild(h("style", { text: CSS }));
-    new Widget(root, el.getAttribute("data-gm-event"), el.getAttribute("data-gm-partner"), +el.getAttribute("data-gm-heading"));
+    return root;
   }
-  function scan() { document.querySelectorAll("[data-gm-event]").forEach(mount); }
+  function mount(el) {
+    if (el.gmBooking) return;
+    el.gmBooking = true;
+    new Widget(shadow(el), el.getAttribute("data-gm-event"), el.getAttribute("data-gm-partner"), +el.getAttribute("data-gm-heading"),
+      el.getAttribute("data-gm-details") === "off");
+  }
+  function mountList(el) {
+    if (el.gmBooking) return;
+    el.gmBooking = true;
+    new List(shadow(el), el.getAttribute("data-gm-programme"), el.getAttribute("data-gm-partner"), +el.getAttribute("data-gm-heading"));
+  }
+  function scan() {
+    document.querySelectorAll("[data-gm-event]").forEach(mount);
+    document.querySelectorAll("[data-gm-programme]").forEach(mountList);
+  }
   // The manage page draws sessions, venue and calendar links with these same parts.
   window.GMBooking = { scan: scan, text: T, parts: { when: when, where: where, calendarBox: calendarBox, fill: fill } };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan); else scan();
