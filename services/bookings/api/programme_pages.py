@@ -152,7 +152,17 @@ async def programme_page(ref: ProgrammeRef, request: Request) -> Response:
         for n, (event, listed) in enumerate(zip(shown, listing.events, strict=True))
     ]
     ld = {"@context": "https://schema.org", "@type": "ItemList", "itemListElement": items}
-    return _html("programme.html", listing=listing, root="..", ld=Markup(script_json(ld)))
+    # Links between the pages are relative, so they work behind any host or path prefix; the
+    # canonical address and the JSON-LD name the public one.
+    ref_part = listing.url.rsplit("/", 1)[1]
+    hrefs = [f"{ref_part}/events/{e.slug}" if e.slug else f"../book/{e.event_id}" for e in shown]
+    return _html(
+        "programme.html",
+        listing=listing,
+        entries=list(zip(listing.events, hrefs, strict=True)),
+        root="..",
+        ld=Markup(script_json(ld)),
+    )
 
 
 @router.get(
@@ -173,6 +183,7 @@ async def event_page(ref: ProgrammeRef, slug: Slug, request: Request) -> Respons
         "programme_event.html",
         programme=programme,
         programme_url=base,
+        programme_href="../../" + base.rsplit("/", 1)[1],
         event=event,
         listed=_listed(event, url),
         paragraphs=[p.strip() for p in full.description.split("\n\n") if p.strip()],
