@@ -267,3 +267,29 @@ async def test_invitation_only_event_shows_by_invitation_and_each_problem_its_ow
     assert await serious_violations(tab.page) == []
     await tab.shot("invitation-prefilled-booked")
     assert tab.script_errors() == []
+
+
+async def test_an_invitation_to_a_full_event_says_so_without_a_form(
+    system: System, tab: Tab
+) -> None:
+    state = await put_immersion(
+        system,
+        audience=AudienceState(kind="invitation"),
+        capacity=0,
+        waitlist_enabled=False,
+        venue=None,
+    )
+    valid = sign_invitation(
+        DEV_INVITATION_KEY,
+        event_id=state.event_id,
+        email=f"late.{uuid.uuid4().hex[:8]}@example.org",
+        campaign_id=uuid.uuid4(),
+    )
+    await tab.page.goto(f"{system.url('bookings')}/book/{state.event_id}?invitation={valid}")
+    form = widget(tab.page)
+    await expect(form.locator("[role=alert]")).to_have_text(
+        "Sorry, this event is now full, so your invitation can no longer be used to book a place."
+    )
+    await expect(form.locator("form")).to_have_count(0)
+    assert await serious_violations(tab.page) == []
+    assert tab.script_errors() == []
