@@ -32,6 +32,10 @@ class InvalidInvitation(ValueError):
     """The token is malformed, signed with another key, expired, or not an invitation."""
 
 
+class ExpiredInvitation(InvalidInvitation):
+    """A genuine invitation past its expiry: the person deserves to hear exactly that."""
+
+
 def sign_invitation(
     key: str,
     *,
@@ -95,6 +99,6 @@ def verify_invitation(key: str, token: str) -> Invitation:
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
     except jwt.ExpiredSignatureError:
-        raise InvalidInvitation("the invitation has expired") from None
+        raise ExpiredInvitation("the invitation has expired") from None
     except (jwt.InvalidTokenError, KeyError, ValueError) as exc:
         raise InvalidInvitation(f"the invitation is not valid: {exc}") from None

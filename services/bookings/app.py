@@ -9,11 +9,14 @@ from functools import partial
 from fastapi import FastAPI
 
 from services.bookings.api import (
+    calendar,
     checkin,
     checkin_code,
     event_slugs,
+    invitations,
     pages,
     partners,
+    programme_pages,
     public,
     staff,
 )
@@ -39,6 +42,9 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
             checkin_code.router,
             partners.router,
             pages.router,
+            calendar.router,
+            invitations.router,
+            programme_pages.router,
         ],
         consumers=consumers,
     )

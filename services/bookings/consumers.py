@@ -8,7 +8,7 @@ from functools import partial
 from services.bookings import handlers
 from services.bookings.settings import BookingsSettings
 from shared.messaging.handlers import TransactionalHandler, transactional_table
-from shared.messaging.queues import BOOKINGS_CATALOGUE_EVENTS
+from shared.messaging.queues import BOOKINGS_CAMPAIGN_EVENTS, BOOKINGS_CATALOGUE_EVENTS
 from shared.runtime import ConsumerSpec, Runtime
 
 
@@ -34,5 +34,13 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             transactional_table(
                 runtime.db, BOOKINGS_CATALOGUE_EVENTS.queue, catalogue_handlers(settings)
             ),
-        )
+        ),
+        ConsumerSpec(
+            BOOKINGS_CAMPAIGN_EVENTS,
+            transactional_table(
+                runtime.db,
+                BOOKINGS_CAMPAIGN_EVENTS.queue,
+                {"notifications.campaign.progressed": handlers.apply_campaign_progress},
+            ),
+        ),
     ]

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 
 from services.bookings.domain.bookings import Booking
 from services.bookings.persistence import bookings as store
-from services.bookings.persistence import replica, roster
+from services.bookings.persistence import invitations, replica, roster
 from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.messages import Emitter
 from services.bookings.usecases.promotion import promote_waiting
-from shared.contracts import CohortMemberAdded, CohortMemberRemoved, EventState
+from shared.contracts import CampaignProgress, CohortMemberAdded, CohortMemberRemoved, EventState
 from shared.db import UnitOfWork
 from shared.logging import get_logger
 
@@ -57,3 +57,9 @@ async def apply_member_added(member: CohortMemberAdded, uow: UnitOfWork) -> None
 
 async def apply_member_removed(member: CohortMemberRemoved, uow: UnitOfWork) -> None:
     await roster.apply_removed(uow, member)
+
+
+async def apply_campaign_progress(progress: CampaignProgress, uow: UnitOfWork) -> None:
+    """Only a cancellation matters here: from then on the campaign's links admit nobody."""
+    if progress.status == "cancelled":
+        await invitations.mark_cancelled(uow, progress.campaign_id, progress.event_id)

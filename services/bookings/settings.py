@@ -16,6 +16,10 @@ class BookingsSettings(ServiceSettings):
     # Signs manage tokens (HMAC of the booking id), so a link can be rebuilt for every message
     # about the booking without storing the token itself.
     manage_token_key: SecretStr = SecretStr(DEV_MANAGE_TOKEN_KEY)
+    # The organiser of the calendar file the manage page offers. Set it to notifications'
+    # MAIL_FROM: its domain is part of each entry's UID, so the download and the emailed
+    # invite name the same entries.
+    calendar_organiser: str = "Leading GM Programme <programme@leadinggm.example.org>"
 
     # Automatic promotion from the waiting list stops this long before the event starts; after
     # that staff promote by hand, so nobody is told the night before that they have a place.

@@ -93,6 +93,9 @@ class EventState(_Payload):
     description: str = ""
     expectations: list[str] = Field(default_factory=list)
     resources: list[EventResource] = Field(default_factory=list)
+    # Added after v1 (optional): the programme's readable name in addresses, so bookings can
+    # serve the programme's public page at /programmes/{slug}.
+    programme_slug: str = ""
 
 
 class EventCancelled(EventState):

@@ -11,6 +11,10 @@ CATALOGUE_BOOKING_EVENTS = Subscription("catalogue.booking-events", ("bookings.b
 BOOKINGS_CATALOGUE_EVENTS = Subscription(
     "bookings.catalogue-events", ("catalogue.event.*", "catalogue.cohort.*")
 )
+# Bookings refuses invitations of a cancelled campaign with their own message.
+BOOKINGS_CAMPAIGN_EVENTS = Subscription(
+    "bookings.campaign-events", ("notifications.campaign.progressed",)
+)
 NOTIFICATIONS_CATALOGUE_EVENTS = Subscription(
     "notifications.catalogue-events", ("catalogue.event.*", "catalogue.cohort.*")
 )
@@ -28,7 +32,7 @@ CONSOLE_STAFF_ACTIONS = Subscription("console.staff-actions", ("*.staff_action.r
 
 BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
     "catalogue": (CATALOGUE_BOOKING_EVENTS,),
-    "bookings": (BOOKINGS_CATALOGUE_EVENTS,),
+    "bookings": (BOOKINGS_CATALOGUE_EVENTS, BOOKINGS_CAMPAIGN_EVENTS),
     "notifications": (
         NOTIFICATIONS_CATALOGUE_EVENTS,
         NOTIFICATIONS_BOOKING_EVENTS,

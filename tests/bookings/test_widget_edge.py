@@ -3,6 +3,7 @@ it serves, events by slug, CORS by partner, the honeypot and the rate limits."""
 
 from __future__ import annotations
 
+import gzip
 import uuid
 
 import httpx
@@ -33,7 +34,10 @@ async def test_widget_script_is_small_cacheable_javascript(client: httpx.AsyncCl
     assert r.headers["content-type"] == "text/javascript; charset=utf-8"
     assert "max-age=" in r.headers["cache-control"]
     assert r.headers["access-control-allow-origin"] == "*"
-    assert len(r.content) < 20 * 1024
+    # Sessions, people, venue, calendar links, invitation checks and the programme list grew it
+    # past 20 KB; what a partner's visitor downloads is the compressed size.
+    assert len(r.content) < 32 * 1024
+    assert len(gzip.compress(r.content)) < 10 * 1024
     again = await client.get("/widget.js", headers={"If-None-Match": r.headers["etag"]})
     assert (again.status_code, again.content) == (304, b"")
 

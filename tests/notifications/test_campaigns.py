@@ -140,6 +140,8 @@ async def test_campaign_reaches_each_invitee_once_with_a_personal_link(
     )
     assert (invitation.email, invitation.event_id) == (members[5], event.event_id)
     assert str(invitation.campaign_id) == campaign["id"]
+    # Good until the event ends, however far ahead it is (not a fixed 60 days).
+    assert abs(invitation.expires_at - event.ends_at) < timedelta(seconds=1)
 
 
 async def _completed(client: httpx.AsyncClient, campaign_id: str) -> dict | None:  # type: ignore[type-arg]

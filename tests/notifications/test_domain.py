@@ -34,6 +34,7 @@ from services.notifications.domain.unsubscribe import (
 )
 from services.notifications.sending.ratelimit import TokenBucket
 from services.notifications.settings import NotificationsSettings
+from shared.contracts import EventSession
 from shared.errors import Conflict
 
 
@@ -127,7 +128,40 @@ def test_reminders_never_late_never_for_cancelled() -> None:
     gone = {**ok, "event_status": "cancelled"}
     assert decide(due_at=now, now=now, grace=grace, **gone) == "not_wanted"
     offsets = [timedelta(days=7), timedelta(days=1)]
-    assert [o for o, _ in reminders.due_times(start, offsets, now)] == [timedelta(days=1)]
+    event = SAMPLE_EVENT.model_copy(
+        update={"sessions": [], "starts_at": start, "ends_at": start + timedelta(hours=6)}
+    )
+    due = reminders.due_times(event, offsets, now)
+    assert [(d.session_id, d.offset) for d in due] == [(event.event_id, timedelta(days=1))]
+
+
+def test_a_reminder_before_each_session_but_not_while_the_previous_one_runs() -> None:
+    now = datetime(2030, 1, 1, 9, tzinfo=UTC)
+    day = now + timedelta(days=10)
+
+    def session(start: datetime) -> EventSession:
+        return EventSession(
+            session_id=uuid.uuid4(), title="", starts_at=start, ends_at=start + timedelta(hours=8)
+        )
+
+    # Immersion: day two three weeks after day one, listed first (order does not matter).
+    immersion = [session(day + timedelta(days=21)), session(day)]
+    event = SAMPLE_EVENT.model_copy(update={"sessions": immersion})
+    offsets = [timedelta(days=7), timedelta(days=1)]
+    due = reminders.due_times(event, offsets, now)
+    assert [(d.session_id, d.offset) for d in due] == [
+        (immersion[1].session_id, timedelta(days=7)),
+        (immersion[1].session_id, timedelta(days=1)),
+        (immersion[0].session_id, timedelta(days=7)),
+        (immersion[0].session_id, timedelta(days=1)),
+    ]
+    assert due[3].due_at == immersion[0].starts_at - timedelta(days=1)
+    # A two-day launch: day two's reminders would fall before day one ends: none for it.
+    launch = [session(day), session(day + timedelta(days=1))]
+    due = reminders.due_times(SAMPLE_EVENT.model_copy(update={"sessions": launch}), offsets, now)
+    assert {d.session_id for d in due} == {launch[0].session_id}
+    assert reminders.session_start(event, immersion[0].session_id) == immersion[0].starts_at
+    assert reminders.session_start(event, uuid.uuid4()) is None
 
 
 def test_only_time_and_venue_changes_are_news() -> None:

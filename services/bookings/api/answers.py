@@ -14,29 +14,13 @@ from services.bookings.domain.batch import (
     Refused,
     Replayed,
 )
-from services.bookings.domain.bookings import Details, email_key
+from services.bookings.domain.bookings import Details
 from services.bookings.domain.idempotency import error_from_answer, fingerprint
 from services.bookings.settings import BookingsSettings
+from services.bookings.usecases.invitations import campaign_for
 from services.bookings.usecases.messages import link_for
-from shared.errors import Invalid
-from shared.invitations import InvalidInvitation, verify_invitation
 from shared.logging import current_correlation_id
 from shared.staff_actions import detach_staff_command
-
-
-def invitation_campaign(
-    settings: BookingsSettings, event_id: uuid.UUID, email: str, token: str
-) -> uuid.UUID:
-    """The campaign of a valid invitation to this event for this address."""
-    try:
-        invitation = verify_invitation(settings.invitation_signing_key.get_secret_value(), token)
-    except InvalidInvitation as exc:
-        raise Invalid("invitation", str(exc)) from None
-    if invitation.event_id != event_id:
-        raise Invalid("invitation", "this invitation is for another event")
-    if invitation.email != email_key(email):
-        raise Invalid("invitation", "this invitation is for another email address")
-    return invitation.campaign_id
 
 
 def booking_request(
@@ -49,9 +33,7 @@ def booking_request(
     partner_id: uuid.UUID | None = None,
     on_behalf: bool = False,
 ) -> BookingRequest:
-    campaign = (
-        invitation_campaign(settings, event_id, body.email, invitation) if invitation else None
-    )
+    campaign = campaign_for(settings, event_id, body.email, invitation) if invitation else None
     fields = body.model_dump(mode="json", exclude={"invitation"})
     request_fingerprint = None
     if idempotency_key is not None:

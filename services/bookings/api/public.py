@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from structlog.contextvars import bind_contextvars
 
 from services.bookings.api import answers, views
+from services.bookings.api.calendar import calendar_url
 from services.bookings.api.deps import (
     IdempotencyKey,
     ManagedBookingId,
@@ -24,7 +25,7 @@ from services.bookings.api.schemas import (
     ManagedBooking,
 )
 from services.bookings.process import BookingsProcess
-from services.bookings.usecases import manage, reads
+from services.bookings.usecases import invitations, manage, reads
 from shared.web import Responses
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -97,6 +98,8 @@ async def create_booking(
         idempotency_key=idempotency_key,
         partner_id=await partner_id(process, partner_key),
     )
+    if booking.invited_by_campaign is not None:
+        await invitations.check_campaign(process.db, booking.invited_by_campaign)
     answer = answers.booking_answer(process.settings, await process.book(event_id, booking))
     # The request's own log line then names the booking: one line links it to the request.
     bind_contextvars(booking_id=str(answer.booking_id), event_id=str(event_id))
@@ -108,8 +111,10 @@ async def _view(process: ProcessDep, booking_id: uuid.UUID) -> ManagedBooking:
     return views.managed_booking(
         view.booking,
         facts=view.facts,
+        state=view.state,
         option_name=view.option_name,
         position=view.waitlist_position,
+        ics_url=calendar_url(process.settings, booking_id),
     )
 
 

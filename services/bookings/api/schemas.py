@@ -86,6 +86,15 @@ class Session(BaseModel):
     ends_at: datetime
 
 
+class Person(BaseModel):
+    """Someone leading the event: a facilitator or a guest speaker, with their role."""
+
+    name: str
+    title: str = ""
+    organisation: str = ""
+    role: str = ""
+
+
 BookingState = Literal[
     "open", "waitlist", "full", "not_open_yet", "closed", "cancelled", "completed"
 ]
@@ -95,12 +104,17 @@ class EventAvailability(BaseModel):
     event_id: uuid.UUID
     title: str
     summary: str
+    description: str = ""
     kind: str
+    slug: str = ""
+    programme_id: uuid.UUID | None = None
+    programme_name: str = ""
     starts_at: datetime
     ends_at: datetime
     timezone: str
-    venue: Venue | None
+    venue: Venue | None = Field(description="`map_url` only when it is an http(s) address.")
     sessions: list[Session]
+    people: list[Person] = Field(default_factory=list)
     capacity: int
     remaining: int
     waiting: int
@@ -114,11 +128,34 @@ class EventAvailability(BaseModel):
     )
 
 
+class CalendarSession(BaseModel):
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    google_url: str
+    outlook_url: str
+
+
+class CalendarLinks(BaseModel):
+    """ "Add to calendar": the booking's own `.ics` (same entries as the emailed invite), and a
+    Google and an Outlook link per session."""
+
+    ics_url: str
+    sessions: list[CalendarSession]
+
+
 class ManagedBooking(BaseModel):
     booking_id: uuid.UUID
     event_id: uuid.UUID
     event_title: str
     starts_at: datetime
+    ends_at: datetime | None = None
+    timezone: str = "Europe/London"
+    sessions: list[Session] = Field(default_factory=list)
+    venue: Venue | None = None
+    calendar: CalendarLinks | None = Field(
+        default=None, description="Only while the booking is confirmed."
+    )
     status: Literal["confirmed", "waitlisted", "cancelled"]
     waitlist_position: int | None
     option_id: uuid.UUID | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from services.bookings.api import event_display
 from services.bookings.api.schemas import (
     EventAvailability,
     ManagedBooking,
@@ -34,12 +35,17 @@ def event_availability(state: dict[str, Any], places: Places) -> EventAvailabili
         event_id=event.event_id,
         title=event.title,
         summary=event.summary,
+        description=event.description,
         kind=event.kind,
+        slug=event.slug,
+        programme_id=event.programme_id,
+        programme_name=event.programme_name,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,
-        venue=event.venue.model_dump() if event.venue else None,  # type: ignore[arg-type]
-        sessions=[s.model_dump() for s in event.sessions],  # type: ignore[misc]
+        venue=event_display.venue(event),
+        sessions=event_display.sessions(event),
+        people=event_display.people(event),
         capacity=places.capacity,
         remaining=remaining,
         waiting=places.waiting,
@@ -68,14 +74,27 @@ def event_availability(state: dict[str, Any], places: Places) -> EventAvailabili
 
 
 def managed_booking(
-    booking: Booking, *, facts: EventFacts, option_name: str | None, position: int | None
+    booking: Booking,
+    *,
+    facts: EventFacts,
+    state: dict[str, Any],
+    option_name: str | None,
+    position: int | None,
+    ics_url: str,
 ) -> ManagedBooking:
     d = booking.details
+    event = EventState.model_validate(state)
+    confirmed = booking.status == "confirmed" and facts.status == "published"
     return ManagedBooking(
         booking_id=booking.id,
         event_id=booking.event_id,
         event_title=facts.title,
         starts_at=facts.starts_at,
+        ends_at=facts.ends_at,
+        timezone=event.timezone,
+        sessions=event_display.sessions(event),
+        venue=event_display.venue(event),
+        calendar=event_display.calendar_links(event, ics_url) if confirmed else None,
         status=booking.status,  # type: ignore[arg-type]
         waitlist_position=position,
         option_id=booking.option_id,

@@ -1,4 +1,4 @@
-"""The bookings service's tables (SQLAlchemy Core). Migrations 0001 and 0002 build the same."""
+"""The bookings service's tables (SQLAlchemy Core). The migrations build the same."""
 
 from __future__ import annotations
 
@@ -75,6 +75,19 @@ cohort_members = sa.Table(
         "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
     sa.Index("ix_cohort_members_email", "email_key", "cohort_id"),
+)
+
+# Campaigns staff cancelled (from notifications' campaign progress): their invitations no
+# longer admit anyone. Only the cancelled ones are kept: nothing else about a campaign matters
+# here, and a cancelled campaign never runs again.
+cancelled_campaigns = sa.Table(
+    "cancelled_campaigns",
+    metadata,
+    sa.Column("campaign_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("event_id", UUID(as_uuid=True), nullable=False),
+    sa.Column(
+        "cancelled_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )
 
 bookings = sa.Table(

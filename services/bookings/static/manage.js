@@ -8,7 +8,7 @@
     unreachable: "Sorry, bookings cannot be reached just now. Please try again in a few minutes.",
     tooMany: "Too many attempts from your connection. Please wait {n} seconds and try again.",
     failed: "Sorry, something went wrong. Please try again.",
-    event: "Event", when: "When", status: "Status", option: "Option", name: "Name",
+    event: "Event", when: "When", where: "Where", status: "Status", option: "Option", name: "Name",
     email: "Email", organisation: "Organisation",
     confirmed: "Confirmed: you have a place", cancelled: "Cancelled",
     waitlisted: "On the waiting list, number {n}",
@@ -59,12 +59,9 @@
     if (r.status === 429) return fill(T.tooMany, { n: r.retry });
     return { option_full: T.optionFullNow, event_started: T.started }[r.body.code] || T.failed;
   }
-  function when(iso) {
-    return new Intl.DateTimeFormat(T.locale, {
-      weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "numeric",
-      minute: "2-digit", timeZone: "Europe/London"
-    }).format(new Date(iso));
-  }
+  // Sessions, venue and calendar links are drawn by the widget script's own parts (loaded
+  // first by the page), so both show an event the same way, in the event's time zone.
+  var parts = window.GMBooking.parts;
   // One message at a time, announced, and focused when it answers something the person did.
   function tell(text, kind, focus) {
     status.textContent = text;
@@ -78,14 +75,19 @@
     Array.prototype.slice.call(main.querySelectorAll(".card")).forEach(function (el) { el.remove(); });
     var state = booking.status === "waitlisted" ? fill(T.waitlisted, { n: booking.waitlist_position })
       : T[booking.status];
-    var rows = [[T.event, booking.event_title], [T.when, when(booking.starts_at)], [T.status, state],
+    var rows = [[T.event, booking.event_title], [T.when, parts.when(booking)], [T.status, state],
       booking.option_name ? [T.option, booking.option_name] : null,
-      [T.name, booking.name], [T.email, booking.email], [T.organisation, booking.organisation]];
+      [T.name, booking.name], [T.email, booking.email], [T.organisation, booking.organisation],
+      booking.venue ? [T.where, parts.where(booking.venue)] : null];
     var list = h("dl", {}, []);
     rows.forEach(function (row) {
-      if (row) { list.appendChild(h("dt", { text: row[0] })); list.appendChild(h("dd", { text: row[1] })); }
+      if (!row) return;
+      list.appendChild(h("dt", { text: row[0] }));
+      list.appendChild(typeof row[1] === "string" ? h("dd", { text: row[1] }) : row[1]);
     });
-    main.appendChild(h("div", { "class": "card", "data-status": booking.status }, [list]));
+    var card = h("div", { "class": "card", "data-status": booking.status }, [list]);
+    if (booking.calendar) card.appendChild(parts.calendarBox(booking.calendar, 2));
+    main.appendChild(card);
     if (booking.status === "confirmed") main.appendChild(checkinCode());
     if (booking.status !== "cancelled") {
       if (event && event.options.length > 1) main.appendChild(changeForm(booking, event));

@@ -10,6 +10,12 @@
     locale: "en-GB",
     loading: "Loading the event…",
     when: "When", where: "Where", places: "Places", range: "{start} to {end}",
+    session: "{title}: {when}", ledBy: "Who is leading it", person: "{name}, {role}", accessInfo: "Access: {text}",
+    map: "Map of {venue}", opensNew: "(opens in a new tab)",
+    addToCalendar: "Add to your calendar", ics: "Download the calendar file (.ics)",
+    google: "Google Calendar", outlook: "Outlook", or: "or", sessionLinks: "{title}:",
+    upcoming: "Upcoming events: {programme}", noEvents: "There are no upcoming events just now.",
+    bookThis: "Book a place", moreAbout: "More about this event",
     left: "{n} places left", oneLeft: "1 place left",
     waitlist: "Fully booked: you can join the waiting list",
     full: "Fully booked", closed: "Booking has closed",
@@ -34,6 +40,12 @@
     tooLong: "This is too long.", badChars: "Please remove special characters.",
     pick: "Please choose one of the options.",
     otherInvite: "Your invitation is for another email address: please use the one it was sent to.",
+    inviteExpired: "This invitation has expired. Please contact the organisers if you would still like to come.",
+    inviteOtherEvent: "This invitation is for another event. Please use the link in the invitation email for this one.",
+    inviteCancelled: "This invitation has been withdrawn by the organisers.",
+    inviteInvalid: "This invitation link is not complete or not valid. Please use the link exactly as it is in your invitation email.",
+    inviteFull: "Sorry, this event is now full, so your invitation can no longer be used to book a place.",
+    byInvitation: "This event is by invitation. If you have been invited, please use the link in your invitation email.",
     notAllowed: "Sorry, this booking form is not available on this site. Please contact the organisers to book a place.",
     notFound: "Sorry, we could not find this event.",
     unreachable: "Sorry, bookings cannot be reached just now. Please try again in a few minutes.",
@@ -71,7 +83,7 @@
     ".p,.o{border-left:5px solid var(--gm-error,#b3261e);padding:.4em .9em;margin:0 0 1em}" +
     ".o{border-color:var(--gm-success,#1e6b34)}a{color:var(--gm-link,#00566b);text-decoration:underline}" +
     ".vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
-    "[hidden]{display:none!important}";
+    "[hidden]{display:none!important}.l{list-style:none;padding:0;margin:0}.i{border-top:1px solid var(--gm-border,#6b7079);padding:1em 0 0;margin:0 0 1em}.b{display:block}.s{padding:0 0 0 1.2em;margin:0 0 1em}.s li{margin:0 0 .25em}";
   var sheet = null;
   try { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); } catch (e) { sheet = null; }
 
@@ -108,25 +120,81 @@
       });
     }, function () { return { status: 0, body: {} }; });
   }
-  // The invitation in the page's address is a signed token the server checks; its payload is
-  // readable, so the address it was sent to can be filled in before the person types.
-  function invitation(eventId) {
+  // The invitation in the page's address is a signed token the server checks. On a page with
+  // several widgets, each takes only the token for its own event (its payload is readable);
+  // a widget alone on the page asks about any token, so a wrong link gets its own message.
+  function invitationToken(eventId) {
     var token = new URLSearchParams(location.search).get("invitation");
     if (!token) return null;
+    if (document.querySelectorAll("[data-gm-event]").length === 1) return token;
     try {
       var claims = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-      return claims.evt === eventId ? { token: token, email: claims.em || "" } : null;
+      return claims.evt === eventId ? token : null;
     } catch (e) { return null; }
   }
-  var DAY = { weekday: "long", day: "numeric", month: "long", year: "numeric" }, TIME = { hour: "numeric", minute: "2-digit" };
+  function inviteText(code) {
+    return { invitation_expired: T.inviteExpired, invitation_other_event: T.inviteOtherEvent,
+      invitation_campaign_cancelled: T.inviteCancelled, invitation_other_address: T.otherInvite }[code] || T.inviteInvalid;
+  }
+  var DAY = { weekday: "long", day: "numeric", month: "long", year: "numeric" }, TIME = { hour: "numeric", minute: "2-digit" },
+    ZONE = { hour: "numeric", minute: "2-digit", timeZoneName: "short" };
   function fmt(opts, tz) {
     try { return new Intl.DateTimeFormat(T.locale, Object.assign({ timeZone: tz || "Europe/London" }, opts)); }
     catch (e) { return new Intl.DateTimeFormat(T.locale, opts); }
   }
-  function dates(ev) {
-    var d = fmt(DAY, ev.timezone), t = fmt(TIME, ev.timezone), s = new Date(ev.starts_at), e = new Date(ev.ends_at);
-    var end = (d.format(s) === d.format(e) ? "" : d.format(e) + ", ") + t.format(e);
+  // Times are always in the event's own time zone, named after the end time, so a reader
+  // elsewhere is not misled by their own clock.
+  function dates(ev, tz) {
+    tz = tz || ev.timezone;
+    var d = fmt(DAY, tz), t = fmt(TIME, tz), z = fmt(ZONE, tz), s = new Date(ev.starts_at), e = new Date(ev.ends_at);
+    var end = (d.format(s) === d.format(e) ? "" : d.format(e) + ", ") + z.format(e);
     return fill(T.range, { start: d.format(s) + ", " + t.format(s), end: end });
+  }
+  // Each session with its own date and time: two days weeks apart never read as one.
+  function when(ev) {
+    var sessions = ev.sessions || [];
+    if (sessions.length < 2) return h("dd", { text: dates(sessions[0] || ev, ev.timezone) });
+    return h("dd", {}, [h("ul", { class: "s" }, sessions.map(function (x) {
+      return h("li", { text: x.title ? fill(T.session, { title: x.title, when: dates(x, ev.timezone) }) : dates(x, ev.timezone) });
+    }))]);
+  }
+  // Only web addresses become links: a catalogue field could hold "javascript:" text.
+  function webUrl(url) {
+    try { var u = new URL(url); return u.protocol === "https:" || u.protocol === "http:" ? u.href : null; }
+    catch (e) { return null; }
+  }
+  function where(v) {
+    var map = v.map_url && webUrl(v.map_url);
+    return h("dd", {}, [
+      document.createTextNode(v.name + (v.address ? ", " + v.address : "")),
+      v.accessibility ? h("span", { class: "hint b", text: fill(T.accessInfo, { text: v.accessibility }) }) : null,
+      map ? h("a", { class: "b", href: map, target: "_blank", rel: "noopener noreferrer", text: fill(T.map, { venue: v.name }) + " " + T.opensNew }) : null
+    ]);
+  }
+  function paragraphs(text) {
+    return String(text || "").split(/\n\s*\n/).filter(function (p) { return p.trim(); }).map(function (p) {
+      return h("p", { class: "d", text: p.trim() });
+    });
+  }
+  function people(ev, level) {
+    if (!ev.people || !ev.people.length) return [];
+    return [h("h" + Math.min(6, level + 1), { text: T.ledBy }), h("ul", { class: "s" }, ev.people.map(function (p) {
+      var who = p.role ? fill(T.person, { name: p.name, role: p.role }) : p.name;
+      var about = [p.title, p.organisation].filter(Boolean).join(", ");
+      return h("li", { text: about ? who + " (" + about + ")" : who });
+    }))];
+  }
+  function link(href, text) {
+    return h("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: text + " " + T.opensNew });
+  }
+  // "Add to calendar": the booking's own .ics, and one Google and one Outlook link per session.
+  function calendarBox(cal, level) {
+    var items = [h("li", {}, [h("a", { href: cal.ics_url, download: "booking.ics", text: T.ics })])];
+    cal.sessions.forEach(function (x) {
+      items.push(h("li", {}, [document.createTextNode(fill(T.sessionLinks, { title: x.title }) + " "),
+        link(x.google_url, T.google), document.createTextNode(" " + T.or + " "), link(x.outlook_url, T.outlook)]));
+    });
+    return h("div", { class: "cal" }, [h("h" + Math.min(6, level), { text: T.addToCalendar }), h("ul", { class: "s" }, items)]);
   }
   function placesText(ev) {
     var s = ev.booking_state;
@@ -135,8 +203,10 @@
     return { waitlist: T.waitlist, full: T.full, cancelled: T.cancelled, completed: T.completed }[s] || T.closed;
   }
 
-  function Widget(root, ref, key, level) {
+  function Widget(root, ref, key, level, brief) {
     this.key = key;
+    // On a page that shows the event's details itself (its own page), only places and form.
+    this.brief = !!brief;
     this.level = Math.min(6, Math.max(2, level || 2));
     this.live = h("div", { class: "vh", role: "status", "aria-live": "polite" });
     this.box = h("div", { class: "gm", lang: T.locale, "aria-busy": "true" }, [h("p", { text: T.loading })]);
@@ -147,11 +217,24 @@
       (key ? "?partner=" + encodeURIComponent(key) : "");
     var self = this;
     call("GET", this.path).then(function (r) {
-      self.box.removeAttribute("aria-busy");
-      if (r.status === 200) self.draw(r.body); else self.stop(r);
+      if (r.status !== 200) { self.box.removeAttribute("aria-busy"); return self.stop(r); }
+      self.checkInvite(r.body).then(function (invite) {
+        self.box.removeAttribute("aria-busy");
+        self.draw(r.body, invite);
+      });
     });
   }
   var W = Widget.prototype;
+  // Who the invitation is for (with what their roster holds), or why it cannot be used. The
+  // token goes in the body: no name or address ever appears in a URL.
+  W.checkInvite = function (ev) {
+    var token = invitationToken(ev.event_id);
+    if (!token) return Promise.resolve(null);
+    return call("POST", "public/events/" + ev.event_id + "/invitation", { invitation: token }, this.key).then(function (r) {
+      if (r.status === 200) return { token: token, who: r.body };
+      return { problem: r.status === 422 ? inviteText(r.body.code) : r.status === 0 ? T.unreachable : T.failed };
+    });
+  };
   W.say = function (text) {
     var live = this.live;
     live.textContent = "";
@@ -182,26 +265,31 @@
       input, err
     ]);
   };
-  W.draw = function (ev) {
+  W.draw = function (ev, invite) {
     var self = this;
     this.ev = ev;
-    this.invite = invitation(ev.event_id);
+    this.invite = invite && invite.token ? invite : null;
     this.errors = {};
     var id = "t-" + uid().slice(0, 8);
     this.places = h("dd", { text: placesText(ev) });
-    var info = h("dl", {}, [
-      h("dt", { text: T.when }), h("dd", { text: dates(ev) }),
+    var info = h("dl", {}, this.brief ? [h("dt", { text: T.places }), this.places] : [
+      h("dt", { text: T.when }), when(ev),
       ev.venue ? h("dt", { text: T.where }) : null,
-      ev.venue ? h("dd", { text: ev.venue.name + (ev.venue.address ? ", " + ev.venue.address : "") }) : null,
+      ev.venue ? where(ev.venue) : null,
       h("dt", { text: T.places }), this.places
     ]);
     var section = h("section", { "aria-labelledby": id }, [
       h("h" + this.level, { id: id, text: ev.title }),
-      ev.summary ? h("p", { text: ev.summary }) : null, info
-    ]);
+      ev.summary && !this.brief ? h("p", { text: ev.summary }) : null
+    ].concat(this.brief ? [] : paragraphs(ev.description), [info], this.brief ? [] : people(ev, this.level)));
     this.box.textContent = "";
     this.box.appendChild(section);
-    if (ev.booking_state === "open" || ev.booking_state === "waitlist") section.appendChild(this.form(ev));
+    var bookable = ev.booking_state === "open" || ev.booking_state === "waitlist";
+    if (invite && invite.problem) section.appendChild(h("p", { class: "p", role: "alert", text: invite.problem }));
+    if (this.invite && ev.booking_state === "full") section.appendChild(h("p", { class: "p", role: "alert", text: T.inviteFull }));
+    // An invitation-only event offers no form to someone without a valid invitation.
+    if (bookable && ev.audience.kind === "invitation" && !this.invite) section.appendChild(h("p", { class: "p", text: T.byInvitation }));
+    else if (bookable) section.appendChild(this.form(ev));
     this.outcome = h("div", { class: "o", tabindex: "-1", hidden: true });
     section.appendChild(this.outcome);
     self.say(ev.title + ". " + placesText(ev));
@@ -221,15 +309,16 @@
       this.errors.option_id = { input: radios[0].firstChild, err: err, group: true };
       kids.push(h("fieldset", { "aria-describedby": "e-option_id" }, [h("legend", { text: T.options })].concat(radios, [err])));
     }
-    var email = h("input", { type: "email", autocomplete: "email", required: true, value: this.invite ? this.invite.email : null });
+    var who = this.invite ? this.invite.who : {};
+    var email = h("input", { type: "email", autocomplete: "email", required: true, value: who.email || null });
     var sector = h("select", {}, [h("option", { value: "", text: T.choose })].concat(Object.keys(T.sectors).map(function (k) {
       return h("option", { value: k, text: T.sectors[k] });
     })));
     kids.push(
-      this.field("name", T.name, h("input", { type: "text", autocomplete: "name", required: true })),
+      this.field("name", T.name, h("input", { type: "text", autocomplete: "name", required: true, value: who.name || null })),
       this.field("email", T.email, email),
-      this.field("organisation", T.organisation, h("input", { type: "text", autocomplete: "organization", required: true })),
-      this.field("role", T.role, h("input", { type: "text", autocomplete: "organization-title" }), opt),
+      this.field("organisation", T.organisation, h("input", { type: "text", autocomplete: "organization", required: true, value: who.organisation || null })),
+      this.field("role", T.role, h("input", { type: "text", autocomplete: "organization-title", value: who.role || null }), opt),
       this.field("sector", T.sector, sector, opt),
       this.field("dietary_needs", T.dietary, h("textarea", { rows: "2" }), opt),
       this.field("access_needs", T.access, h("textarea", { rows: "2" }), opt)
@@ -299,7 +388,7 @@
   };
   W.message = function (name, d, value) {
     if (name === "option_id") return T.pick;
-    if (d.loc[1] === "invitation") return T.otherInvite;
+    if (d.loc[1] === "invitation") return inviteText(d.type);
     if (!value && name !== "sector") return T.required;
     if (name === "email") return T.badEmail;
     return { string_too_long: T.tooLong, string_pattern_mismatch: T.badChars, literal_error: T.pick }[d.type] || d.msg || T.failed;
@@ -328,6 +417,7 @@
     o.appendChild(h("h" + Math.min(6, this.level + 1), { text: waiting ? T.waiting : T.booked }));
     o.appendChild(h("p", { text: text }));
     if (answer.manage_url) o.appendChild(h("p", {}, [h("a", { href: answer.manage_url, text: T.manage })]));
+    if (!waiting && answer.manage_token) this.calendar(answer.manage_token, o);
     o.setAttribute("data-status", answer.status);
     this.formEl.remove();
     o.hidden = false;
@@ -337,17 +427,86 @@
     call("GET", this.path).then(function (r) { if (r.status === 200) places.textContent = placesText(r.body); });
   };
 
-  function mount(el) {
-    if (el.gmBooking) return;
-    el.gmBooking = true;
+  W.calendar = function (token, into) {
+    var level = Math.min(6, this.level + 2);
+    call("GET", "public/bookings/" + encodeURIComponent(token) + (this.key ? "?partner=" + encodeURIComponent(this.key) : "")).then(function (r) {
+      if (r.status === 200 && r.body.calendar) into.appendChild(calendarBox(r.body.calendar, level));
+    });
+  };
+
+  // The list widget: a programme's upcoming events, each opening its own booking form in
+  // place, so a partner embeds one element instead of one widget per event.
+  function List(root, ref, key, level) {
+    var self = this;
+    this.key = key;
+    this.level = Math.min(6, Math.max(2, level || 2));
+    this.box = h("div", { class: "gm", lang: T.locale, "aria-busy": "true" }, [h("p", { text: T.loading })]);
+    root.appendChild(this.box);
+    var path = "public/programmes/" + encodeURIComponent(ref || "-") + "/events" + (key ? "?partner=" + encodeURIComponent(key) : "");
+    call("GET", path).then(function (r) {
+      self.box.removeAttribute("aria-busy");
+      if (r.status !== 200) return Widget.prototype.stop.call(self, r);
+      self.draw(r.body);
+    });
+  }
+  List.prototype.problemText = function (r) { return Widget.prototype.problemText.call(this, r); };
+  List.prototype.draw = function (listing) {
+    var self = this, level = this.level;
+    this.box.textContent = "";
+    this.box.appendChild(h("h" + level, { text: fill(T.upcoming, { programme: listing.name }) }));
+    if (!listing.events.length) return this.box.appendChild(h("p", { text: T.noEvents }));
+    var list = h("ul", { class: "l" });
+    listing.events.forEach(function (e) {
+      var id = "l-" + uid().slice(0, 8);
+      var slot = h("div", { id: id + "-form", hidden: true });
+      var open = h("button", { type: "button", "aria-expanded": "false", "aria-controls": id + "-form", text: T.bookThis });
+      open.appendChild(h("span", { class: "vh", text: ": " + e.title }));
+      open.addEventListener("click", function () {
+        var shown = open.getAttribute("aria-expanded") === "true";
+        open.setAttribute("aria-expanded", shown ? "false" : "true");
+        slot.hidden = shown;
+        if (!shown && !slot.firstChild) new Widget(slot, e.event_id, self.key, level + 2, true);
+      });
+      var bookable = (e.booking_state === "open" || e.booking_state === "waitlist") && !e.by_invitation;
+      list.appendChild(h("li", { class: "i" }, [
+        h("h" + Math.min(6, level + 1), { text: e.title }),
+        e.summary ? h("p", { text: e.summary }) : null,
+        h("dl", {}, [h("dt", { text: T.when }), e.sessions.length ? h("dd", {}, [h("ul", { class: "s" }, e.sessions.map(function (x) {
+          return h("li", { text: x });
+        }))]) : h("dd", { text: dates(e, e.timezone) }),
+        e.venue ? h("dt", { text: T.where }) : null, e.venue ? h("dd", { text: e.venue }) : null,
+        h("dt", { text: T.places }), h("dd", { text: e.places })]),
+        h("p", {}, [link(e.url, T.moreAbout)]),
+        bookable ? open : null, slot
+      ]));
+    });
+    this.box.appendChild(list);
+  };
+
+  function shadow(el) {
     var host = document.createElement("gm-booking");
     el.appendChild(host);
     var root = host.attachShadow({ mode: "open" });
     if (sheet) root.adoptedStyleSheets = [sheet]; else root.appendChild(h("style", { text: CSS }));
-    new Widget(root, el.getAttribute("data-gm-event"), el.getAttribute("data-gm-partner"), +el.getAttribute("data-gm-heading"));
+    return root;
   }
-  function scan() { document.querySelectorAll("[data-gm-event]").forEach(mount); }
-  window.GMBooking = { scan: scan, text: T };
+  function mount(el) {
+    if (el.gmBooking) return;
+    el.gmBooking = true;
+    new Widget(shadow(el), el.getAttribute("data-gm-event"), el.getAttribute("data-gm-partner"), +el.getAttribute("data-gm-heading"),
+      el.getAttribute("data-gm-details") === "off");
+  }
+  function mountList(el) {
+    if (el.gmBooking) return;
+    el.gmBooking = true;
+    new List(shadow(el), el.getAttribute("data-gm-programme"), el.getAttribute("data-gm-partner"), +el.getAttribute("data-gm-heading"));
+  }
+  function scan() {
+    document.querySelectorAll("[data-gm-event]").forEach(mount);
+    document.querySelectorAll("[data-gm-programme]").forEach(mountList);
+  }
+  // The manage page draws sessions, venue and calendar links with these same parts.
+  window.GMBooking = { scan: scan, text: T, parts: { when: when, where: where, calendarBox: calendarBox, fill: fill } };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan); else scan();
   new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
 })();

@@ -19,6 +19,7 @@ from shared.errors import NotFound
 class BookingView:
     booking: Booking
     facts: EventFacts
+    state: dict[str, Any]
     option_name: str | None
     waitlist_position: int | None
 
@@ -34,6 +35,7 @@ async def booking_view(db: Database, booking_id: uuid.UUID) -> BookingView:
         if booking is None:
             raise NotFound("no such booking", code="booking_not_found")
         facts, places = await replica.load(uow, booking.event_id)
+        state, _ = await replica.public_state(uow, booking.event_id)
         position = await store.waitlist_position(uow, booking)
     option = places.options.get(booking.option_id) if booking.option_id else None
-    return BookingView(booking, facts, option.name if option else None, position)
+    return BookingView(booking, facts, state, option.name if option else None, position)

@@ -20,9 +20,9 @@ from services.notifications.composing.mime import (
 )
 from services.notifications.composing.rendering import render
 from services.notifications.domain import emails
-from services.notifications.domain.invites import Invitee, Organiser, calendar_invite
 from services.notifications.settings import NotificationsSettings
 from shared import qr
+from shared.calendar_invites import Invitee, Organiser, calendar_invite
 from shared.contracts import BookingState, EventState
 
 # The kinds that tell someone they have a place: they carry the door's QR code.
@@ -83,6 +83,12 @@ def _checkin(
     return {"url": booking.checkin_url, "qr_cid": content_id}, [image]
 
 
+def _title(email: BookingEmail, event: EventState) -> str:
+    """The event's title, with the session's when a reminder is for one of several."""
+    session = email.extra.get("session")
+    return f"{event.title}, {session['title']}" if session else event.title
+
+
 def compose_booking_email(
     email: BookingEmail,
     *,
@@ -93,7 +99,7 @@ def compose_booking_email(
 ) -> Composed:
     delivery_id = uuid.uuid4()
     subject = emails.subject(
-        email.subject_kind or email.kind, title=event.title, relative=email.relative
+        email.subject_kind or email.kind, title=_title(email, event), relative=email.relative
     )
     calendar = _calendar(email, booking, event, settings)
     checkin, images = _checkin(email, booking, delivery_id, settings)

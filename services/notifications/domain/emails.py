@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
+
+# The invite's SEQUENCE rule is shared with bookings' calendar download.
+from shared.calendar_invites import calendar_sequence as calendar_sequence
+
+# Times read the same in emails and on bookings' public pages.
+from shared.event_times import format_when as format_when
 
 SUBJECTS = {
     "confirmation": "Your place is confirmed: {title}",
@@ -56,29 +61,19 @@ def event_change_key(booking_id: uuid.UUID, event_version: int) -> str:
     return f"booking:{booking_id}:event_changed:e{event_version}"
 
 
-def reminder_key(booking_id: uuid.UUID, offset: timedelta) -> str:
-    """One reminder per booking per offset, ever: a rescheduled event does not repeat it."""
-    return f"booking:{booking_id}:reminder:{int(offset.total_seconds())}s"
+def reminder_key(
+    booking_id: uuid.UUID, offset: timedelta, session_id: uuid.UUID | None = None
+) -> str:
+    """One reminder per booking per session per offset, ever: a rescheduled event does not
+    repeat it. An event without sessions (`session_id` None) keeps the key it always had."""
+    seconds = int(offset.total_seconds())
+    if session_id is None:
+        return f"booking:{booking_id}:reminder:{seconds}s"
+    return f"booking:{booking_id}:reminder:{session_id}:{seconds}s"
 
 
 def campaign_key(campaign_id: uuid.UUID, email: str) -> str:
     return f"campaign:{campaign_id}:{email_key(email)}"
-
-
-def calendar_sequence(booking_version: int, event_version: int) -> int:
-    """The invite's SEQUENCE: both versions only grow, so their sum grows with every change of
-    either, and a redelivered message computes the same number again."""
-    return booking_version + event_version
-
-
-def format_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
-    """`Tuesday 12 May 2027, 09:30–16:30 (BST)` in the event's own time zone."""
-    tz = ZoneInfo(timezone)
-    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
-    day = f"{start:%A} {start.day} {start:%B %Y}"
-    if start.date() == end.date():
-        return f"{day}, {start:%H:%M}–{end:%H:%M} ({start:%Z})"
-    return f"{day} {start:%H:%M} to {end:%A} {end.day} {end:%B %Y} {end:%H:%M} ({end:%Z})"
 
 
 def relative_time(offset: timedelta) -> str:

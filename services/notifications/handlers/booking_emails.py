@@ -58,7 +58,7 @@ async def _send(
 async def _schedule_reminders(
     uow: UnitOfWork, booking: BookingState, event: EventState, settings: NotificationsSettings
 ) -> None:
-    due = reminders.due_times(event.starts_at, settings.reminder_offsets, datetime.now(UTC))
+    due = reminders.due_times(event, settings.reminder_offsets, datetime.now(UTC))
     await reminder_store.schedule(uow, booking.booking_id, booking.event_id, due)
 
 

@@ -65,11 +65,10 @@ async def _locked(uow: UnitOfWork, campaign_id: uuid.UUID) -> Campaign:
 
 
 def _expiry(event: EventState, now: datetime, settings: NotificationsSettings) -> datetime:
-    """Invitations are good until booking closes (or the event starts), at most the TTL."""
-    until = event.booking_closes_at or event.starts_at
-    return (
-        min(until, now + settings.invitation_ttl) if until > now else now + settings.invitation_ttl
-    )
+    """Invitations are good until the event ends, however early they go out (a reunion's
+    invitations leave months ahead); bookings still applies the booking window, with its own
+    message. The TTL only covers an event already over, which nobody should invite to."""
+    return event.ends_at if event.ends_at > now else now + settings.invitation_ttl
 
 
 async def start(

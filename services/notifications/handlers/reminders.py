@@ -13,6 +13,7 @@ from services.notifications.persistence import bookings as booking_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import reminders as reminder_store
 from services.notifications.settings import NotificationsSettings
+from shared.contracts import EventState
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger, log_context, new_correlation_id
 
@@ -34,7 +35,7 @@ async def _handle(
         grace=settings.reminder_grace,
         booking_status=booking.status if booking else None,
         event_status=event.status if event else None,
-        event_start=event.starts_at if event else None,
+        event_start=reminders.session_start(event, reminder.session_id) if event else None,
     )
     fields = {"booking_id": str(reminder.booking_id), "event_id": str(reminder.event_id)}
     if decision == "late":
@@ -48,7 +49,12 @@ async def _handle(
     else:
         assert booking is not None and event is not None
         offset = timedelta(seconds=reminder.offset_seconds)
-        email = BookingEmail("reminder", relative=emails.relative_time(offset))
+        session = _session(event, reminder)
+        email = BookingEmail(
+            "reminder",
+            relative=emails.relative_time(offset),
+            extra={"session": session} if session else {},
+        )
         await queue_booking_email(
             uow,
             email,
@@ -56,10 +62,21 @@ async def _handle(
             event=event,
             settings=settings,
             send=send,
-            dedupe_key=emails.reminder_key(booking.booking_id, offset),
+            dedupe_key=emails.reminder_key(
+                booking.booking_id, offset, None if session is None else reminder.session_id
+            ),
         )
         await reminder_store.settle(uow, reminder.id, "queued", "")
     return decision
+
+
+def _session(event: EventState, reminder: Reminder) -> dict[str, str] | None:
+    """Which session a reminder is for, when the event has more than one to tell apart."""
+    if len(event.sessions) < 2:
+        return None
+    found = next(s for s in event.sessions if s.session_id == reminder.session_id)
+    when = emails.format_when(found.starts_at, found.ends_at, event.timezone)
+    return {"title": found.title or event.title, "when": when}
 
 
 async def send_due(db: Database, settings: NotificationsSettings, *, send: Send) -> int:

@@ -55,6 +55,15 @@ async def confirmed_for_event(uow: UnitOfWork, event_id: uuid.UUID) -> list[Book
     return [BookingState.model_validate(row.state) for row in rows]
 
 
+async def waiting_for_event(uow: UnitOfWork, event_id: uuid.UUID) -> list[BookingState]:
+    rows = await uow.execute(
+        sa.select(bookings.c.state)
+        .where(bookings.c.event_id == event_id, bookings.c.status == "waitlisted")
+        .order_by(bookings.c.booking_id)
+    )
+    return [BookingState.model_validate(row.state) for row in rows]
+
+
 async def booked_from_campaign(uow: UnitOfWork, campaign_id: uuid.UUID) -> int:
     """Bookings (confirmed or waiting) made through a campaign's invitation links."""
     return int(

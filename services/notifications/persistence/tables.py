@@ -143,19 +143,23 @@ campaign_chunks = sa.Table(
     sa.Column("state", sa.Text, nullable=False, server_default="pending"),
 )
 
-# Reminders to send before an event: pending -> queued, or dropped (late) / cancelled.
+# Reminders to send before each session: pending -> queued, or dropped (late) / cancelled.
 reminders = sa.Table(
     "reminders",
     metadata,
     sa.Column("id", UUID(as_uuid=True), primary_key=True),
     sa.Column("booking_id", UUID(as_uuid=True), nullable=False),
     sa.Column("event_id", UUID(as_uuid=True), nullable=False, index=True),
+    # The session it is before; the event's own id for an event without sessions.
+    sa.Column("session_id", UUID(as_uuid=True), nullable=False),
     sa.Column("offset_seconds", sa.Integer, nullable=False),
     sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("state", sa.Text, nullable=False, server_default="pending"),
     sa.Column("note", sa.Text),
     _now(),
     sa.Column("handled_at", sa.DateTime(timezone=True)),
-    sa.UniqueConstraint("booking_id", "offset_seconds", name="uq_reminders_booking_offset"),
+    sa.UniqueConstraint(
+        "booking_id", "session_id", "offset_seconds", name="uq_reminders_booking_session_offset"
+    ),
     sa.Index("ix_reminders_pending_due", "due_at", postgresql_where=sa.text("state = 'pending'")),
 )

@@ -2,6 +2,9 @@
 
 Each VEVENT's UID is derived from the booking (and the session), so an update or a
 cancellation replaces the entry the calendar already holds; SEQUENCE grows with every change.
+Notifications attaches them to booking emails (REQUEST, CANCEL); bookings serves the same
+entries as a download (PUBLISH) from the manage page, so importing it after the email
+updates the entry instead of adding a second one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from shared.contracts import EventState
 
-Method = Literal["REQUEST", "CANCEL"]
+Method = Literal["REQUEST", "CANCEL", "PUBLISH"]
 
 
 @dataclass(frozen=True)
@@ -33,21 +36,27 @@ class Organiser:
     email: str
 
 
+def calendar_sequence(booking_version: int, event_version: int) -> int:
+    """The invite's SEQUENCE: both versions only grow, so their sum grows with every change of
+    either, and a redelivered message computes the same number again."""
+    return booking_version + event_version
+
+
 def session_uid(booking_id: uuid.UUID, session_id: uuid.UUID | None, domain: str) -> str:
     if session_id is None:
         return f"booking-{booking_id}@{domain}"
     return f"booking-{booking_id}-{session_id}@{domain}"
 
 
-def _slots(event: EventState) -> list[tuple[uuid.UUID | None, str, datetime, datetime]]:
+def slots(event: EventState) -> list[tuple[uuid.UUID | None, str, datetime, datetime]]:
+    """Each session (in time order), or the event itself when it has none."""
     if event.sessions:
-        return [
-            (s.session_id, s.title or event.title, s.starts_at, s.ends_at) for s in event.sessions
-        ]
+        ordered = sorted(event.sessions, key=lambda s: s.starts_at)
+        return [(s.session_id, s.title or event.title, s.starts_at, s.ends_at) for s in ordered]
     return [(None, event.title, event.starts_at, event.ends_at)]
 
 
-def _location(event: EventState) -> str:
+def location(event: EventState) -> str:
     if event.venue is None:
         return ""
     return ", ".join(part for part in (event.venue.name, event.venue.address) if part)
@@ -86,8 +95,8 @@ def calendar_invite(
     calendar.add("prodid", "-//Leading GM Programme//Notifications//EN")
     calendar.add("version", "2.0")
     calendar.add("method", method)
-    slots = _slots(event)
-    for session_id, title, starts_at, ends_at in slots:
+    entries = slots(event)
+    for session_id, title, starts_at, ends_at in entries:
         entry = Event()
         entry.add("uid", session_uid(booking_id, session_id, domain))
         entry.add("sequence", sequence)
@@ -95,7 +104,7 @@ def calendar_invite(
         entry.add("dtstart", starts_at.astimezone(tz))
         entry.add("dtend", ends_at.astimezone(tz))
         entry.add("summary", title)
-        entry.add("location", _location(event))
+        entry.add("location", location(event))
         entry.add("description", _description(event, invitee))
         entry.add("url", invitee.manage_url)
         entry.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
@@ -111,8 +120,8 @@ def calendar_invite(
             ),
         )
         calendar.add_component(entry)
-    first = min(s[2] for s in slots).astimezone(tz).date() - timedelta(days=1)
-    last = max(s[3] for s in slots).astimezone(tz).date() + timedelta(days=1)
+    first = min(s[2] for s in entries).astimezone(tz).date() - timedelta(days=1)
+    last = max(s[3] for s in entries).astimezone(tz).date() + timedelta(days=1)
     calendar.add_component(_timezone(event.timezone, first, last))
     return calendar.to_ical().decode()
 
