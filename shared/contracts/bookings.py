@@ -7,10 +7,12 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-Sector = Literal["public", "private", "voluntary", "community"]
+from shared.contracts.attendees import Sector
 
 
 class Attendee(BaseModel):
+    """The fields of `attendees.ATTENDEE_FIELDS` as plain values (validated where they entered)."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     name: str

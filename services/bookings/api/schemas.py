@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.addresses import EmailAddress
-
-# Names and the like end up in email headers and CSV cells: no control characters at all.
-_PLAIN = r"^[^\x00-\x1f\x7f]*$"
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_PLAIN)
-]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=_PLAIN)]
-Needs = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-Sector = Literal["public", "private", "voluntary", "community"]
+from shared.contracts.attendees import Email, Needs, PersonName, Role, Sector
 
 
 class AttendeeIn(BaseModel):
-    name: Name
-    # The shared address rule (shared/addresses.py): reserved domains and non-ASCII local
-    # parts cannot receive the confirmation, so they are refused up front.
-    email: EmailAddress
-    organisation: Name
-    role: ShortText = ""
+    name: PersonName
+    # Reserved domains and non-ASCII local parts cannot receive the confirmation, so they
+    # are refused up front.
+    email: Email
+    # Required here (the attendee list is read by organisation), optional on a roster.
+    organisation: PersonName
+    role: Role = ""
     sector: Sector | None = None
     dietary_needs: Needs = ""
     access_needs: Needs = ""
@@ -179,8 +171,8 @@ class BookingChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     option_id: uuid.UUID | None = None
-    organisation: Name | None = None
-    role: ShortText | None = None
+    organisation: PersonName | None = None
+    role: Role | None = None
     sector: Sector | None = None
     dietary_needs: Needs | None = None
     access_needs: Needs | None = None

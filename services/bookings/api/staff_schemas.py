@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.bookings.api.schemas import AttendeeIn, Name, Sector
+from services.bookings.api.schemas import AttendeeIn
+from shared.contracts.attendees import PlainName, Sector
 
 Origin = Annotated[
     str,
@@ -116,14 +117,14 @@ class EventCounts(BaseModel):
 class PartnerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: PlainName
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
 
 
 class PartnerPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    name: PlainName | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
     active: bool | None = None
     rotate_key: bool = False

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from services.catalogue.domain.cohorts import MemberDetails, email_key
 from shared.addresses import InvalidAddress, normalise_address
+from shared.contracts.attendees import TEXT_MAX_LENGTH
 from shared.errors import Invalid
 
 MAX_ROWS = 5000
-MAX_FIELD = 200
+MAX_FIELD = TEXT_MAX_LENGTH  # as when a member is added by hand
 _HEADERS = {
     "email": "email",
     "email address": "email",

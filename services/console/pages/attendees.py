@@ -16,18 +16,11 @@ from services.console.clients.base import ServiceRefused
 from services.console.domain import attendance, roles
 from services.console.pages.common import Services, ServicesDep, form_of, redirect, render
 from services.console.pages.panels import panel
+from shared.contracts.attendees import ATTENDEE_FIELDS
 
 router = console_router(roles.PROGRAMME)
 STATUSES = ("confirmed", "waitlisted", "cancelled")
-BOOKING_FIELDS = (
-    "name",
-    "email",
-    "organisation",
-    "role",
-    "dietary_needs",
-    "access_needs",
-    "option_id",
-)
+BOOKING_FIELDS = (*ATTENDEE_FIELDS, "option_id")
 
 
 async def _page(
@@ -85,8 +78,9 @@ async def book_in(request: Request, event_id: str, services: ServicesDep) -> Res
     """Book someone in (any audience, any time, never beyond capacity)."""
     form = await form_of(request)
     body: dict[str, object] = {k: form.get(k, "") for k in BOOKING_FIELDS}
-    if not body["option_id"]:
-        body.pop("option_id")
+    for choice in ("option_id", "sector"):  # a choice left empty is no choice, not ""
+        if not body[choice]:
+            body.pop(choice)
     body["consent_to_contact"] = form.get("consent_to_contact") == "on"
     try:
         await services.bookings.book(event_id, body)

@@ -16,10 +16,11 @@ from services.console.clients.base import ServiceRefused
 from services.console.domain import roles
 from services.console.domain.csv_cells import safe_cell
 from services.console.pages.common import Services, ServicesDep, form_of, redirect, render
+from shared.contracts.attendees import ROSTER_FIELDS
 
 router = console_router(roles.PROGRAMME)
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
-MEMBER_FIELDS = ("name", "email", "organisation", "role")
+MEMBER_FIELDS = ROSTER_FIELDS
 
 
 @router.get("/cohorts")

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from services.notifications.composing.rendering import TEMPLATE_NAMES
 from services.notifications.domain.campaigns import Campaign
 from services.notifications.domain.deliveries import Delivery, State
-from shared.addresses import EmailAddress
+from shared.contracts.attendees import Email
 from shared.web import Responses
 
 # The template names, from composing/rendering.py's one list (a tuple in Literal[] spreads).
@@ -52,7 +52,7 @@ class DeliveryPublic(BaseModel):
 
 
 class TestSend(BaseModel):
-    email: EmailAddress
+    email: Email
 
 
 class Queued(BaseModel):
@@ -69,7 +69,7 @@ class PreviewPublic(BaseModel):
 
 class Audience(BaseModel):
     cohort_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
-    emails: list[EmailAddress] = Field(default_factory=list, max_length=20_000)
+    emails: list[Email] = Field(default_factory=list, max_length=20_000)
 
     @model_validator(mode="after")
     def _someone(self) -> Audience:

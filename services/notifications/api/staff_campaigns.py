@@ -19,8 +19,8 @@ from services.notifications.api.sending import SendDep
 from services.notifications.domain.campaigns import Campaign
 from services.notifications.handlers import campaign_progress, campaigns, previews
 from services.notifications.persistence import scopes
-from shared.addresses import EmailAddress
 from shared.auth import require_role
+from shared.contracts.attendees import Email
 from shared.db import Database
 from shared.programme_scope import check_programme, programme_guard
 from shared.web import DbDep
@@ -66,7 +66,7 @@ async def get_campaign(campaign_id: uuid.UUID, db: DbDep) -> CampaignPublic:
 
 @router.get("/{campaign_id}/preview", response_model=PreviewPublic, responses=ERRORS)
 async def preview_campaign(
-    campaign_id: uuid.UUID, db: DbDep, request: Request, email: EmailAddress | None = None
+    campaign_id: uuid.UUID, db: DbDep, request: Request, email: Email | None = None
 ) -> PreviewPublic:
     """The email one invitee gets (the first one, or the address given)."""
     shown = await previews.campaign_preview(

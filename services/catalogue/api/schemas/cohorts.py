@@ -7,8 +7,9 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from services.catalogue.api.schemas.common import Email, Input, Name, Patch, ShortText
+from services.catalogue.api.schemas.common import Input, Name, Patch
 from services.catalogue.domain.cohorts import Cohort, Member, MemberDetails
+from shared.contracts.attendees import Email, Organisation, PersonName, Role
 
 
 class CohortCreate(Input):
@@ -45,9 +46,9 @@ class CohortOut(BaseModel):
 
 class MemberCreate(Input):
     email: Email
-    name: Name
-    organisation: ShortText = ""
-    role: ShortText = ""
+    name: PersonName
+    organisation: Organisation = ""
+    role: Role = ""
 
     def details(self) -> MemberDetails:
         return MemberDetails(self.email, self.name, self.organisation, self.role)
@@ -55,9 +56,9 @@ class MemberCreate(Input):
 
 class MemberUpdate(Patch):
     email: Email | None = None
-    name: Name | None = None
-    organisation: ShortText | None = None
-    role: ShortText | None = None
+    name: PersonName | None = None
+    organisation: Organisation | None = None
+    role: Role | None = None
 
 
 class MemberOut(BaseModel):

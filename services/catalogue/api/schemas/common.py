@@ -16,7 +16,6 @@ from pydantic import (
     field_validator,
 )
 
-from services.catalogue.domain.roster_csv import normalise_email
 from services.catalogue.domain.slugs import SLUG_PATTERN, looks_like_uuid
 
 _HTTP_URL = TypeAdapter(HttpUrl)
@@ -39,9 +38,6 @@ Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_0
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80), AfterValidator(_not_uuid)]
 Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)]
 WebUrl = Annotated[str, Field(max_length=2_000), AfterValidator(_http_url)]
-# Validated as a deliverable-looking address (reserved names such as *.test are refused),
-# normalised (domain lower-cased), without a DNS lookup.
-Email = Annotated[str, Field(max_length=254), AfterValidator(normalise_email)]
 Places = Annotated[int, Field(ge=0, le=100_000)]
 
 
