@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from functools import partial
 
 from services.bookings import handlers
+from services.bookings.privacy.handlers import privacy_handlers
 from services.bookings.settings import BookingsSettings
 from shared.messaging.handlers import TransactionalHandler, transactional_table
-from shared.messaging.queues import BOOKINGS_CATALOGUE_EVENTS
+from shared.messaging.queues import BOOKINGS_CATALOGUE_EVENTS, BOOKINGS_PRIVACY
 from shared.runtime import ConsumerSpec, Runtime
 
 
@@ -34,5 +35,6 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             transactional_table(
                 runtime.db, BOOKINGS_CATALOGUE_EVENTS.queue, catalogue_handlers(settings)
             ),
-        )
+        ),
+        ConsumerSpec(BOOKINGS_PRIVACY, privacy_handlers(runtime.db, settings)),
     ]

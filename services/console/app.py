@@ -29,6 +29,7 @@ from services.console.pages import (
     staff,
 )
 from services.console.pages.common import redirect, render
+from services.console.privacy import pages as privacy
 from services.console.settings import ConsoleSettings
 from shared.web import create_service_app
 
@@ -43,6 +44,9 @@ ROUTERS = [
     staff.router,
     audit.router,
     operations.router,
+    privacy.router,
+    privacy.api,
+    privacy.public,
 ]
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -7,6 +7,8 @@ from functools import partial
 
 from services.notifications.handlers import booking_emails, campaign_work, catalogue, sending
 from services.notifications.handlers.queueing import send_after_commit
+from services.notifications.privacy.handlers import privacy_handlers
+from services.notifications.privacy.suppression import skip_erased_people
 from services.notifications.settings import NotificationsSettings
 from services.notifications.workers import Workers
 from shared.contracts import CampaignChunkQueued, DeliveryQueued, Envelope, parse_payload
@@ -17,6 +19,7 @@ from shared.messaging.queues import (
     NOTIFICATIONS_CAMPAIGN_WORK,
     NOTIFICATIONS_CATALOGUE_EVENTS,
     NOTIFICATIONS_EMAIL_SEND,
+    NOTIFICATIONS_PRIVACY,
 )
 from shared.runtime import ConsumerFactory, ConsumerSpec, Runtime
 
@@ -106,11 +109,20 @@ def consumer_factory(workers: Workers) -> ConsumerFactory:
                     transactional_table(
                         db,
                         NOTIFICATIONS_BOOKING_EVENTS.queue,
-                        booking_handlers(settings),  # type: ignore[arg-type]
+                        skip_erased_people(booking_handlers(settings)),  # type: ignore[arg-type]
                     ),
                     workers,
                 ),
                 prefetch=settings.booking_prefetch,
+            ),
+            ConsumerSpec(
+                NOTIFICATIONS_PRIVACY,
+                sending_after_commit(
+                    transactional_table(
+                        db, NOTIFICATIONS_PRIVACY.queue, privacy_handlers(settings)
+                    ),
+                    workers,
+                ),
             ),
             ConsumerSpec(
                 NOTIFICATIONS_EMAIL_SEND,
