@@ -19,6 +19,7 @@ from shared.addresses import EmailAddress
 from shared.auth import Principal, require_role
 from shared.contracts.privacy import ANSWERING_SERVICES
 from shared.privacy.links import download_is_valid
+from shared.staff_actions import detach_staff_command
 
 router = console_router(roles.ADMIN)
 api = APIRouter(prefix="/api/privacy")
@@ -130,6 +131,8 @@ async def ask_api(request: Request, principal: AdminToken) -> Response:
         asked = PrivacyAsk.model_validate_json(await request.body())
     except ValidationError as exc:
         return JSONResponse({"detail": "invalid", "fields": _field_errors(exc)}, status_code=422)
+    # The console writes its own audit entry (usecases.ask), not a message to itself.
+    detach_staff_command()
     request_id = await usecases.ask(
         db_of(request),
         settings_of(request),

@@ -91,6 +91,12 @@ async def erase(uow: UnitOfWork, request: PrivacyRequested) -> dict[str, int]:
         .values(
             recipient=sa.func.concat("erased-", deliveries.c.id, f"@{ERASED_DOMAIN}"),
             recipient_name=None,
+            # Campaign emails are deduplicated by campaign and address.
+            dedupe_key=sa.func.replace(
+                sa.func.lower(deliveries.c.dedupe_key),
+                address_key(email),
+                sa.func.concat("erased-", deliveries.c.id),
+            ),
             subject=_ERASED_SUBJECT,
             message=None,
             last_error=None,
@@ -115,7 +121,11 @@ async def erase(uow: UnitOfWork, request: PrivacyRequested) -> dict[str, int]:
         "booking_replica",
         sa.update(bookings)
         .where(_is(_booking_email(), email))
-        .values(state=sa.func.jsonb_set(bookings.c.state, "{attendee}", _anonymous_attendee())),
+        .values(
+            state=sa.func.jsonb_set(
+                bookings.c.state, sa.text("'{attendee}'::text[]"), _anonymous_attendee()
+            )
+        ),
     )
     await run("opt_outs", sa.delete(opt_outs).where(opt_outs.c.email_key == address_key(email)))
     await run(
