@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.bookings.api import event_slugs, pages, partners, public, staff
 from services.bookings.api.widget_edge import install_widget_edge
 from services.bookings.consumers import consumers
+from services.bookings.privacy.retention import start_retention
 from services.bookings.process import BookingsProcess
 from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.resync import resync
@@ -25,6 +26,7 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
         description="Places, waiting lists and changes; the public booking API for widgets.",
         routers=[public.router, event_slugs.router, staff.router, partners.router, pages.router],
         consumers=consumers,
+        on_startup=[start_retention],
     )
     install_widget_edge(app, settings)
     # POST /ops/resync, as `python -m services.bookings.resync`.

@@ -17,7 +17,7 @@ from services.bookings.persistence.tables import (
 )
 from shared.db import UnitOfWork
 from shared.privacy.answering import plain
-from shared.privacy.hashing import ERASED_NAME, address_key, erased_address
+from shared.privacy.hashing import ERASED_DOMAIN, ERASED_NAME, address_key, erased_address
 
 # What a booking row becomes once the person is gone: its counts (status, option, event,
 # dates, attendance) stay; everything that says who it was does not.
@@ -122,6 +122,26 @@ async def anonymise_booking(uow: UnitOfWork, booking_id: uuid.UUID, address_hash
         .where(bookings.c.id == booking_id)
         .values(email=erased_address(booking_id), email_key=erased_key(address_hash), **_ANONYMOUS)
     )
+
+
+async def anonymise_ended(uow: UnitOfWork, cutoff: datetime, now: datetime) -> dict[str, int]:
+    """Retention: bookings of events that ended before `cutoff` made anonymous (their counts
+    stay), and the idempotency answers of those events dropped. Repeating it changes nothing."""
+    ended = sa.select(event_replicas.c.event_id).where(event_replicas.c.ends_at < cutoff)
+    done = await uow.execute(
+        sa.update(bookings)
+        .where(bookings.c.event_id.in_(ended), bookings.c.anonymised_at.is_(None))
+        .values(
+            email=sa.func.concat("erased-", bookings.c.id, f"@{ERASED_DOMAIN}"),
+            email_key=sa.func.concat("erased:", bookings.c.id),
+            anonymised_at=now,
+            **_ANONYMOUS,
+        )
+    )
+    answers = await uow.execute(
+        sa.delete(idempotency_keys).where(idempotency_keys.c.event_id.in_(ended))
+    )
+    return {"bookings": int(done.rowcount or 0), "idempotency_answers": int(answers.rowcount or 0)}
 
 
 async def erase(uow: UnitOfWork, email: str, address_hash: str) -> dict[str, int]:

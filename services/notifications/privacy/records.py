@@ -3,6 +3,7 @@ Deliveries keep their kind, state and times (the counts) and lose who they went 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from services.notifications.persistence.tables import (
     campaigns,
     cohort_members,
     deliveries,
+    events,
     opt_outs,
     reminders,
 )
@@ -76,25 +78,20 @@ def _anonymous_attendee() -> Any:
     )
 
 
-async def erase(uow: UnitOfWork, request: PrivacyRequested) -> dict[str, int]:
-    email = request.email
-    counts: dict[str, int] = {}
-
-    async def run(name: str, statement: Any) -> None:
-        counts[name] = int((await uow.execute(statement)).rowcount or 0)
-
-    # Emails not sent yet are not sent at all; the person's messages go with them.
-    await run(
-        "deliveries",
+async def anonymise_deliveries(uow: UnitOfWork, where: sa.ColumnElement[bool]) -> int:
+    """Deliveries keep kind, state and times, and lose who they went to and what they said;
+    emails not sent yet are not sent at all."""
+    not_erased = ~deliveries.c.recipient.endswith(f"@{ERASED_DOMAIN}")
+    done = await uow.execute(
         sa.update(deliveries)
-        .where(_is(deliveries.c.recipient, email))
+        .where(where, not_erased)
         .values(
             recipient=sa.func.concat("erased-", deliveries.c.id, f"@{ERASED_DOMAIN}"),
             recipient_name=None,
             # Campaign emails are deduplicated by campaign and address.
             dedupe_key=sa.func.replace(
                 sa.func.lower(deliveries.c.dedupe_key),
-                address_key(email),
+                sa.func.lower(deliveries.c.recipient),
                 sa.func.concat("erased-", deliveries.c.id),
             ),
             subject=_ERASED_SUBJECT,
@@ -108,30 +105,28 @@ async def erase(uow: UnitOfWork, request: PrivacyRequested) -> dict[str, int]:
                 (deliveries.c.state.in_(("queued", "deferred")), None),
                 else_=deliveries.c.reason,
             ),
-        ),
+        )
     )
-    person_bookings = sa.select(bookings.c.booking_id).where(_is(_booking_email(), email))
-    await run(
-        "reminders",
-        sa.update(reminders)
-        .where(reminders.c.booking_id.in_(person_bookings), reminders.c.state == "pending")
-        .values(state="cancelled", note="erasure request"),
-    )
-    await run(
-        "booking_replica",
+    return int(done.rowcount or 0)
+
+
+async def anonymise_booking_replica(uow: UnitOfWork, where: sa.ColumnElement[bool]) -> int:
+    done = await uow.execute(
         sa.update(bookings)
-        .where(_is(_booking_email(), email))
+        .where(where)
         .values(
             state=sa.func.jsonb_set(
                 bookings.c.state, sa.text("'{attendee}'::text[]"), _anonymous_attendee()
             )
-        ),
+        )
     )
-    await run("opt_outs", sa.delete(opt_outs).where(opt_outs.c.email_key == address_key(email)))
-    await run(
-        "campaign_invitations",
+    return int(done.rowcount or 0)
+
+
+async def anonymise_campaign_invitees(uow: UnitOfWork, where: sa.ColumnElement[bool]) -> int:
+    done = await uow.execute(
         sa.update(campaign_recipients)
-        .where(_is(campaign_recipients.c.email, email))
+        .where(where, ~campaign_recipients.c.email.endswith(f"@{ERASED_DOMAIN}"))
         .values(
             email=sa.func.concat(
                 "erased-",
@@ -141,7 +136,50 @@ async def erase(uow: UnitOfWork, request: PrivacyRequested) -> dict[str, int]:
                 f"@{ERASED_DOMAIN}",
             ),
             name="",
+        )
+    )
+    return int(done.rowcount or 0)
+
+
+async def anonymise_ended(uow: UnitOfWork, cutoff: datetime) -> dict[str, int]:
+    """Retention: what is held about the people of events that ended before `cutoff`."""
+    ended = sa.select(events.c.event_id).where(
+        sa.cast(events.c.state["ends_at"].astext, sa.DateTime(timezone=True)) < cutoff
+    )
+    return {
+        "deliveries": await anonymise_deliveries(uow, deliveries.c.event_id.in_(ended)),
+        "booking_replica": await anonymise_booking_replica(
+            uow,
+            bookings.c.event_id.in_(ended) & ~_booking_email().endswith(f"@{ERASED_DOMAIN}"),
         ),
+        "campaign_invitations": await anonymise_campaign_invitees(
+            uow,
+            campaign_recipients.c.campaign_id.in_(
+                sa.select(campaigns.c.id).where(campaigns.c.event_id.in_(ended))
+            ),
+        ),
+    }
+
+
+async def erase(uow: UnitOfWork, request: PrivacyRequested) -> dict[str, int]:
+    email = request.email
+    counts: dict[str, int] = {}
+
+    async def run(name: str, statement: Any) -> None:
+        counts[name] = int((await uow.execute(statement)).rowcount or 0)
+
+    counts["deliveries"] = await anonymise_deliveries(uow, _is(deliveries.c.recipient, email))
+    person_bookings = sa.select(bookings.c.booking_id).where(_is(_booking_email(), email))
+    await run(
+        "reminders",
+        sa.update(reminders)
+        .where(reminders.c.booking_id.in_(person_bookings), reminders.c.state == "pending")
+        .values(state="cancelled", note="erasure request"),
+    )
+    counts["booking_replica"] = await anonymise_booking_replica(uow, _is(_booking_email(), email))
+    await run("opt_outs", sa.delete(opt_outs).where(opt_outs.c.email_key == address_key(email)))
+    counts["campaign_invitations"] = await anonymise_campaign_invitees(
+        uow, _is(campaign_recipients.c.email, email)
     )
     # Addresses staff typed into a campaign: the entry goes, the rest of the list stays.
     element = sa.func.jsonb_array_elements_text(campaigns.c.emails).table_valued("value")
