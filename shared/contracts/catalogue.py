@@ -93,6 +93,10 @@ class EventState(_Payload):
     description: str = ""
     expectations: list[str] = Field(default_factory=list)
     resources: list[EventResource] = Field(default_factory=list)
+    # Added for privacy (issues 15 and 17): the programme's privacy notice, shown beside the
+    # optional booking fields, and its version, recorded with each booking.
+    privacy_notice_url: str = ""
+    privacy_notice_version: str = ""
 
 
 class EventCancelled(EventState):

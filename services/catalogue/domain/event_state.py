@@ -46,6 +46,8 @@ def to_state(event: Event, context: EventContext) -> EventState:
         **{name: getattr(event, name) for name in _COPIED},
         "event_id": event.id,
         "programme_name": programme.name if programme else "",
+        "privacy_notice_url": programme.privacy_notice_url if programme else "",
+        "privacy_notice_version": programme.privacy_notice_version if programme else "",
         "venue": context.venue.to_state() if context.venue else None,
         "audience": AudienceState(
             kind=event.audience.kind, cohort_ids=list(event.audience.cohort_ids)
