@@ -125,7 +125,8 @@ async def test_bookings_are_anonymised_once_their_event_is_old_enough(
     # 24 months and a day after the first event ended; the second ended 89 days later.
     later = months_before(old.ends_at, -24) + timedelta(days=1)
     counts = await bookings_due(db, settings, later)
-    assert counts["bookings"] == 1 and counts["idempotency_answers"] == 1
+    # Other tests of the session share this database: their events count too.
+    assert counts["bookings"] >= 1 and counts["idempotency_answers"] >= 1
     async with db.unit_of_work() as uow:
         rows = (
             await uow.execute(
@@ -136,6 +137,18 @@ async def test_bookings_are_anonymised_once_their_event_is_old_enough(
                 {"a": old.event_id, "b": recent.event_id},
             )
         ).all()
+        answers = dict(
+            (
+                await uow.execute(
+                    sa.text(
+                        "SELECT event_id, count(*) FROM idempotency_keys "
+                        "WHERE event_id IN (:a, :b) GROUP BY event_id"
+                    ),
+                    {"a": old.event_id, "b": recent.event_id},
+                )
+            ).all()
+        )
+    assert answers == {recent.event_id: 1}
     by_event = {row.event_id: row for row in rows}
     gone, kept = by_event[old.event_id], by_event[recent.event_id]
     assert gone.status == "confirmed" and gone.name == "" and gone.dietary_needs == ""
