@@ -30,6 +30,7 @@ from services.console.pages import (
 )
 from services.console.pages.common import redirect, render
 from services.console.privacy import pages as privacy
+from services.console.privacy.expiry import start_expiry
 from services.console.settings import ConsoleSettings
 from shared.web import create_service_app
 
@@ -141,6 +142,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         # queue (the audit log's) is watched and replayed with the shared tools, not an API.
         ops_api=False,
         consumers=consumers,
+        on_startup=[start_expiry],
     )
     service_lifespan = app.router.lifespan_context
 

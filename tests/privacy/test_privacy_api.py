@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from services.console.app import create_app
+from services.console.privacy.expiry import drop_expired
 from services.console.settings import ConsoleSettings
 from services.console.usecases.staff_accounts import ensure_demo_admin
 from shared.db import Database, make_engine
@@ -162,3 +163,38 @@ async def test_the_page_shows_bad_input_next_to_its_field(console: httpx.AsyncCl
     assert answer.status_code == 422
     assert 'id="f-email-error"' in answer.text and 'id="f-kind-error"' in answer.text
     assert "<script>alert(1)" not in answer.text  # escaped where it is shown back
+
+
+async def test_an_expired_exports_archive_and_address_are_dropped(
+    console: httpx.AsyncClient, infra: Infra
+) -> None:
+    made = await console.post(
+        "/api/privacy/requests",
+        json={"email": f"expiring-{uuid.uuid4().hex[:6]}@example.org", "kind": "export"},
+        headers=ADMIN,
+    )
+    request_id = uuid.UUID(made.json()["id"])
+    url = infra.database_urls["console"]
+    plain = url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(plain)
+    db = Database(make_engine(url, pool_size=1), producer="t")
+    try:
+        await connection.execute(
+            "UPDATE privacy_requests SET archive = '{\"services\": {}}', "
+            "expires_at = now() + interval '1 day' WHERE id = $1",
+            request_id,
+        )
+        now = datetime.now(UTC)
+        await drop_expired(db, now)  # not expired yet: kept
+        row = await connection.fetchrow(
+            "SELECT archive, email FROM privacy_requests WHERE id = $1", request_id
+        )
+        assert row["archive"] is not None and row["email"]
+        await drop_expired(db, now + timedelta(days=2))  # the injected clock, past the expiry
+        row = await connection.fetchrow(
+            "SELECT archive, email FROM privacy_requests WHERE id = $1", request_id
+        )
+        assert row["archive"] is None and row["email"] is None
+    finally:
+        await connection.close()
+        await db.dispose()

@@ -133,7 +133,10 @@ async def archive_of(uow: UnitOfWork, request_id: uuid.UUID, now: datetime) -> A
 async def drop_expired_archives(uow: UnitOfWork, now: datetime) -> int:
     done = await uow.execute(
         sa.update(privacy_requests)
-        .where(privacy_requests.c.expires_at <= now, privacy_requests.c.archive.is_not(None))
+        .where(
+            privacy_requests.c.expires_at <= now,
+            sa.or_(privacy_requests.c.archive.is_not(None), privacy_requests.c.email.is_not(None)),
+        )
         .values(archive=None, email=None)
     )
     return int(done.rowcount or 0)

@@ -21,7 +21,7 @@ privacy_requests = sa.Table(
     sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("completed_at", sa.DateTime(timezone=True)),
     sa.Column("expires_at", sa.DateTime(timezone=True)),
-    sa.Column("archive", JSONB),
+    sa.Column("archive", JSONB(none_as_null=True)),
 )
 
 privacy_answers = sa.Table(
@@ -30,6 +30,6 @@ privacy_answers = sa.Table(
     sa.Column("request_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("service", sa.Text, primary_key=True),
     sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("records", JSONB),
-    sa.Column("counts", JSONB),
+    sa.Column("records", JSONB(none_as_null=True)),
+    sa.Column("counts", JSONB(none_as_null=True)),
 )

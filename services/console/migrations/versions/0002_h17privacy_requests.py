@@ -1,5 +1,5 @@
-"""Privacy requests (export, erasure of one address across the services) and each service's
-answer to them.
+"""Privacy requests (export, erasure of one address across the services), each service's
+answer to them, and the job runs table of the job that drops expired export archives.
 
 Revision ID: 0002
 Revises: 0001
@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from shared.scheduled_jobs import create_job_runs_table, drop_job_runs_table
 
 revision = "0002"
 down_revision = "0001"
@@ -52,8 +54,11 @@ def upgrade() -> None:
         sa.Column("records", JSONB),
         sa.Column("counts", JSONB),
     )
+    # The job that drops export archives whose link expired (one replica per period).
+    create_job_runs_table(op)
 
 
 def downgrade() -> None:
+    drop_job_runs_table(op)
     op.drop_table("privacy_answers")
     op.drop_table("privacy_requests")
