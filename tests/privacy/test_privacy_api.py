@@ -15,6 +15,8 @@ import pytest
 import pytest_asyncio
 
 from services.console.app import create_app
+from services.console.domain.passwords import hash_password
+from services.console.persistence import accounts
 from services.console.privacy.expiry import drop_expired
 from services.console.settings import ConsoleSettings
 from services.console.usecases.staff_accounts import ensure_demo_admin
@@ -22,7 +24,7 @@ from shared.db import Database, make_engine
 from tests.conftest import running, token
 from tests.console.conftest import csrf_of, sign_in
 from tests.support.infra import Infra
-from tests.support.staff_keys import OTHER_SIGNING_KEY, PUBLIC_KEY
+from tests.support.staff_keys import OTHER_SIGNING_KEY, PUBLIC_KEY, SIGNING_KEY
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ADMIN = {"Authorization": f"Bearer {token('admin')}"}
@@ -35,6 +37,7 @@ async def console(infra: Infra) -> AsyncIterator[httpx.AsyncClient]:
         database_url=infra.database_urls["console"],
         amqp_url=infra.amqp_url,
         staff_token_public_key=PUBLIC_KEY,
+        staff_token_signing_key=SIGNING_KEY,
         outbox_poll_interval=0.2,
     )
     db = Database(make_engine(settings.database_url, pool_size=1), producer="t")
@@ -198,3 +201,38 @@ async def test_an_expired_exports_archive_and_address_are_dropped(
     finally:
         await connection.close()
         await db.dispose()
+
+
+async def test_an_admin_limited_to_a_programme_cannot_open_the_privacy_pages(
+    console: httpx.AsyncClient, infra: Infra
+) -> None:
+    db = Database(make_engine(infra.database_urls["console"], pool_size=1), producer="t")
+    email = f"limited-{uuid.uuid4().hex[:6]}@example.org"
+    try:
+        async with db.unit_of_work() as uow:
+            await accounts.create(
+                uow,
+                email=email,
+                name="Limited Admin",
+                roles=["admin"],
+                programmes=[str(uuid.uuid4())],
+                password_hash=hash_password("limited admin password"),
+            )
+            await uow.commit()
+    finally:
+        await db.dispose()
+    transport = console._transport  # the same app, a browser of its own
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as limited:
+        assert (await sign_in(limited, email, "limited admin password")).status_code == 303
+        page = await limited.get("/privacy")
+        assert page.status_code == 403
+        # A console page of its own (the staff accounts): it carries the session's form token.
+        seen = await limited.get("/staff")
+        csrf = csrf_of(seen.text)
+        asked = await limited.post(
+            "/privacy/requests",
+            data={"email": "someone@example.org", "kind": "export", "csrf_token": csrf},
+        )
+        assert asked.status_code == 403
+        for path in ("/privacy", f"/privacy/requests/{uuid.uuid4()}"):
+            assert (await limited.get(path)).status_code == 403

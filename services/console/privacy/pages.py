@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from services.console.auth.web import console_router, db_of, settings_of
+from services.console.auth.web import NotAllowed, console_router, db_of, settings_of
 from services.console.domain import roles
 from services.console.pages.common import form_of, redirect, render
 from services.console.privacy import archive, store, usecases
@@ -21,7 +21,16 @@ from shared.contracts.privacy import ANSWERING_SERVICES
 from shared.privacy.links import download_is_valid
 from shared.staff_actions import detach_staff_command
 
+
+async def _unrestricted(request: Request) -> None:
+    """A privacy request covers every programme: an admin limited to some may not make one."""
+    staff = getattr(request.state, "staff", None)
+    if staff is not None and staff.account.programmes:
+        raise NotAllowed()
+
+
 router = console_router(roles.ADMIN)
+router.dependencies.append(Depends(_unrestricted))
 api = APIRouter(prefix="/api/privacy")
 public = APIRouter(include_in_schema=False)
 
