@@ -17,6 +17,7 @@ from shared.messaging.publisher import Publisher
 from shared.messaging.queues import BY_SERVICE
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topology import Subscription
+from shared.scheduled_jobs import PeriodicJob
 from shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -66,6 +67,7 @@ class Runtime:
         )
         self._starting: asyncio.Task[None] | None = None
         self._background: list[Callable[[], object]] = []
+        self.jobs: list[PeriodicJob] = []
 
     async def start(self, consumer_factory: ConsumerFactory | None = None) -> None:
         self.broker.start()
@@ -105,7 +107,16 @@ class Runtime:
                     )
                     await asyncio.sleep(1)
 
+    def start_job(self, job: PeriodicJob) -> None:
+        """A scheduled job of this process (shared/scheduled_jobs.py), stopped with it; none
+        when this process runs no workers."""
+        if self.settings.run_workers:
+            job.start()
+            self.jobs.append(job)
+
     async def stop(self) -> None:
+        for job in self.jobs:
+            await job.stop()
         await self.depths.stop()
         if self._starting is not None:
             self._starting.cancel()

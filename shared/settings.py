@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_INVITATION_KEY = "dev-only-invitation-key-change-me-in-production"
+DEV_PRIVACY_KEY = "dev-only-privacy-hash-key-change-me-in-production"
 # Strings that have been seen standing in for a secret; each field's own default (a development
 # value) is refused as well, and so is anything containing a marker below.
 KNOWN_PLACEHOLDERS = frozenset(
@@ -110,6 +111,13 @@ class ServiceSettings(BaseSettings):
     staff_token_jwks_timeout: float = 3.0
     jwt_issuer: str = "gm-programme"
     invitation_signing_key: SecretStr = SecretStr(DEV_INVITATION_KEY)
+    # Keys the hash an erased address is kept as (the suppression list) and signs export
+    # download links: the same value in every service, or an erased address is not recognised.
+    privacy_hash_key: SecretStr = SecretStr(DEV_PRIVACY_KEY)
+    # Bookings, deliveries and idempotency answers are anonymised this long after their event.
+    retention_months: int = Field(default=24, ge=1, le=1200)
+    # Seconds between passes of the retention job (one replica runs each pass).
+    retention_interval: float = Field(default=3600.0, gt=0)
 
     public_base_url: str = ""
     # Prometheus metrics on a port of their own (production: the Ingress never routes it);

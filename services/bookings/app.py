@@ -22,6 +22,7 @@ from services.bookings.api import (
 )
 from services.bookings.api.widget_edge import install_widget_edge
 from services.bookings.consumers import consumers
+from services.bookings.privacy.retention import start_retention
 from services.bookings.process import BookingsProcess
 from services.bookings.settings import BookingsSettings
 from services.bookings.usecases.resync import resync
@@ -47,6 +48,7 @@ def create_app(settings: BookingsSettings | None = None) -> FastAPI:
             programme_pages.router,
         ],
         consumers=consumers,
+        on_startup=[start_retention],
     )
     install_widget_edge(app, settings)
     # POST /ops/resync, as `python -m services.bookings.resync`.

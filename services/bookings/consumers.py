@@ -6,9 +6,14 @@ from collections.abc import Sequence
 from functools import partial
 
 from services.bookings import handlers
+from services.bookings.privacy.handlers import privacy_handlers
 from services.bookings.settings import BookingsSettings
 from shared.messaging.handlers import TransactionalHandler, transactional_table
-from shared.messaging.queues import BOOKINGS_CAMPAIGN_EVENTS, BOOKINGS_CATALOGUE_EVENTS
+from shared.messaging.queues import (
+    BOOKINGS_CAMPAIGN_EVENTS,
+    BOOKINGS_CATALOGUE_EVENTS,
+    BOOKINGS_PRIVACY,
+)
 from shared.runtime import ConsumerSpec, Runtime
 
 
@@ -43,4 +48,5 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
                 {"notifications.campaign.progressed": handlers.apply_campaign_progress},
             ),
         ),
+        ConsumerSpec(BOOKINGS_PRIVACY, privacy_handlers(runtime.db, settings)),
     ]

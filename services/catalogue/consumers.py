@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.catalogue.handlers import tally as handlers
+from services.catalogue.privacy.handlers import PRIVACY_HANDLERS
 from shared.messaging.handlers import transactional_table
-from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS
+from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS, CATALOGUE_PRIVACY
 from shared.runtime import ConsumerSpec, Runtime
 
 BOOKING_EVENT_HANDLERS = {
@@ -24,5 +25,9 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
         ConsumerSpec(
             CATALOGUE_BOOKING_EVENTS,
             transactional_table(runtime.db, CATALOGUE_BOOKING_EVENTS.queue, BOOKING_EVENT_HANDLERS),
-        )
+        ),
+        ConsumerSpec(
+            CATALOGUE_PRIVACY,
+            transactional_table(runtime.db, CATALOGUE_PRIVACY.queue, PRIVACY_HANDLERS),
+        ),
     ]

@@ -31,6 +31,8 @@ from services.console.pages import (
     staff,
 )
 from services.console.pages.common import redirect, render
+from services.console.privacy import pages as privacy
+from services.console.privacy.expiry import start_expiry
 from services.console.settings import ConsoleSettings
 from shared.web import create_service_app
 
@@ -47,6 +49,9 @@ ROUTERS = [
     staff.router,
     audit.router,
     operations.router,
+    privacy.router,
+    privacy.api,
+    privacy.public,
 ]
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -143,6 +148,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
         # An HTML application: its forms are not an API, so no Swagger or OpenAPI pages.
         api_pages=False,
         consumers=consumers,
+        on_startup=[start_expiry],
     )
     service_lifespan = app.router.lifespan_context
 

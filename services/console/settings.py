@@ -25,6 +25,9 @@ class ConsoleSettings(ServiceSettings):
     # A service slower than this is shown as unavailable on the page that needs it.
     service_timeout_seconds: float = 5.0
 
+    # How long an export's download link works (the archive is dropped after it).
+    privacy_download_days: int = 7
+
     # A session not used for this long ends; the cookie holds only the session's id.
     session_idle_minutes: int = 30
     # Secure cookies need HTTPS: on by default in production only (development runs on http).

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.notifications.api import public, staff_campaigns, staff_deliveries, staff_templates
 from services.notifications.consumers import consumer_specs
 from services.notifications.handlers import campaign_progress
+from services.notifications.privacy.retention import start_retention
 from services.notifications.settings import NotificationsSettings
 from services.notifications.workers import Workers
 from shared.runtime import ConsumerFactory, ConsumerSpec, Runtime
@@ -52,7 +53,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             public.router,
         ],
         consumers=_consumers(workers),
-        on_startup=[_prune_finished_campaigns],
+        on_startup=[_prune_finished_campaigns, start_retention],
     )
     app.state.workers = workers
     runtime_lifespan = app.router.lifespan_context

@@ -9,6 +9,8 @@ from services.notifications.handlers import booking_emails, campaign_work, catal
 from services.notifications.handlers.campaign_work import CampaignMails
 from services.notifications.handlers.queueing import MailingHandler, mailing_table
 from services.notifications.persistence.hotpath import HotPath
+from services.notifications.privacy.handlers import privacy_handlers, privacy_mailing_handlers
+from services.notifications.privacy.suppression import skip_erased_people
 from services.notifications.sending.sender import Sender
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import CampaignChunkQueued, DeliveryQueued, Envelope, parse_payload
@@ -19,6 +21,7 @@ from shared.messaging.queues import (
     NOTIFICATIONS_CAMPAIGN_WORK,
     NOTIFICATIONS_CATALOGUE_EVENTS,
     NOTIFICATIONS_EMAIL_SEND,
+    NOTIFICATIONS_PRIVACY,
 )
 from shared.runtime import ConsumerSpec
 
@@ -87,6 +90,7 @@ def consumer_specs(
 
     catalogue_queue = NOTIFICATIONS_CATALOGUE_EVENTS.queue
     booking_queue = NOTIFICATIONS_BOOKING_EVENTS.queue
+    privacy_queue = NOTIFICATIONS_PRIVACY.queue
     return [
         ConsumerSpec(
             NOTIFICATIONS_CATALOGUE_EVENTS,
@@ -96,9 +100,16 @@ def consumer_specs(
         ),
         ConsumerSpec(
             NOTIFICATIONS_BOOKING_EVENTS,
-            transactional_table(db, booking_queue, booking_handlers(settings))
-            | mailing_table(db, booking_queue, booking_mailing_handlers(settings), sender),
+            transactional_table(db, booking_queue, skip_erased_people(booking_handlers(settings)))
+            | mailing_table(
+                db, booking_queue, skip_erased_people(booking_mailing_handlers(settings)), sender
+            ),
             prefetch=settings.booking_prefetch,
+        ),
+        ConsumerSpec(
+            NOTIFICATIONS_PRIVACY,
+            transactional_table(db, privacy_queue, privacy_handlers())
+            | mailing_table(db, privacy_queue, privacy_mailing_handlers(settings), sender),
         ),
         ConsumerSpec(
             NOTIFICATIONS_EMAIL_SEND,

@@ -48,6 +48,10 @@ class NotificationsSettings(ServiceSettings):
 
     mail_from: str = "Leading GM Programme <programme@leadinggm.example.org>"
     programme_name: str = "Leading GM Leadership Programme"
+    # Campaigns reach only people with a reason to be contacted: on a roster, or consenting
+    # when they booked; an address typed into a campaign without either is left out (counted
+    # with the opted out). Off only for test suites that invite made-up addresses.
+    campaign_contact_reason_required: bool = True
     unsubscribe_signing_key: SecretStr = SecretStr(DEV_UNSUBSCRIBE_KEY)
 
     # Campaign fan-out: invitees per work item, and work items a process takes at once.

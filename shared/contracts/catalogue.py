@@ -96,6 +96,10 @@ class EventState(_Payload):
     # Added after v1 (optional): the programme's readable name in addresses, so bookings can
     # serve the programme's public page at /programmes/{slug}.
     programme_slug: str = ""
+    # Added for privacy (issues 15 and 17): the programme's privacy notice, shown beside the
+    # optional booking fields, and its version, recorded with each booking.
+    privacy_notice_url: str = ""
+    privacy_notice_version: str = ""
 
 
 class EventCancelled(EventState):

@@ -23,6 +23,12 @@ from shared.contracts.notifications import (
     DeliveryQueued,
     EmailOutcome,
 )
+from shared.contracts.privacy import (
+    PrivacyErased,
+    PrivacyExported,
+    PrivacyExportReady,
+    PrivacyRequested,
+)
 from shared.contracts.staff import StaffActionRecorded
 
 REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
@@ -55,6 +61,15 @@ REGISTRY: dict[str, tuple[int, type[BaseModel]]] = {
     "catalogue.staff_action.recorded": (1, StaffActionRecorded),
     "bookings.staff_action.recorded": (1, StaffActionRecorded),
     "notifications.staff_action.recorded": (1, StaffActionRecorded),
+    # Privacy requests (shared/contracts/privacy.py): the console asks, each service answers.
+    "console.privacy.export_requested": (1, PrivacyRequested),
+    "console.privacy.erasure_requested": (1, PrivacyRequested),
+    "console.privacy.export_ready": (1, PrivacyExportReady),
+    **{
+        f"{service}.privacy.{verb}": (1, model)
+        for service in ("catalogue", "bookings", "notifications")
+        for verb, model in (("exported", PrivacyExported), ("erased", PrivacyErased))
+    },
 }
 
 

@@ -30,16 +30,29 @@ NOTIFICATIONS_CAMPAIGN_WORK = Subscription(
 # The console keeps one audit log of what staff did, whichever service they did it in.
 CONSOLE_STAFF_ACTIONS = Subscription("console.staff-actions", ("*.staff_action.recorded",))
 
+# Privacy requests: each service answers for its own data from its own durable queue, so one
+# that is down when asked answers when it returns; the console collects the answers.
+_PRIVACY_REQUESTS = ("console.privacy.export_requested", "console.privacy.erasure_requested")
+CATALOGUE_PRIVACY = Subscription("catalogue.privacy-requests", _PRIVACY_REQUESTS)
+BOOKINGS_PRIVACY = Subscription("bookings.privacy-requests", _PRIVACY_REQUESTS)
+NOTIFICATIONS_PRIVACY = Subscription(
+    "notifications.privacy-requests", (*_PRIVACY_REQUESTS, "console.privacy.export_ready")
+)
+CONSOLE_PRIVACY_ANSWERS = Subscription(
+    "console.privacy-answers", ("*.privacy.exported", "*.privacy.erased")
+)
+
 BY_SERVICE: dict[str, tuple[Subscription, ...]] = {
-    "catalogue": (CATALOGUE_BOOKING_EVENTS,),
-    "bookings": (BOOKINGS_CATALOGUE_EVENTS, BOOKINGS_CAMPAIGN_EVENTS),
+    "catalogue": (CATALOGUE_BOOKING_EVENTS, CATALOGUE_PRIVACY),
+    "bookings": (BOOKINGS_CATALOGUE_EVENTS, BOOKINGS_CAMPAIGN_EVENTS, BOOKINGS_PRIVACY),
     "notifications": (
         NOTIFICATIONS_CATALOGUE_EVENTS,
         NOTIFICATIONS_BOOKING_EVENTS,
         NOTIFICATIONS_EMAIL_SEND,
         NOTIFICATIONS_CAMPAIGN_WORK,
+        NOTIFICATIONS_PRIVACY,
     ),
-    "console": (CONSOLE_STAFF_ACTIONS,),
+    "console": (CONSOLE_STAFF_ACTIONS, CONSOLE_PRIVACY_ANSWERS),
 }
 
 

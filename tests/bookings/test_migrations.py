@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.bookings.persistence.tables import metadata
 from shared.messaging.schema import messaging_metadata
 from shared.migrations import alembic_config, migrate
+from shared.scheduled_jobs import jobs_metadata
 from tests.support.infra import PG_HOST, PG_PORT, pg_url
 
 
@@ -48,7 +49,7 @@ async def test_migrations_match_the_tables_and_downgrade_cleanly() -> None:
 
 def _all_metadata() -> sa.MetaData:
     combined = sa.MetaData()
-    for source in (metadata, messaging_metadata):
+    for source in (metadata, messaging_metadata, jobs_metadata):
         for table in source.tables.values():
             table.to_metadata(combined)
     return combined

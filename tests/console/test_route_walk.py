@@ -18,7 +18,16 @@ from tests.console.conftest import sign_in
 from tests.support.system import System
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-PUBLIC = {"/signin", "/signin/oidc", "/signin/oidc/callback", "/healthz", "/readyz", "/metrics"}
+PUBLIC = {
+    "/signin",
+    "/signin/oidc",
+    "/signin/oidc/callback",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    # A person's export download: its signed link is the key (tests/privacy walks it).
+    "/privacy/download/{request_id}",
+}
 
 
 def _routes(routes: list[Any]) -> list[Any]:
@@ -37,9 +46,10 @@ def console_routes() -> list[tuple[str, str, frozenset[str]]]:
     for route in _routes(create_app().routes):
         if route.path in PUBLIC:
             continue
-        if route.path.startswith("/ops/"):
+        if route.path.startswith(("/ops/", "/api/")):
             # The bearer-token ops API every app serves (shared/ops_api.py), not a session page:
-            # its role check is the token's, walked on the three services by test_staff_auth.
+            # its role check is the token's, walked on the three services by test_staff_auth;
+            # the privacy API's by tests/privacy/test_privacy_api.py.
             continue
         needed = [
             d.dependency.needed_roles

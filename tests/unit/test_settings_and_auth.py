@@ -44,7 +44,12 @@ def test_production_refuses_to_start_without_a_staff_token_key() -> None:
 
 def test_production_starts_with_a_public_key_or_a_jwks_url() -> None:
     for key in ({"staff_token_public_key": PUBLIC}, {"staff_token_jwks_url": "https://c/jwks"}):
-        settings = ServiceSettings(environment="production", invitation_signing_key="k" * 40, **key)
+        settings = ServiceSettings(
+            environment="production",
+            invitation_signing_key="k" * 40,
+            privacy_hash_key="p" * 40,
+            **key,
+        )
         assert settings.environment == "production"
         assert settings.staff_token_public_key_file == ""
 

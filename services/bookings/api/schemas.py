@@ -118,6 +118,10 @@ class EventAvailability(BaseModel):
     booking_state: BookingState = Field(
         description="What a booking made now would get: a place, a waiting-list spot, or nothing."
     )
+    privacy_notice_url: str = Field(
+        default="",
+        description="The programme's privacy notice, to show beside the optional fields.",
+    )
 
 
 class CalendarSession(BaseModel):

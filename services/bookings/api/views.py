@@ -51,6 +51,7 @@ def event_availability(state: dict[str, Any], places: Places) -> EventAvailabili
         waiting=places.waiting,
         waitlist_enabled=places.waitlist_enabled,
         status=event.status,
+        privacy_notice_url=event.privacy_notice_url,
         audience={"kind": event.audience.kind},  # type: ignore[arg-type]
         window={  # type: ignore[arg-type]
             "opens_at": facts.booking_opens_at,

@@ -99,7 +99,13 @@ _ARRAYS = ", ".join(f"CAST(:b_{name} AS {kind}[])" for name, kind in _COLUMNS)
 
 _WRITE = sa.text(f"""
 WITH new_bookings AS (
-  INSERT INTO bookings ({_NAMES}) SELECT * FROM unnest({_ARRAYS}) RETURNING 1
+  -- The consent to future contact is recorded with its time and the privacy notice version
+  -- the event showed (issue 17): both come with the row, at no extra round trip.
+  INSERT INTO bookings ({_NAMES}, consent_recorded_at, privacy_notice_version)
+  SELECT b.*, CASE WHEN b.consent_to_contact THEN b.created_at END,
+         NULLIF((SELECT state ->> 'privacy_notice_version' FROM event_replicas
+                  WHERE event_id = :event_id), '')
+    FROM unnest({_ARRAYS}) AS b({_NAMES}) RETURNING 1
 ), counters AS (
   UPDATE event_replicas
      SET confirmed = :confirmed, waiting = :waiting, waitlist_seq = :waitlist_seq

@@ -118,6 +118,11 @@ bookings = sa.Table(
     sa.Column("cancel_reason", sa.Text),
     sa.Column("was_status", sa.Text),
     sa.Column("link_resent_at", sa.DateTime(timezone=True)),
+    # Privacy (migration 0003_h17privacy): when consent to future contact was given and the
+    # privacy notice version shown, and when retention made the booking anonymous.
+    sa.Column("consent_recorded_at", sa.DateTime(timezone=True)),
+    sa.Column("privacy_notice_version", sa.Text),
+    sa.Column("anonymised_at", sa.DateTime(timezone=True)),
     # The last line of defence under every lock: one active booking per person per event.
     sa.Index(
         "uq_bookings_one_active_per_email",

@@ -27,6 +27,7 @@
     access: "Access needs", optional: "(optional)", choose: "Choose…",
     sectors: { public: "Public", private: "Private", voluntary: "Voluntary", community: "Community" },
     consent: "You may contact me about future programme events",
+    privacy: "How we use these details:", privacyLink: "the programme's privacy notice",
     trap: "Leave this field empty",
     book: "Book a place", join: "Join the waiting list", sending: "Sending…",
     booked: "You have a place", bookedText: "We have sent a confirmation to {email}.",
@@ -323,6 +324,12 @@
       this.field("dietary_needs", T.dietary, h("textarea", { rows: "2" }), opt),
       this.field("access_needs", T.access, h("textarea", { rows: "2" }), opt)
     );
+    // The programme's privacy notice beside the optional fields (only an http(s) address: the
+    // catalogue checks it too, and nothing else may become a link).
+    if (/^https?:\/\//i.test(ev.privacy_notice_url || "")) {
+      kids.push(h("p", { class: "hint", id: "privacy-notice" }, [document.createTextNode(T.privacy + " "),
+        h("a", { href: ev.privacy_notice_url, target: "_blank", rel: "noopener noreferrer", text: T.privacyLink })]));
+    }
     var consent = h("input", { type: "checkbox", id: "f-consent_to_contact", name: "consent_to_contact" });
     this.errors.consent_to_contact = { input: consent, err: h("p", { class: "err", id: "e-consent_to_contact", hidden: true }) };
     kids.push(h("div", { class: "f" }, [h("label", { class: "r", "for": consent.id }, [consent, h("span", { text: T.consent + " " + opt })]), this.errors.consent_to_contact.err]));

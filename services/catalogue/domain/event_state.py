@@ -47,6 +47,8 @@ def to_state(event: Event, context: EventContext) -> EventState:
         "event_id": event.id,
         "programme_name": programme.name if programme else "",
         "programme_slug": programme.slug if programme else "",
+        "privacy_notice_url": programme.privacy_notice_url if programme else "",
+        "privacy_notice_version": programme.privacy_notice_version if programme else "",
         "venue": context.venue.to_state() if context.venue else None,
         "audience": AudienceState(
             kind=event.audience.kind, cohort_ids=list(event.audience.cohort_ids)

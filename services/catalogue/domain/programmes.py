@@ -23,6 +23,10 @@ class Programme:
     name: str
     description: str = ""
     expectations: tuple[Expectation, ...] = ()
+    # The privacy notice shown where a booking collects dietary and access needs, and the
+    # version of it recorded with each booking (with the consent to future contact).
+    privacy_notice_url: str = ""
+    privacy_notice_version: str = ""
 
     def expectation_names(self, codes: Iterable[str]) -> list[str]:
         names = {e.code: e.name for e in self.expectations}

@@ -25,6 +25,8 @@ async def create_programme(db: Database, data: ProgrammeCreate) -> rules.Program
         name=data.name,
         description=data.description,
         expectations=tuple(e.to_domain() for e in data.expectations),
+        privacy_notice_url=data.privacy_notice_url,
+        privacy_notice_version=data.privacy_notice_version,
     )
     rules.check_expectations(programme.expectations)
     describe_staff_action(target_id=programme.id, programme_id=programme.id)
@@ -54,7 +56,7 @@ async def update_programme(
             raise Conflict("a programme already uses this slug", code="slug_taken")
         await store.save(uow, programme)
         # What a published event shows of its programme: a change is a new version of each.
-        shown = ("slug", "name", "expectations")
+        shown = ("slug", "name", "expectations", "privacy_notice_url", "privacy_notice_version")
         if any(getattr(programme, f) != getattr(current, f) for f in shown):
             await republish_using(uow, programme_id=programme_id)
         await uow.commit()

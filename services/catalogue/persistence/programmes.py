@@ -14,7 +14,14 @@ from services.catalogue.persistence.tables import event_expectations, expectatio
 from shared.db import UnitOfWork
 from shared.errors import NotFound
 
-_PROGRAMME = [programmes.c.id, programmes.c.slug, programmes.c.name, programmes.c.description]
+_PROGRAMME = [
+    programmes.c.id,
+    programmes.c.slug,
+    programmes.c.name,
+    programmes.c.description,
+    programmes.c.privacy_notice_url,
+    programmes.c.privacy_notice_version,
+]
 
 
 async def _expectations_of(
@@ -84,6 +91,8 @@ async def add(uow: UnitOfWork, programme: Programme) -> None:
             slug=programme.slug,
             name=programme.name,
             description=programme.description,
+            privacy_notice_url=programme.privacy_notice_url,
+            privacy_notice_version=programme.privacy_notice_version,
         )
     )
     await _save_expectations(uow, programme)
@@ -97,6 +106,8 @@ async def save(uow: UnitOfWork, programme: Programme) -> None:
             slug=programme.slug,
             name=programme.name,
             description=programme.description,
+            privacy_notice_url=programme.privacy_notice_url,
+            privacy_notice_version=programme.privacy_notice_version,
             updated_at=sa.func.now(),
         )
     )

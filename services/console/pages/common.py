@@ -53,6 +53,7 @@ NAV = (
     ("Staff", "/staff", roles.ADMIN),
     ("Audit log", "/audit", roles.AUDIT),
     ("Operations", "/operations", roles.OPS),
+    ("Privacy", "/privacy", roles.ADMIN),
 )
 
 # Messages after a change are chosen by code from this table: nothing typed is echoed back.
@@ -79,6 +80,7 @@ NOTICES = {
     "message-replayed": "The message was put back on its queue; its attempts start again.",
     "parked-replayed": "Every parked message of that service was put back on its queue.",
     "nothing-parked": "That service had no parked message to replay.",
+    "privacy-asked": "The request was sent to every service; their answers appear below.",
     "resynced": "The service is republishing its current state to the others.",
 }
 

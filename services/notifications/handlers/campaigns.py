@@ -12,6 +12,8 @@ from services.notifications.handlers.campaign_progress import emit_progress
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence import optouts, outcomes, rosters
+from services.notifications.privacy.reasons import without_reason
+from services.notifications.privacy.suppression import suppressed_among
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import CampaignChunkQueued, EventState
 from shared.db import Database, UnitOfWork
@@ -80,7 +82,14 @@ async def start(
     if event is None:
         raise Invalid("event_id", "the campaign's event is no longer known")
     members = await rosters.members(uow, [uuid.UUID(c) for c in campaign.cohort_ids])
-    opted = await optouts.among(uow, [m.email for m in members] + list(campaign.emails))
+    addresses = [m.email for m in members] + list(campaign.emails)
+    # Erased people are suppressed like opt-outs (services/notifications/privacy/).
+    opted = await optouts.among(uow, addresses) | await suppressed_among(
+        uow, settings.privacy_hash_key.get_secret_value(), addresses
+    )
+    if settings.campaign_contact_reason_required:
+        # Typed addresses need a reason to be contacted: a roster, or consent when booking.
+        opted |= await without_reason(uow, campaign.emails)
     audience = rules.resolve_audience(members, campaign.emails, opted)
     await campaign_store.add_recipients(uow, campaign.id, audience.invitees)
     ranges = rules.chunk_ranges(len(audience.invitees), settings.campaign_chunk_size)

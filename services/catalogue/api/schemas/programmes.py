@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from services.catalogue.api.schemas.common import Input, LongText, Name, Patch, Slug, Summary
+from services.catalogue.api.schemas.common import (
+    Input,
+    LongText,
+    Name,
+    Patch,
+    Slug,
+    Summary,
+    WebUrl,
+)
 from services.catalogue.domain.programmes import Expectation, Programme
 from services.catalogue.domain.slugs import slugify
+
+# A label such as "2026-09" or "v3": recorded with each booking, so it stays short and plain.
+NoticeVersion = Annotated[str, Field(max_length=50, pattern=r"^[\w.\-]*$")]
 
 
 class ExpectationIn(Input):
@@ -27,6 +39,8 @@ class ProgrammeCreate(Input):
     slug: Slug | None = None
     description: LongText = ""
     expectations: list[ExpectationIn] = Field(default_factory=list, max_length=50)
+    privacy_notice_url: WebUrl | Literal[""] = ""
+    privacy_notice_version: NoticeVersion = ""
 
 
 class ProgrammeUpdate(Patch):
@@ -34,6 +48,8 @@ class ProgrammeUpdate(Patch):
     slug: Slug | None = None
     description: LongText | None = None
     expectations: list[ExpectationIn] | None = Field(default=None, max_length=50)
+    privacy_notice_url: WebUrl | Literal[""] | None = None
+    privacy_notice_version: NoticeVersion | None = None
 
 
 class ExpectationOut(BaseModel):
@@ -48,6 +64,8 @@ class ProgrammeOut(BaseModel):
     name: str
     description: str
     expectations: list[ExpectationOut]
+    privacy_notice_url: str = ""
+    privacy_notice_version: str = ""
 
     @classmethod
     def of(cls, programme: Programme) -> ProgrammeOut:

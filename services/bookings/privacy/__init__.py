@@ -1,0 +1,1 @@
+"""Bookings' part of privacy requests: export, erasure and retention of bookings."""

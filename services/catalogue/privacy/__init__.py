@@ -1,0 +1,1 @@
+"""The catalogue's part of privacy requests: the person's roster memberships."""
