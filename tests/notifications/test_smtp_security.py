@@ -169,6 +169,7 @@ def test_production_refuses_clear_smtp_towards_another_host() -> None:
         "unsubscribe_signing_key": "u" * 48,
         "staff_token_public_key": PUBLIC_KEY,
         "invitation_signing_key": "i" * 48,
+        "privacy_hash_key": "p" * 48,
         "public_base_url": "https://notifications.leadinggm.example.org",
         "bookings_public_url": "https://bookings.leadinggm.example.org",
     }
