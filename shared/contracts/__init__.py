@@ -8,6 +8,7 @@ messages parsing (tests hold samples of every version that was ever published).
 from shared.contracts.bookings import (
     Attendee,
     BookingCancelled,
+    BookingChoice,
     BookingChanged,
     BookingState,
 )
@@ -20,6 +21,7 @@ from shared.contracts.catalogue import (
     EventResource,
     EventSession,
     EventState,
+    OptionGroup,
     PersonOnEvent,
     VenueState,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "Attendee",
     "AudienceState",
     "BookingCancelled",
+    "BookingChoice",
     "BookingChanged",
     "BookingState",
     "CampaignChunkQueued",
@@ -51,6 +54,7 @@ __all__ = [
     "EventResource",
     "EventSession",
     "EventState",
+    "OptionGroup",
     "PersonOnEvent",
     "UnknownMessageType",
     "VenueState",

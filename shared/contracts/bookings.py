@@ -23,6 +23,17 @@ class Attendee(BaseModel):
     consent_to_contact: bool = False
 
 
+class BookingChoice(BaseModel):
+    """Added after v1: the option a booking holds in one option group."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    group_id: uuid.UUID
+    group_name: str = ""
+    option_id: uuid.UUID
+    option_name: str = ""
+
+
 class BookingState(BaseModel):
     """`bookings.booking.confirmed`, `.waitlisted` and `.promoted`.
 
@@ -38,6 +49,7 @@ class BookingState(BaseModel):
     event_version: int | None = None
     status: Literal["confirmed", "waitlisted", "cancelled"]
     waitlist_position: int | None = None
+    # The choice of the first group that has one, as v1 carried it; `choices` has them all.
     option_id: uuid.UUID | None = None
     option_name: str | None = None
     attendee: Attendee
@@ -46,6 +58,8 @@ class BookingState(BaseModel):
     campaign_id: uuid.UUID | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    # Added after v1 (optional): one entry per option group the booking holds a choice in.
+    choices: list[BookingChoice] = Field(default_factory=list)
 
 
 class BookingChanged(BookingState):
@@ -53,6 +67,8 @@ class BookingChanged(BookingState):
 
     previous_option_id: uuid.UUID | None = None
     previous_option_name: str | None = None
+    # Added after v1 (optional): every choice before the change.
+    previous_choices: list[BookingChoice] = Field(default_factory=list)
 
 
 class BookingCancelled(BookingState):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.bookings.api.schemas import AttendeeIn, Name, Sector
+from services.bookings.api.schemas import AttendeeIn, Choice, Name, Sector
 
 Origin = Annotated[
     str,
@@ -34,6 +34,7 @@ class StaffBooking(BaseModel):
     waitlist_position: int | None
     option_id: uuid.UUID | None
     option_name: str | None
+    choices: list[Choice]
     name: str
     email: str
     organisation: str
@@ -64,11 +65,13 @@ class StaffCancel(BaseModel):
 
 
 class StaffChange(BaseModel):
-    """A booking's new option, chosen by staff for the person."""
+    """A booking's new option, chosen by staff for the person: `option_id` in its group, or
+    `choices` (group id -> option id, null for none) for the groups named."""
 
     model_config = ConfigDict(extra="forbid")
 
-    option_id: uuid.UUID
+    option_id: uuid.UUID | None = None
+    choices: dict[uuid.UUID, uuid.UUID | None] | None = Field(default=None, max_length=20)
 
 
 class AttendanceMark(BaseModel):
@@ -82,6 +85,8 @@ class AttendanceMark(BaseModel):
 
 class OptionCounts(BaseModel):
     option_id: uuid.UUID
+    group_id: uuid.UUID
+    group_name: str
     name: str
     capacity: int
     confirmed: int
