@@ -8,8 +8,8 @@ messages parsing (tests hold samples of every version that was ever published).
 from shared.contracts.bookings import (
     Attendee,
     BookingCancelled,
-    BookingChoice,
     BookingChanged,
+    BookingChoice,
     BookingState,
 )
 from shared.contracts.catalogue import (
@@ -39,8 +39,8 @@ __all__ = [
     "Attendee",
     "AudienceState",
     "BookingCancelled",
-    "BookingChoice",
     "BookingChanged",
+    "BookingChoice",
     "BookingState",
     "CampaignChunkQueued",
     "CampaignProgress",

@@ -116,9 +116,7 @@ class EventState(_Payload):
         event's, the same one both services' migrations gave them."""
         if not isinstance(data, dict) or not data.get("options"):
             return data
-        options = [
-            dict(o) if isinstance(o, dict) else o.model_dump() for o in data["options"]
-        ]
+        options = [dict(o) if isinstance(o, dict) else o.model_dump() for o in data["options"]]
         if all(o.get("group_id") for o in options):
             return data
         legacy = str(data.get("event_id"))

@@ -12,12 +12,12 @@ from services.bookings.api.staff_schemas import (
     SessionCounts,
     StaffBooking,
 )
+from services.bookings.api.views import choices_out
 from services.bookings.domain.bookings import Booking
 from services.bookings.persistence.staff import Filters
 from services.bookings.usecases import staff
-from services.bookings.usecases.staff import Listed, Summary
-from services.bookings.api.views import choices_out
 from services.bookings.usecases.messages import choices_of
+from services.bookings.usecases.staff import Listed, Summary
 from shared.db import Database
 
 CSV_COLUMNS = (

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.bookings.api.schemas import AttendeeIn, Choice, Name, Sector
 
@@ -72,6 +72,12 @@ class StaffChange(BaseModel):
 
     option_id: uuid.UUID | None = None
     choices: dict[uuid.UUID, uuid.UUID | None] | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> StaffChange:
+        if self.option_id is None and not self.choices:
+            raise ValueError("name the new option_id, or choices for the groups to change")
+        return self
 
 
 class AttendanceMark(BaseModel):

@@ -21,7 +21,6 @@ from typing import Literal
 
 from shared.errors import Conflict
 
-
 # The group of options made without one (in tests): all in one required group.
 NO_GROUP = uuid.UUID(int=0)
 

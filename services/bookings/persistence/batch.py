@@ -59,9 +59,7 @@ async def lock_and_read(
     m = row._mapping
     facts = EventFacts(**{**{n: m[n] for n in _FACTS}, "cohort_ids": tuple(m["cohort_ids"])})
     options = {}
-    for option_id, *counts, group_id, group_name, required, group_position in _json(
-        m["options"]
-    ):
+    for option_id, *counts, group_id, group_name, required, group_position in _json(m["options"]):
         oid = uuid.UUID(option_id)
         options[oid] = OptionPlaces(
             oid, *counts, uuid.UUID(group_id), group_name, required, group_position

@@ -102,9 +102,15 @@ async def _apply_options(uow: UnitOfWork, state: EventState) -> None:
                 set_={
                     name: statement.excluded[name]
                     for name in (
-                        "position", "name", "description", "capacity", "group_id", "group_name",
-                        "group_required", "group_position",
-                    )  # fmt: skip
+                        "position",
+                        "name",
+                        "description",
+                        "capacity",
+                        "group_id",
+                        "group_name",
+                        "group_required",
+                        "group_position",
+                    )
                 }
                 | {"withdrawn": False},
             )
