@@ -69,6 +69,10 @@ class Model:
             self.confirmed(o) < self.caps[o] for o in choice
         )
 
+    def held_back(self, option: int) -> bool:
+        """The free places of the option are all kept for those already waiting for it."""
+        return self.waiting_for(option) >= max(0, self.caps[option] - self.confirmed(option))
+
     def valid(self, choice: Choice) -> bool:
         return not self.first_required or any(GROUP_OF[o] == 0 for o in choice)
 
@@ -77,7 +81,7 @@ class Model:
             return "invalid"
         if email in self.active:
             return "already_booked"
-        if self.room(choice) and all(self.waiting_for(o) == 0 for o in choice):
+        if self.room(choice) and not any(self.held_back(o) for o in choice):
             self.active[email] = Held(choice, "confirmed", None)
         else:
             self.seq += 1
@@ -111,9 +115,7 @@ class Model:
         if choice == held.choice:
             return "same"
         joined = [o for o in choice if o not in held.choice]
-        if held.status == "confirmed" and any(
-            self.confirmed(o) >= self.caps[o] or self.waiting_for(o) > 0 for o in joined
-        ):
+        if held.status == "confirmed" and any(self.held_back(o) for o in joined):
             return "option_full"
         held.choice = choice
         self.promote()

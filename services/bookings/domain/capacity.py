@@ -6,9 +6,9 @@ option, promoting, staff) applies the same rules.
 
 Options come in groups (the dinner's activities, the workshop slots); a booking holds at most
 one option per group, its *choices* (a tuple of option ids, possibly empty). A booking is
-confirmed only when the event and every option it chose have a free place nobody waits for;
-otherwise the whole booking waits, holding its choices, exactly as one full option made it
-wait before groups existed. "None" in an optional group takes no place anywhere but the
+confirmed only when the event and every option it chose have a free place not held back for
+people already waiting; otherwise the whole booking waits, holding its choices, exactly as
+one full option made it wait before groups existed. "None" in an optional group takes no place anywhere but the
 event's.
 """
 
@@ -91,19 +91,19 @@ class Places:
         """Confirmed beyond capacity after staff cut it: nobody is bumped, staff see this."""
         return max(0, self.confirmed - self.capacity)
 
-    def queue_ahead(self, choices: Sequence[uuid.UUID]) -> int:
-        """Who a newcomer would jump by taking a free place: people waiting for one of the
-        same options (for an event without options, anyone waiting). People waiting for a
-        full option do not hold back a booking that chose none of theirs, as a full dinner
-        never held back the walk."""
+    def held_back(self, choices: Sequence[uuid.UUID]) -> bool:
+        """Whether a free place is kept for someone already waiting: for an event without
+        options, anyone waiting; with options, the people waiting for one of the chosen
+        options would fill all its free places. Someone waiting for a full dinner walk (but
+        a workshop slot with room) holds back one workshop place, not the whole workshop."""
         if not self.options:
-            return self.waiting
-        return max((self.options[o].waiting for o in choices), default=0)
+            return self.waiting > 0
+        return any(self.options[o].waiting >= self.options[o].remaining for o in choices)
 
     def admit(self, choices: Sequence[uuid.UUID] = ()) -> Decision:
         """Confirmed while places remain and nobody waits for them, else the waiting list,
         else full."""
-        if self.remaining(choices) > 0 and self.queue_ahead(choices) == 0:
+        if self.remaining(choices) > 0 and not self.held_back(choices):
             self._confirm(choices, 1)
             return Decision("confirmed")
         if not self.waitlist_enabled:
@@ -135,14 +135,14 @@ class Places:
 
     def move(self, status: str, old: Sequence[uuid.UUID], new: Sequence[uuid.UUID]) -> None:
         """A booking changes its choices. A confirmed one needs, in each option it joins, a
-        free place that nobody is waiting for; the options it keeps are not touched; a
-        waiting one just changes the queues it waits in."""
+        free place not held back for those waiting; the options it keeps are not touched;
+        a waiting one just changes the queues it waits in."""
         left = [o for o in old if o not in new]
         joined = [o for o in new if o not in old]
         if status == "confirmed":
             for option_id in joined:
                 target = self.options[option_id]
-                if target.remaining <= 0 or target.waiting > 0:
+                if self.held_back((option_id,)):
                     raise Conflict(f"{target.name} is full", code="option_full")
             self._confirm(left, -1, event=False)
             self._confirm(joined, 1, event=False)
