@@ -8,8 +8,8 @@ Options come in groups (the dinner's activities, the workshop slots); a booking 
 one option per group, its *choices* (a tuple of option ids, possibly empty). A booking is
 confirmed only when the event and every option it chose have a free place not held back for
 people already waiting; otherwise the whole booking waits, holding its choices, exactly as
-one full option made it wait before groups existed. "None" in an optional group takes no place anywhere but the
-event's.
+one full option made it wait before groups existed. "None" in an optional group takes no
+place anywhere but the event's.
 """
 
 from __future__ import annotations
