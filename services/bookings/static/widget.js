@@ -16,6 +16,7 @@
     notOpen: "Booking opens {date}", notOpenYet: "Booking has not opened yet.", cancelled: "This event has been cancelled",
     completed: "This event has finished",
     options: "Choose an option", optionLeft: "{n} left", optionFull: "full, waiting list",
+    noOption: "None", pickIn: "Please choose one of the options for {group}.",
     name: "Full name", email: "Email address", organisation: "Organisation",
     role: "Role or job title", sector: "Sector", dietary: "Dietary needs",
     access: "Access needs", optional: "(optional)", choose: "Choose…",
@@ -209,18 +210,7 @@
   W.form = function (ev) {
     var self = this, opt = T.optional;
     var kids = [];
-    if (ev.options.length) {
-      var radios = ev.options.map(function (o, i) {
-        var label = o.name + " (" + (o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull) + ")";
-        return h("label", { class: "r" }, [
-          h("input", { type: "radio", name: "option_id", value: o.option_id, id: i ? null : "f-option_id" }),
-          h("span", {}, [document.createTextNode(label), o.description ? h("span", { class: "hint", text: " " + o.description }) : null])
-        ]);
-      });
-      var err = h("p", { class: "err", id: "e-option_id", hidden: true });
-      this.errors.option_id = { input: radios[0].firstChild, err: err, group: true };
-      kids.push(h("fieldset", { "aria-describedby": "e-option_id" }, [h("legend", { text: T.options })].concat(radios, [err])));
-    }
+    kids.push.apply(kids, this.choices(ev));
     var email = h("input", { type: "email", autocomplete: "email", required: true, value: this.invite ? this.invite.email : null });
     var sector = h("select", {}, [h("option", { value: "", text: T.choose })].concat(Object.keys(T.sectors).map(function (k) {
       return h("option", { value: k, text: T.sectors[k] });
@@ -247,15 +237,52 @@
     this.formEl.addEventListener("submit", function (e) { e.preventDefault(); self.submit(); });
     return this.formEl;
   };
+  // One fieldset of radios per option group (an event from before groups has one, unnamed):
+  // a required group needs a choice; an optional one starts at "None", which takes no place.
+  W.choices = function (ev) {
+    var self = this;
+    var groups = ev.option_groups || (ev.options.length ? [{ group_id: "", name: "", required: true, options: ev.options }] : []);
+    this.groups = [];
+    return groups.map(function (g, n) {
+      var suffix = n ? "-" + (n + 1) : "", name = "option_group" + suffix;
+      var radios = g.options.map(function (o, i) {
+        var label = o.name + " (" + (o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull) + ")";
+        return h("label", { class: "r" }, [
+          h("input", { type: "radio", name: name, value: o.option_id, id: i ? null : "f-option_id" + suffix }),
+          h("span", {}, [document.createTextNode(label), o.description ? h("span", { class: "hint", text: " " + o.description }) : null])
+        ]);
+      });
+      if (!g.required) {
+        radios.unshift(h("label", { class: "r" }, [
+          h("input", { type: "radio", name: name, value: "", checked: true, id: "f-option_id" + suffix }),
+          h("span", { text: T.noOption })
+        ]));
+        radios[1].firstChild.removeAttribute("id");
+      }
+      var err = h("p", { class: "err", id: "e-option_id" + suffix, hidden: true });
+      var slot = { input: radios[0].firstChild, err: err, group: true, required: g.required, name: name, label: g.name };
+      self.errors["option_id" + suffix] = slot;
+      self.groups.push(slot);
+      var legend = h("legend", {}, [document.createTextNode(g.name || T.options),
+        g.required ? null : h("span", { class: "hint", text: " " + T.optional })]);
+      return h("fieldset", { "aria-describedby": err.id }, [legend].concat(radios, [err]));
+    });
+  };
+  W.chosen = function () {
+    var form = this.formEl;
+    return (this.groups || []).map(function (g) {
+      var on = form.querySelector("input[name=" + g.name + "]:checked");
+      return on ? on.value : "";
+    });
+  };
   W.values = function () {
     var f = this.formEl.elements, v = function (n) { return f[n] ? f[n].value.trim() : ""; };
-    var chosen = this.formEl.querySelector("input[name=option_id]:checked");
     var body = {
       name: v("name"), email: v("email"), organisation: v("organisation"), role: v("role"),
       sector: v("sector") || null, dietary_needs: v("dietary_needs"), access_needs: v("access_needs"),
       consent_to_contact: f.consent_to_contact.checked, website: v("website")
     };
-    if (this.ev.options.length) body.option_id = chosen ? chosen.value : null;
+    if (this.groups.length) body.option_ids = this.chosen().filter(Boolean);
     if (this.invite) body.invitation = this.invite.token;
     return body;
   };
@@ -298,7 +325,10 @@
     this.say(text);
   };
   W.message = function (name, d, value) {
-    if (name === "option_id") return T.pick;
+    if (name.indexOf("option_id") === 0) {
+      var slot = this.errors[name];
+      return slot && slot.label ? fill(T.pickIn, { group: slot.label }) : T.pick;
+    }
     if (d.loc[1] === "invitation") return T.otherInvite;
     if (!value && name !== "sector") return T.required;
     if (name === "email") return T.badEmail;
@@ -309,6 +339,7 @@
     detail.forEach(function (d) {
       var loc = d.loc || [], name = loc[0] === "body" ? loc[1] : null;
       if (name === "invitation") name = "email";
+      if (name === "option_ids" || name === "option_id") name = self.groupAt(d);
       var slot = name && self.errors[name];
       if (!slot) { general = true; return; }
       slot.err.textContent = self.message(name, d, values[name]);
@@ -319,6 +350,14 @@
     });
     this.fail(general && !first ? T.failed : T.check);
     if (first) first.focus();
+  };
+  // The group a refused choice is about: the first required one left without a choice, else
+  // the one the answer names, else the first.
+  W.groupAt = function (d) {
+    var chosen = this.chosen(), groups = this.groups, i;
+    for (i = 0; i < groups.length; i++) if (groups[i].required && !chosen[i]) return i ? "option_id-" + (i + 1) : "option_id";
+    for (i = 0; i < groups.length; i++) if (groups[i].label && String(d.msg).indexOf("'" + groups[i].label + "'") >= 0) return i ? "option_id-" + (i + 1) : "option_id";
+    return groups.length ? "option_id" : null;
   };
   W.done = function (answer, email) {
     var waiting = answer.status === "waitlisted";
