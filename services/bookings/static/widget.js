@@ -237,43 +237,28 @@
     this.formEl.addEventListener("submit", function (e) { e.preventDefault(); self.submit(); });
     return this.formEl;
   };
-  // One fieldset of radios per option group (an event from before groups has one, unnamed):
-  // a required group needs a choice; an optional one starts at "None", which takes no place.
+  // A fieldset per option group; an optional one starts at "None", which takes no place.
   W.choices = function (ev) {
     var self = this;
-    var groups = ev.option_groups || (ev.options.length ? [{ group_id: "", name: "", required: true, options: ev.options }] : []);
     this.groups = [];
-    return groups.map(function (g, n) {
-      var suffix = n ? "-" + (n + 1) : "", name = "option_group" + suffix;
-      var radios = g.options.map(function (o, i) {
-        var label = o.name + " (" + (o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull) + ")";
+    return (ev.option_groups || []).map(function (g, n) {
+      var sfx = n ? "-" + (n + 1) : "", name = "option_group" + sfx;
+      var radios = (g.required ? [] : [{ option_id: "", none: 1 }]).concat(g.options).map(function (o, i) {
+        var label = o.none ? T.noOption : o.name + " (" + (o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull) + ")";
         return h("label", { class: "r" }, [
-          h("input", { type: "radio", name: name, value: o.option_id, id: i ? null : "f-option_id" + suffix }),
+          h("input", { type: "radio", name: name, value: o.option_id, checked: !!o.none, id: i ? null : "f-option_id" + sfx }),
           h("span", {}, [document.createTextNode(label), o.description ? h("span", { class: "hint", text: " " + o.description }) : null])
         ]);
       });
-      if (!g.required) {
-        radios.unshift(h("label", { class: "r" }, [
-          h("input", { type: "radio", name: name, value: "", checked: true, id: "f-option_id" + suffix }),
-          h("span", { text: T.noOption })
-        ]));
-        radios[1].firstChild.removeAttribute("id");
-      }
-      var err = h("p", { class: "err", id: "e-option_id" + suffix, hidden: true });
-      var slot = { input: radios[0].firstChild, err: err, group: true, required: g.required, name: name, label: g.name };
-      self.errors["option_id" + suffix] = slot;
-      self.groups.push(slot);
-      var legend = h("legend", {}, [document.createTextNode(g.name || T.options),
-        g.required ? null : h("span", { class: "hint", text: " " + T.optional })]);
-      return h("fieldset", { "aria-describedby": err.id }, [legend].concat(radios, [err]));
+      var err = h("p", { class: "err", id: "e-option_id" + sfx, hidden: true });
+      self.groups.push(self.errors["option_id" + sfx] = { input: radios[0].firstChild, err: err, group: true, required: g.required, name: name, label: g.name });
+      return h("fieldset", { "aria-describedby": err.id }, [h("legend", {}, [document.createTextNode(g.name || T.options),
+        g.required ? null : h("span", { class: "hint", text: " " + T.optional })])].concat(radios, [err]));
     });
   };
   W.chosen = function () {
     var form = this.formEl;
-    return (this.groups || []).map(function (g) {
-      var on = form.querySelector("input[name=" + g.name + "]:checked");
-      return on ? on.value : "";
-    });
+    return this.groups.map(function (g) { var on = form.querySelector("input[name=" + g.name + "]:checked"); return on ? on.value : ""; });
   };
   W.values = function () {
     var f = this.formEl.elements, v = function (n) { return f[n] ? f[n].value.trim() : ""; };
@@ -339,7 +324,7 @@
     detail.forEach(function (d) {
       var loc = d.loc || [], name = loc[0] === "body" ? loc[1] : null;
       if (name === "invitation") name = "email";
-      if (name === "option_ids" || name === "option_id") name = self.groupAt(d);
+      if (name === "option_ids") name = self.groupAt();
       var slot = name && self.errors[name];
       if (!slot) { general = true; return; }
       slot.err.textContent = self.message(name, d, values[name]);
@@ -351,13 +336,10 @@
     this.fail(general && !first ? T.failed : T.check);
     if (first) first.focus();
   };
-  // The group a refused choice is about: the first required one left without a choice, else
-  // the one the answer names, else the first.
-  W.groupAt = function (d) {
-    var chosen = this.chosen(), groups = this.groups, i;
-    for (i = 0; i < groups.length; i++) if (groups[i].required && !chosen[i]) return i ? "option_id-" + (i + 1) : "option_id";
-    for (i = 0; i < groups.length; i++) if (groups[i].label && String(d.msg).indexOf("'" + groups[i].label + "'") >= 0) return i ? "option_id-" + (i + 1) : "option_id";
-    return groups.length ? "option_id" : null;
+  // A refused choice belongs to the first required group left empty.
+  W.groupAt = function () {
+    var chosen = this.chosen(), i = this.groups.findIndex(function (g, n) { return g.required && !chosen[n]; });
+    return i > 0 ? "option_id-" + (i + 1) : "option_id";
   };
   W.done = function (answer, email) {
     var waiting = answer.status === "waitlisted";
