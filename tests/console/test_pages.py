@@ -371,25 +371,6 @@ async def _bookings(system: System, event_id: str) -> list[dict]:
         return (await api.get(f"/staff/events/{event_id}/bookings")).json()["items"]
 
 
-# Last: it takes a service down for the rest of the session.
-async def test_a_service_that_is_down_is_named_and_the_rest_keeps_working(
-    console_system: System, admin: httpx.AsyncClient
-) -> None:
-    # Last in this module: it stops services of this module's system.
-    console_system.services["notifications"].stop()
-    dashboard = await admin.get("/")
-    assert dashboard.status_code == 200
-    assert "The notifications service is unavailable" in dashboard.text
-    assert "Coming events" in dashboard.text and (await admin.get("/events")).status_code == 200
-
-    console_system.services["catalogue"].stop()
-    events = await admin.get("/events")
-    assert events.status_code == 503 and "The catalogue service is unavailable" in events.text
-    staff = await admin.get("/staff")
-    assert staff.status_code == 200 and "Programme limits cannot be changed just now" in staff.text
-    assert (await admin.get("/audit")).status_code == 200
-
-
 async def test_the_event_form_makes_option_groups_and_shows_their_errors_in_place(
     console_system: System, admin: httpx.AsyncClient
 ) -> None:
@@ -428,3 +409,22 @@ async def test_the_event_form_makes_option_groups_and_shows_their_errors_in_plac
     assert edit.status_code == 200
     assert 'value="Workshop slot"' in edit.text
     assert 'name="options.2.group_optional" checked' in edit.text
+
+
+# Last: it takes a service down for the rest of the session.
+async def test_a_service_that_is_down_is_named_and_the_rest_keeps_working(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    # Last in this module: it stops services of this module's system.
+    console_system.services["notifications"].stop()
+    dashboard = await admin.get("/")
+    assert dashboard.status_code == 200
+    assert "The notifications service is unavailable" in dashboard.text
+    assert "Coming events" in dashboard.text and (await admin.get("/events")).status_code == 200
+
+    console_system.services["catalogue"].stop()
+    events = await admin.get("/events")
+    assert events.status_code == 503 and "The catalogue service is unavailable" in events.text
+    staff = await admin.get("/staff")
+    assert staff.status_code == 200 and "Programme limits cannot be changed just now" in staff.text
+    assert (await admin.get("/audit")).status_code == 200
