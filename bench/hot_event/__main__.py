@@ -171,6 +171,7 @@ async def run(args: argparse.Namespace) -> int:
             groups[relay.pgid] = "bookings relay process"
         first = await rush(stage, server, groups, args, plain.event_id, stage.tag)
         if not args.no_groups:
+            await stage.purge_queues()
             grouped = await rush(
                 stage, server, groups, args, with_groups.event_id, f"g{stage.tag}",
                 choices_of(with_groups),

@@ -126,6 +126,21 @@ class Stage:
             await db.dispose()
         return state
 
+    async def purge_queues(self) -> None:
+        """Empty every queue of the vhost, so a second rush does not start with the first
+        one's messages stored in the broker (which takes CPU the rush would otherwise get)."""
+
+        def purge() -> None:
+            out = subprocess.run(
+                ["rabbitmqctl", "list_queues", "-p", self.vhost, "--quiet", "--no-table-headers",
+                 "name"],
+                check=True, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            for name in filter(None, (line.strip() for line in out.stdout.splitlines())):
+                rabbitmqctl("purge_queue", "-p", self.vhost, name)
+
+        await asyncio.to_thread(purge)
+
     async def teardown(self) -> None:
         conn = await asyncpg.connect(host=HOST, user="postgres", database="postgres")
         try:

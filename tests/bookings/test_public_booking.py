@@ -160,6 +160,15 @@ async def test_two_groups_one_optional_each_choice_keeps_its_places(
     # The freed morning place went to the person waiting for it (their dinner had room).
     waiting = (await client.get(f"/public/bookings/{full.json()['manage_token']}")).json()
     assert waiting["status"] == "confirmed"
+    # The message carries every group's choice, and what it had before.
+    [change] = [
+        m["payload"]
+        for m in await messages(process.db, event_id=state.event_id)
+        if m["type"] == "bookings.booking.changed"
+    ]
+    assert [c["option_name"] for c in change["choices"]] == ["Canal walk", "Afternoon"]
+    assert [c["option_name"] for c in change["previous_choices"]] == ["Canal walk", "Morning"]
+    assert change["option_name"] == "Canal walk"
     cleared = await client.patch(
         f"/public/bookings/{token}", json={"choices": {str(workshop): None}}
     )

@@ -21,8 +21,10 @@ from shared.db import UnitOfWork
 def choices_of(places: Places, option_ids: Choices) -> tuple[BookingChoice, ...]:
     """The booking's choices with their groups' and options' names, for messages and views."""
     chosen = [places.options[o] for o in option_ids if o in places.options]
+    # Built from the replica's own rows under the lock: nothing to validate (and this runs
+    # for every message of the hot path).
     return tuple(
-        BookingChoice(
+        BookingChoice.model_construct(
             group_id=o.group_id,
             group_name=o.group_name,
             option_id=o.option_id,
