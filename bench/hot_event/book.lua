@@ -1,4 +1,6 @@
--- wrk script: every request books a new person (a unique email) on one event. Each thread
+-- wrk script: every request books a new person (a unique email) on one event; given a list
+-- of choices (JSON fragments separated by "|"), each request takes the next one in turn
+-- (the event of two option groups). Each thread
 -- stops after its share of the people and leaves a marker file, so the harness can end wrk at
 -- once; done() prints the figures as one JSON line, the rate timed from the first request
 -- sent to the last answer received (wrk's own duration is the whole -d).
@@ -18,6 +20,7 @@ local answered = 0
 local quota = 0
 local run_id = "run"
 local marker_dir = nil
+local choices = {}
 statuses = {}
 first_us = 0
 last_us = 0
@@ -31,15 +34,21 @@ end
 function init(args)
   run_id = args[1] or "run"
   quota = tonumber(args[2] or "0")
-  marker_dir = args[3]
+  -- The harness appends the marker folder as the last argument.
+  marker_dir = args[#args]
+  if #args >= 4 then
+    for choice in string.gmatch(args[3], "[^|]+") do table.insert(choices, choice) end
+  end
 end
 
 function request()
   if first_us == 0 then first_us = now_us() end
   counter = counter + 1
+  local choice = ""
+  if #choices > 0 then choice = "," .. choices[(counter % #choices) + 1] end
   local body = string.format(
-    '{"name":"Leader %d-%d","email":"hot-%s-%d-%d@example.org","organisation":"Salford City Council"}',
-    thread_no, counter, run_id, thread_no, counter)
+    '{"name":"Leader %d-%d","email":"hot-%s-%d-%d@example.org","organisation":"Salford City Council"%s}',
+    thread_no, counter, run_id, thread_no, counter, choice)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 

@@ -137,10 +137,14 @@ class Outcome:
     positions_ok: bool
     outbox_rows: int
     outbox_unpublished: int
+    # Per option (an event of option groups): confirmed beyond the option's places, and
+    # whether its counters agree with the rows.
+    options_oversold: int = 0
+    option_counters_agree: bool = True
 
     @property
     def oversold(self) -> int:
-        return max(0, self.confirmed - self.capacity)
+        return max(0, self.confirmed - self.capacity) + self.options_oversold
 
 
 async def outcome(database: str, event_id: uuid.UUID, *, drain_seconds: float = 15) -> Outcome:
@@ -174,6 +178,15 @@ async def outcome(database: str, event_id: uuid.UUID, *, drain_seconds: float = 
         outbox, unpublished = await conn.fetchrow(
             "SELECT count(*), count(*) FILTER (WHERE published_at IS NULL) FROM outbox"
         )
+        options = await conn.fetch(
+            "SELECT o.capacity, o.confirmed, o.waiting,"
+            " (SELECT count(*) FROM bookings b WHERE b.event_id = o.event_id"
+            "   AND b.status = 'confirmed' AND o.option_id = ANY(b.option_ids)),"
+            " (SELECT count(*) FROM bookings b WHERE b.event_id = o.event_id"
+            "   AND b.status = 'waitlisted' AND o.option_id = ANY(b.option_ids))"
+            " FROM event_options o WHERE o.event_id = $1",
+            event_id,
+        )
     finally:
         await conn.close()
     confirmed, waiting = counts.get("confirmed", 0), counts.get("waitlisted", 0)
@@ -185,4 +198,6 @@ async def outcome(database: str, event_id: uuid.UUID, *, drain_seconds: float = 
         positions_ok=seqs == list(range(1, len(seqs) + 1)),
         outbox_rows=outbox,
         outbox_unpublished=unpublished,
+        options_oversold=sum(max(0, rows - cap) for cap, _, _, rows, _ in options),
+        option_counters_agree=all((c, w) == (rc, rw) for _, c, w, rc, rw in options),
     )

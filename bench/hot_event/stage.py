@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ import httpx
 
 from services.bookings.settings import BookingsSettings
 from shared.auth import generate_keypair
-from shared.contracts import EventState
+from shared.contracts import EventOption, EventState, OptionGroup
 from shared.db import Database, make_engine
 from shared.messaging.declare import declare_all
 from shared.migrations import migrate
@@ -89,12 +90,24 @@ class Stage:
         # production (notifications' queue holds them; nobody consumes them here).
         await declare_all(BookingsSettings(amqp_url=self.amqp_url, database_url=self.database_url))
 
-    async def add_event(self, *, capacity: int, title: str) -> uuid.UUID:
+    async def add_event(
+        self, *, capacity: int, title: str, groups: Sequence[Group] = ()
+    ) -> EventState:
+        """An event in the bookings replica; with `groups` ((name, required, [(option,
+        places), ...]) each), an event of option groups."""
         from services.bookings.handlers import apply_event_state
 
         settings = BookingsSettings(database_url=self.database_url)
         db = Database(make_engine(self.database_url), producer="bench")
         starts = datetime.now(UTC) + timedelta(days=30)
+        option_groups, options = [], []
+        for name, required, group_options in groups:
+            group = OptionGroup(group_id=uuid.uuid4(), name=name, required=required)
+            option_groups.append(group)
+            options += [
+                EventOption(option_id=uuid.uuid4(), name=n, capacity=c, group_id=group.group_id)
+                for n, c in group_options
+            ]
         state = EventState(
             event_id=uuid.uuid4(),
             version=1,
@@ -102,6 +115,8 @@ class Stage:
             starts_at=starts,
             ends_at=starts + timedelta(hours=3),
             capacity=capacity,
+            option_groups=option_groups,
+            options=options,
         )
         try:
             async with db.unit_of_work() as uow:
@@ -109,7 +124,22 @@ class Stage:
                 await uow.commit()
         finally:
             await db.dispose()
-        return state.event_id
+        return state
+
+    async def purge_queues(self) -> None:
+        """Empty every queue of the vhost, so a second rush does not start with the first
+        one's messages stored in the broker (which takes CPU the rush would otherwise get)."""
+
+        def purge() -> None:
+            out = subprocess.run(
+                ["rabbitmqctl", "list_queues", "-p", self.vhost, "--quiet", "--no-table-headers",
+                 "name"],
+                check=True, capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            for name in filter(None, (line.strip() for line in out.stdout.splitlines())):
+                rabbitmqctl("purge_queue", "-p", self.vhost, name)
+
+        await asyncio.to_thread(purge)
 
     async def teardown(self) -> None:
         conn = await asyncpg.connect(host=HOST, user="postgres", database="postgres")
@@ -118,6 +148,9 @@ class Stage:
         finally:
             await conn.close()
         await asyncio.to_thread(rabbitmqctl, "delete_vhost", self.vhost)
+
+
+Group = tuple[str, bool, list[tuple[str, int]]]
 
 
 @dataclass

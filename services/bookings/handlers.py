@@ -34,7 +34,7 @@ async def apply_event_state(state: EventState, uow: UnitOfWork, settings: Bookin
         reason = getattr(state, "reason", "") or "the event was cancelled"
         cancelled = await _cancel_all(uow, state, reason, now)
         for booking in cancelled:
-            places.release(booking.was_status or "", booking.option_id)
+            places.release(booking.was_status or "", booking.option_ids)
             emitter.cancelled(booking)
         log.info("event.cancelled_bookings", event_id=str(state.event_id), count=len(cancelled))
     else:

@@ -10,6 +10,7 @@ from shared.contracts.bookings import (
     Attendee,
     BookingCancelled,
     BookingChanged,
+    BookingChoice,
     BookingState,
 )
 from shared.contracts.catalogue import (
@@ -21,6 +22,7 @@ from shared.contracts.catalogue import (
     EventResource,
     EventSession,
     EventState,
+    OptionGroup,
     PersonOnEvent,
     VenueState,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "AudienceState",
     "BookingCancelled",
     "BookingChanged",
+    "BookingChoice",
     "BookingState",
     "CampaignChunkQueued",
     "CampaignProgress",
@@ -53,6 +56,7 @@ __all__ = [
     "EventResource",
     "EventSession",
     "EventState",
+    "OptionGroup",
     "PersonOnEvent",
     "UnknownMessageType",
     "VenueState",

@@ -25,6 +25,17 @@ class Attendee(BaseModel):
     consent_to_contact: bool = False
 
 
+class BookingChoice(BaseModel):
+    """Added after v1: the option a booking holds in one option group."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    group_id: uuid.UUID
+    group_name: str = ""
+    option_id: uuid.UUID
+    option_name: str = ""
+
+
 class BookingState(BaseModel):
     """`bookings.booking.confirmed`, `.waitlisted` and `.promoted`.
 
@@ -40,6 +51,7 @@ class BookingState(BaseModel):
     event_version: int | None = None
     status: Literal["confirmed", "waitlisted", "cancelled"]
     waitlist_position: int | None = None
+    # The choice of the first group that has one, as v1 carried it; `choices` has them all.
     option_id: uuid.UUID | None = None
     option_name: str | None = None
     attendee: Attendee
@@ -52,6 +64,8 @@ class BookingState(BaseModel):
     campaign_id: uuid.UUID | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    # Added after v1 (optional): one entry per option group the booking holds a choice in.
+    choices: list[BookingChoice] = Field(default_factory=list)
 
 
 class BookingChanged(BookingState):
@@ -59,6 +73,8 @@ class BookingChanged(BookingState):
 
     previous_option_id: uuid.UUID | None = None
     previous_option_name: str | None = None
+    # Added after v1 (optional): every choice before the change.
+    previous_choices: list[BookingChoice] = Field(default_factory=list)
 
 
 class BookingCancelled(BookingState):

@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class _Payload(BaseModel):
@@ -26,6 +26,19 @@ class EventOption(_Payload):
     name: str
     description: str = ""
     capacity: int = Field(ge=0)
+    # Added after v1 (optional): the group the option belongs to. A payload without groups
+    # has one required group, whose id is the event's (`EventState` fills it in).
+    group_id: uuid.UUID | None = None
+
+
+class OptionGroup(_Payload):
+    """Added after v1: a set of options (the dinner's activities, the workshop slots) of
+    which a booking holds at most one; a required group needs one, an optional one may be
+    left at "none", which takes no place."""
+
+    group_id: uuid.UUID
+    name: str = ""
+    required: bool = True
 
 
 class VenueState(_Payload):
@@ -100,6 +113,30 @@ class EventState(_Payload):
     # optional booking fields, and its version, recorded with each booking.
     privacy_notice_url: str = ""
     privacy_notice_version: str = ""
+    # Added after v1 (optional): the option groups, in order; every option names one.
+    option_groups: list[OptionGroup] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_group_for_ungrouped_options(cls, data: object) -> object:
+        """Options published before groups existed form one required group whose id is the
+        event's, the same one both services' migrations gave them."""
+        if not isinstance(data, dict) or not data.get("options"):
+            return data
+        options = [dict(o) if isinstance(o, dict) else o.model_dump() for o in data["options"]]
+        if all(o.get("group_id") for o in options):
+            return data
+        legacy = str(data.get("event_id"))
+        groups = list(data.get("option_groups") or [])
+        ids = {str(g["group_id"] if isinstance(g, dict) else g.group_id) for g in groups}
+        if legacy not in ids:
+            groups.insert(0, {"group_id": legacy, "name": "", "required": True})
+        for o in options:
+            o["group_id"] = o.get("group_id") or legacy
+        return {**data, "options": options, "option_groups": groups}
+
+    def options_of(self, group_id: uuid.UUID) -> list[EventOption]:
+        return [o for o in self.options if o.group_id == group_id]
 
 
 class EventCancelled(EventState):

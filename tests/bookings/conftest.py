@@ -18,7 +18,7 @@ from services.bookings.app import create_app
 from services.bookings.handlers import apply_event_state
 from services.bookings.process import BookingsProcess
 from services.bookings.settings import BookingsSettings
-from shared.contracts import AudienceState, EventOption, EventSession, EventState
+from shared.contracts import AudienceState, EventOption, EventSession, EventState, OptionGroup
 from shared.db import Database
 from tests.conftest import running, settings_for
 from tests.support.infra import Infra
@@ -42,7 +42,8 @@ async def process(bookings_app: tuple[FastAPI, httpx.AsyncClient]) -> BookingsPr
 
 
 def event_state(**overrides: Any) -> EventState:
-    """A bookable event starting in 30 days, with overrides (options as (name, capacity))."""
+    """A bookable event starting in 30 days, with overrides (options as (name, capacity);
+    groups as (name, required, [(name, capacity), ...]))."""
     starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
     values: dict[str, Any] = {
         "event_id": uuid.uuid4(),
@@ -59,6 +60,18 @@ def event_state(**overrides: Any) -> EventState:
             EventOption(option_id=uuid.uuid4(), name=name, capacity=capacity)
             for name, capacity in options
         ]
+    groups = overrides.pop("groups", None)
+    if groups is not None:
+        values["option_groups"], values["options"] = [], []
+        for group_name, required, group_options in groups:
+            group_id = uuid.uuid4()
+            values["option_groups"].append(
+                OptionGroup(group_id=group_id, name=group_name, required=required)
+            )
+            values["options"] += [
+                EventOption(option_id=uuid.uuid4(), name=name, capacity=cap, group_id=group_id)
+                for name, cap in group_options
+            ]
     if "sessions" in overrides:
         values["sessions"] = [
             EventSession(session_id=uuid.uuid4(), title=title, starts_at=starts, ends_at=starts)

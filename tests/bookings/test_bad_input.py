@@ -92,7 +92,10 @@ async def test_bad_changes_are_422_naming_the_field(
     for body, field in (
         ({"email": "new@example.org"}, "email"),
         ({"option_id": str(uuid.uuid4())}, "option_id"),
-        ({"option_id": None}, "option_id"),
+        # The event's one group is required: "none" is refused, naming the choices.
+        ({"option_id": None}, "option_ids"),
+        ({"choices": {str(uuid.uuid4()): walk}}, "choices"),
+        ({"choices": {str(state.event_id): str(uuid.uuid4())}}, "choices"),
         ({"sector": "army"}, "sector"),
         ({"access_needs": "x" * 501}, "access_needs"),
     ):

@@ -129,13 +129,13 @@ def test_a_bad_option_answers_the_same_to_members_and_outsiders_in_either_order(
         snap.places.options[walk.option_id] = walk
         snap.on_roster = frozenset({"member@example.org"})
         unknown = uuid.uuid4()
-        out = decide_batch(snap, [_req(email, option_id=unknown) for email in order], now=NOW)
+        out = decide_batch(snap, [_req(email, option_ids=(unknown,)) for email in order], now=NOW)
         answers = [(type(o).__name__, getattr(o, "error", None) and o.error.code) for o in out]
         assert answers[0] == answers[1], (order, answers)
         assert all(isinstance(o, Refused) and o.error.status_code == 422 for o in out)
         # With a good option the roster still decides.
         out = decide_batch(
-            snap, [_req(email, option_id=walk.option_id) for email in order], now=NOW
+            snap, [_req(email, option_ids=(walk.option_id,)) for email in order], now=NOW
         )
         by_email = dict(zip(order, out, strict=True))
         assert isinstance(by_email["member@example.org"], Accepted)

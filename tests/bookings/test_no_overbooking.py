@@ -1,6 +1,7 @@
 """No overbooking, proven with two bookings processes (real OS processes) deciding at once:
-400 people for 100 places in options of 30/30/40, then 50 cancellations; and one booking for
-20 copies of one request with the same Idempotency-Key, across both processes."""
+400 people for 100 places in options of 30/30/40, then 50 cancellations; the same with two
+option groups (one optional) and changes of one group's choice racing the bookings; and one
+booking for 20 copies of one request with the same Idempotency-Key, across both processes."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ async def _rows(process: BookingsProcess, event_id: uuid.UUID) -> list[sa.Row]:
             (
                 await conn.execute(
                     sa.text(
-                        "SELECT id, status, option_id, waitlist_seq FROM bookings "
+                        "SELECT id, status, option_ids[1] AS option_id, option_ids, waitlist_seq "
+                        "FROM bookings "
                         "WHERE event_id = :e ORDER BY waitlist_seq"
                     ),
                     {"e": event_id},
@@ -122,6 +124,110 @@ async def test_400_people_100_places_then_50_cancellations(
     for option_id in freed:
         in_option = [seq[b] for b in sent if option_of[b] == option_id]
         assert in_option == sorted(in_option)
+
+
+async def test_two_option_groups_under_load_never_exceed_any_option(
+    two_processes: list[httpx.AsyncClient], process: BookingsProcess
+) -> None:
+    state = await put_event(
+        process.db,
+        process.settings,
+        event_state(
+            capacity=100,
+            groups=[
+                ("Dinner activity", True, [("Walk", 30), ("Talk", 30), ("Dine", 45)]),
+                ("Workshop slot", False, [("Morning", 20), ("Afternoon", 25)]),
+            ],
+        ),
+    )
+    dinner = [o.option_id for o in state.options[:3]]
+    workshop = [o.option_id for o in state.options[3:]]
+    workshop_group = state.option_groups[1].group_id
+    caps = {o.option_id: o.capacity for o in state.options}
+    url = f"/public/events/{state.event_id}/bookings"
+
+    def choice(n: int) -> list[str]:
+        # Every third person leaves the optional workshop at "none".
+        picked = [dinner[n % 3]] + ([workshop[n % 2]] if n % 3 else [])
+        return [str(o) for o in picked]
+
+    first = await asyncio.gather(
+        *(two_processes[n % 2].post(url, json=person(n, option_ids=choice(n))) for n in range(200))
+    )
+    assert {r.status_code for r in first} == {201}
+    tokens = [r.json()["manage_token"] for r in first]
+    # Now more bookings race workshop changes (one group) and cancellations of the first ones.
+    racing = [
+        *(
+            two_processes[n % 2].post(url, json=person(n, option_ids=choice(n)))
+            for n in range(200, 400)
+        ),
+        *(
+            two_processes[n % 2].patch(
+                f"/public/bookings/{tokens[n]}",
+                json={
+                    "choices": {str(workshop_group): str(workshop[(n + 1) % 2]) if n % 4 else None}
+                },
+            )
+            for n in range(0, 120)
+        ),
+        *(
+            two_processes[n % 2].post(f"/public/bookings/{tokens[n]}/cancel")
+            for n in range(120, 160)
+        ),
+    ]
+    answers = await asyncio.gather(*racing)
+    assert {r.status_code for r in answers[:200]} == {201}
+    # A change is applied or refused as full; never an error.
+    assert {r.status_code for r in answers[200:320]} <= {200, 409}
+    assert {r.json()["code"] for r in answers[200:320] if r.status_code == 409} <= {"option_full"}
+    assert {r.status_code for r in answers[320:]} == {200}
+
+    rows = await _rows(process, state.event_id)
+    active = [r for r in rows if r.status in ("confirmed", "waitlisted")]
+    confirmed = [r for r in active if r.status == "confirmed"]
+    assert len(confirmed) <= 100
+    held = Counter(o for r in confirmed for o in r.option_ids)
+    assert all(held[o] <= caps[o] for o in caps), held
+    # One dinner each (required), at most one workshop slot.
+    assert all(len(set(r.option_ids) & set(dinner)) == 1 for r in active)
+    assert all(len(set(r.option_ids) & set(workshop)) <= 1 for r in active)
+    # The changed ones kept their dinner.
+    changed = {r.json()["booking_id"]: r.json() for r in answers[200:320] if r.status_code == 200}
+    for n, r in enumerate(first[:120]):
+        if r.json()["booking_id"] in changed:
+            names = [c["option_name"] for c in changed[r.json()["booking_id"]]["choices"]]
+            assert names[0] == ("Walk", "Talk", "Dine")[n % 3]
+    # The counters agree with the rows, per event and per option.
+    async with process.db.engine.connect() as conn:
+        event = (
+            await conn.execute(
+                sa.text("SELECT confirmed, waiting FROM event_replicas WHERE event_id = :e"),
+                {"e": state.event_id},
+            )
+        ).one()
+        options = (
+            await conn.execute(
+                sa.text(
+                    "SELECT option_id, confirmed, waiting FROM event_options WHERE event_id = :e"
+                ),
+                {"e": state.event_id},
+            )
+        ).all()
+    assert (event.confirmed, event.waiting) == (len(confirmed), len(active) - len(confirmed))
+    waiting = Counter(o for r in active if r.status == "waitlisted" for o in r.option_ids)
+    for o in options:
+        assert (o.confirmed, o.waiting) == (held[o.option_id], waiting[o.option_id])
+    # Nobody waits while every option they chose has more free places than people waiting
+    # for it: promotion kept up with the cancellations and changes.
+    free = {o: caps[o] - held[o] for o in caps}
+    if len(confirmed) < 100:
+        stuck = [
+            r
+            for r in active
+            if r.status == "waitlisted" and all(free[o] > waiting[o] for o in r.option_ids)
+        ]
+        assert stuck == []
 
 
 async def test_20_identical_requests_with_one_key_make_one_booking(

@@ -90,10 +90,108 @@ async def test_options_each_keep_their_own_places(
     missing = await client.post(url, json=person(4))
     assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == [
         "body",
-        "option_id",
+        "option_ids",
     ]
     stranger = await client.post(url, json=person(5, option_id=str(uuid.uuid4())))
     assert stranger.status_code == 422
+
+
+async def test_two_groups_one_optional_each_choice_keeps_its_places(
+    client: httpx.AsyncClient, process: BookingsProcess
+) -> None:
+    state = await put_event(
+        process.db,
+        process.settings,
+        event_state(
+            capacity=5,
+            groups=[
+                ("Dinner activity", True, [("Canal walk", 1), ("Comedy", 4)]),
+                ("Workshop slot", False, [("Morning", 1), ("Afternoon", 3)]),
+            ],
+        ),
+    )
+    walk, comedy, morning, afternoon = (o.option_id for o in state.options)
+    dinner, workshop = (g.group_id for g in state.option_groups)
+    url = f"/public/events/{state.event_id}/bookings"
+
+    event = (await client.get(f"/public/events/{state.event_id}")).json()
+    assert [(g["name"], g["required"]) for g in event["option_groups"]] == [
+        ("Dinner activity", True),
+        ("Workshop slot", False),
+    ]
+    assert [o["name"] for o in event["option_groups"][1]["options"]] == ["Morning", "Afternoon"]
+
+    both = await client.post(url, json=person(1, option_ids=[str(walk), str(morning)]))
+    assert both.status_code == 201 and both.json()["status"] == "confirmed"
+    assert both.json()["option_ids"] == [str(walk), str(morning)]
+    # "None" in the optional group: no workshop place taken.
+    none = await client.post(url, json=person(2, option_ids=[str(comedy)]))
+    assert none.status_code == 201 and none.json()["status"] == "confirmed"
+    # The morning slot is full: the whole booking waits, as with one full option.
+    full = await client.post(url, json=person(3, option_ids=[str(comedy), str(morning)]))
+    assert full.status_code == 201 and full.json()["status"] == "waitlisted"
+
+    bad = {
+        "required group left out": [str(afternoon)],
+        "two in one group": [str(walk), str(comedy)],
+        "not this event's": [str(comedy), str(uuid.uuid4())],
+    }
+    for why, option_ids in bad.items():
+        refused = await client.post(url, json=person(9, option_ids=option_ids))
+        assert refused.status_code == 422, why
+        assert refused.json()["detail"][0]["loc"] == ["body", "option_ids"], why
+    assert (
+        "Dinner activity"
+        in (await client.post(url, json=person(9, option_ids=[str(afternoon)]))).json()["detail"][
+            0
+        ]["msg"]
+    )
+
+    # Changing the workshop keeps the dinner; leaving the workshop frees its place.
+    token = both.json()["manage_token"]
+    moved = await client.patch(
+        f"/public/bookings/{token}", json={"choices": {str(workshop): str(afternoon)}}
+    )
+    assert moved.status_code == 200
+    assert [(c["group_name"], c["option_name"]) for c in moved.json()["choices"]] == [
+        ("Dinner activity", "Canal walk"),
+        ("Workshop slot", "Afternoon"),
+    ]
+    # The freed morning place went to the person waiting for it (their dinner had room).
+    waiting = (await client.get(f"/public/bookings/{full.json()['manage_token']}")).json()
+    assert waiting["status"] == "confirmed"
+    # The message carries every group's choice, and what it had before.
+    [change] = [
+        m["payload"]
+        for m in await messages(process.db, event_id=state.event_id)
+        if m["type"] == "bookings.booking.changed"
+    ]
+    assert [c["option_name"] for c in change["choices"]] == ["Canal walk", "Afternoon"]
+    assert [c["option_name"] for c in change["previous_choices"]] == ["Canal walk", "Morning"]
+    assert change["option_name"] == "Canal walk"
+    cleared = await client.patch(
+        f"/public/bookings/{token}", json={"choices": {str(workshop): None}}
+    )
+    assert [c["option_name"] for c in cleared.json()["choices"]] == ["Canal walk"]
+    required = await client.patch(
+        f"/public/bookings/{token}", json={"choices": {str(dinner): None}}
+    )
+    assert required.status_code == 422
+    assert required.json()["detail"][0]["loc"] == ["body", "option_ids"]
+    elsewhere = await client.patch(
+        f"/public/bookings/{token}", json={"choices": {str(workshop): str(walk)}}
+    )
+    assert elsewhere.status_code == 422 and elsewhere.json()["detail"][0]["loc"] == [
+        "body",
+        "choices",
+    ]
+    counts = {
+        o["name"]: o
+        for o in (await client.get(f"/public/events/{state.event_id}")).json()["options"]
+    }
+    # Afternoon has all 3 of its places again, bound by the event's 2 left.
+    assert (counts["Morning"]["remaining"], counts["Afternoon"]["remaining"]) == (0, 2)
+    assert counts["Canal walk"]["remaining"] == 0
 
 
 async def test_second_booking_for_the_same_address_is_refused_and_its_link_resent(
@@ -237,7 +335,7 @@ async def test_an_unknown_option_does_not_reveal_roster_membership(
     for who in (outsider, member, outsider):
         r = await client.post(url, json={**who, "option_id": unknown})
         assert r.status_code == 422, r.text
-        assert r.json()["detail"][0]["loc"][-1] == "option_id"
+        assert r.json()["detail"][0]["loc"][-1] == "option_ids"
     walk = str(state.options[0].option_id)
     r = await client.post(url, json={**outsider, "option_id": walk})
     assert (r.status_code, r.json()["code"]) == (403, "not_on_roster")

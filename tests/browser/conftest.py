@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -159,7 +160,7 @@ async def partner_key(system: System, partner_site: PartnerSite) -> str:
 
 
 async def publish_event(
-    system: System, *, capacity: int, title: str, slug: str | None = None
+    system: System, *, capacity: int, title: str, slug: str | None = None, **extra: Any
 ) -> tuple[str, str]:
     """An event created and published in the catalogue, once bookings has its replica: (id,
     slug)."""
@@ -173,6 +174,7 @@ async def publish_event(
         "starts_at": starts.isoformat(),
         "ends_at": (starts + timedelta(hours=3)).isoformat(),
         "capacity": capacity,
+        **extra,
     }
     catalogue = system.url("catalogue")
     async with httpx.AsyncClient(timeout=10) as client:

@@ -372,6 +372,46 @@ async def _bookings(system: System, event_id: str) -> list[dict]:
         return (await api.get(f"/staff/events/{event_id}/bookings")).json()["items"]
 
 
+async def test_the_event_form_makes_option_groups_and_shows_their_errors_in_place(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    page = await admin.get("/events/new")
+    groups = {
+        "options.0.group": "Dinner activity",
+        "options.1.group": "dinner activity",
+        "options.2.name": "Morning",
+        "options.2.capacity": "2",
+        "options.2.group": "Workshop slot",
+        "options.2.group_optional": "on",
+    }
+    # One group's options disagree on being optional: refused beside the first of them.
+    mixed = await admin.post(
+        "/events/new",
+        data=_event_form(page.text, "Dinner", **groups, **{"options.0.group_optional": "on"}),
+    )
+    assert mixed.status_code == 422
+    assert 'id="f-options-0-group_optional-error"' in mixed.text
+    # More places in a group than the event has: the catalogue's reason, shown on the form.
+    too_many = await admin.post(
+        "/events/new",
+        data=_event_form(page.text, "Dinner", **{**groups, "options.2.capacity": "9"}),
+    )
+    assert too_many.status_code == 422 and "Workshop slot" in too_many.text
+
+    made = await admin.post("/events/new", data=_event_form(page.text, "Dinner", **groups))
+    assert made.status_code == 303, made.text
+    event_id = made.headers["location"].split("?")[0].rsplit("/", 1)[-1]
+    event = await _event(console_system, event_id)
+    assert [(g["name"], g["required"], len(g["options"])) for g in event["option_groups"]] == [
+        ("Dinner activity", True, 2),
+        ("Workshop slot", False, 1),
+    ]
+    edit = await admin.get(f"/events/{event_id}/edit")
+    assert edit.status_code == 200
+    assert 'value="Workshop slot"' in edit.text
+    assert 'name="options.2.group_optional" checked' in edit.text
+
+
 # Last: it takes a service down for the rest of the session.
 async def test_a_service_that_is_down_is_named_and_the_rest_keeps_working(
     console_system: System, admin: httpx.AsyncClient

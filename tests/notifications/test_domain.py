@@ -13,7 +13,13 @@ import aiosmtplib
 import pytest
 
 from services.notifications.composing.campaign_mail import CampaignFacts, CampaignMail
-from services.notifications.composing.contexts import SAMPLE_EVENT, sample_context
+from services.notifications.composing.contexts import (
+    SAMPLE_BOOKING,
+    SAMPLE_EVENT,
+    booking_context,
+    choices_text,
+    sample_context,
+)
 from services.notifications.composing.mime import compose
 from services.notifications.composing.rendering import TEMPLATE_NAMES, TEMPLATES, render
 from services.notifications.domain import campaigns, reminders
@@ -34,7 +40,7 @@ from services.notifications.domain.unsubscribe import (
 )
 from services.notifications.sending.ratelimit import TokenBucket
 from services.notifications.settings import NotificationsSettings
-from shared.contracts import EventSession
+from shared.contracts import BookingChoice, EventSession
 from shared.errors import Conflict
 
 
@@ -278,3 +284,31 @@ def test_fast_signers_make_exactly_the_tokens_of_the_reference_ones() -> None:
         assert unsub.sign(address) == sign_unsubscribe(
             "u" * 40, email=address, campaign_id=campaign
         )
+
+
+def test_confirmation_and_change_emails_list_each_groups_choice() -> None:
+    group_a, group_b = uuid.uuid4(), uuid.uuid4()
+    walk = BookingChoice(
+        group_id=group_a, group_name="Dinner", option_id=uuid.uuid4(), option_name="Canal walk"
+    )
+    morning = BookingChoice(
+        group_id=group_b, group_name="Workshop", option_id=uuid.uuid4(), option_name="Morning"
+    )
+    afternoon = morning.model_copy(update={"option_id": uuid.uuid4(), "option_name": "Afternoon"})
+    booking = SAMPLE_BOOKING.model_copy(update={"choices": [walk, afternoon]})
+    context = sample_context("changed")
+    context["booking"] = booking_context(
+        booking, previous_option_name=choices_text([walk, morning], None)
+    )
+    for name in ("confirmation", "changed"):
+        rendered = render(name, subject="s", programme_name="Programme", **context)
+        for text in (rendered.text, rendered.html):
+            assert "Dinner: Canal walk" in text and "Workshop: Afternoon" in text, name
+    changed = render("changed", subject="s", programme_name="P", **context).text
+    assert (
+        "from Dinner: Canal walk; Workshop: Morning to Dinner: Canal walk; Workshop: Afternoon"
+        in changed
+    )
+    # One unnamed group (an event from before groups) reads as before: the option alone.
+    alone = BookingChoice(group_id=group_a, option_id=walk.option_id, option_name="Canal walk")
+    assert choices_text([alone], None) == "Canal walk" and choices_text([], "Old") == "Old"

@@ -34,7 +34,11 @@ def booking_request(
     on_behalf: bool = False,
 ) -> BookingRequest:
     campaign = campaign_for(settings, event_id, body.email, invitation) if invitation else None
-    fields = body.model_dump(mode="json", exclude={"invitation"})
+    # An empty `option_ids` is left out, so a request retried across the upgrade that added it
+    # keeps its fingerprint.
+    fields = body.model_dump(
+        mode="json", exclude={"invitation", *(() if body.option_ids else ("option_ids",))}
+    )
     request_fingerprint = None
     if idempotency_key is not None:
         request_fingerprint = fingerprint(
@@ -52,7 +56,7 @@ def booking_request(
             access_needs=body.access_needs,
             consent_to_contact=body.consent_to_contact,
         ),
-        option_id=body.option_id,
+        option_ids=body.chosen(),
         invited_by_campaign=campaign,
         partner_id=partner_id,
         on_behalf=on_behalf,
@@ -67,18 +71,19 @@ def booking_answer(settings: BookingsSettings, outcome: Outcome) -> BookingAnswe
     """The answer for a decided request; refusals are raised and rendered as errors."""
     if isinstance(outcome, Accepted):
         b = outcome.booking
-        return _answer(settings, b.id, b.status, outcome.waitlist_position, b.option_id)
+        return _answer(settings, b.id, b.status, outcome.waitlist_position, b.option_ids)
     if isinstance(outcome, Replayed):
         stored = outcome.answer.get("booking")
         if stored is None:
             raise error_from_answer(outcome.answer)
         option = stored["option_id"]
+        chosen = stored.get("option_ids", [option] if option else [])
         return _answer(
             settings,
             uuid.UUID(stored["booking_id"]),
             stored["status"],
             stored["waitlist_position"],
-            uuid.UUID(option) if option else None,
+            tuple(uuid.UUID(o) for o in chosen),
         )
     if isinstance(outcome, Refused):
         raise outcome.error
@@ -95,7 +100,7 @@ def _answer(
     booking_id: uuid.UUID,
     status: str,
     position: int | None,
-    option_id: uuid.UUID | None,
+    option_ids: tuple[uuid.UUID, ...],
 ) -> BookingAnswer:
     token, url = link_for(settings, booking_id)
     return BookingAnswer(
@@ -104,5 +109,6 @@ def _answer(
         waitlist_position=position,
         manage_token=token,
         manage_url=url,
-        option_id=option_id,
+        option_id=option_ids[0] if option_ids else None,
+        option_ids=list(option_ids),
     )

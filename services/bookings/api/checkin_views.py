@@ -25,6 +25,13 @@ def option_names(state: EventState) -> dict[uuid.UUID, str]:
     return {o.option_id: o.name for o in state.options}
 
 
+def _chosen(state: EventState, booking: Booking) -> str | None:
+    """Every option the booking holds (one per group), for the door's list."""
+    names = option_names(state)
+    chosen = [names[o] for o in booking.option_ids if o in names]
+    return "; ".join(chosen) or None
+
+
 def session(s: Session) -> DoorSession:
     return DoorSession(
         session_id=s.session_id, title=s.title, starts_at=s.starts_at, ends_at=s.ends_at
@@ -47,8 +54,8 @@ def attendee(state: EventState, booking: Booking, mark: Mark | None) -> DoorAtte
         booking_id=booking.id,
         name=booking.name,
         organisation=booking.details.organisation,
-        option_id=booking.option_id,
-        option_name=option_names(state).get(booking.option_id) if booking.option_id else None,
+        option_id=booking.option_ids[0] if booking.option_ids else None,
+        option_name=_chosen(state, booking),
         checked_in_at=mark.marked_at if mark and attended else None,
         checked_in_by=mark.marked_by if mark and attended else None,
         no_show=mark is not None and mark.status == "no_show",
@@ -91,7 +98,7 @@ def token_person(found: Resolved) -> TokenPerson:
         status=b.status,  # type: ignore[arg-type]
         name=b.name,
         organisation=b.details.organisation,
-        option_name=option_names(found.state).get(b.option_id) if b.option_id else None,
+        option_name=_chosen(found.state, b),
         sessions_today=[
             TokenSession(
                 session_id=s.session_id,

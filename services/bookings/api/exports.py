@@ -12,9 +12,11 @@ from services.bookings.api.staff_schemas import (
     SessionCounts,
     StaffBooking,
 )
+from services.bookings.api.views import choices_out
 from services.bookings.domain.bookings import Booking
 from services.bookings.persistence.staff import Filters
 from services.bookings.usecases import staff
+from services.bookings.usecases.messages import choices_of
 from services.bookings.usecases.staff import Listed, Summary
 from shared.db import Database
 
@@ -26,10 +28,9 @@ CSV_COLUMNS = (
 
 
 def staff_bookings(listed: Listed) -> list[StaffBooking]:
-    options = listed.places.options
     items = []
     for b in listed.bookings:
-        option = options.get(b.option_id) if b.option_id else None
+        choices = choices_of(listed.places, b.option_ids)
         d = b.details
         items.append(
             StaffBooking(
@@ -37,8 +38,9 @@ def staff_bookings(listed: Listed) -> list[StaffBooking]:
                 event_id=b.event_id,
                 status=b.status,  # type: ignore[arg-type]
                 waitlist_position=listed.positions.get(b.id),
-                option_id=b.option_id,
-                option_name=option.name if option else None,
+                option_id=choices[0].option_id if choices else None,
+                option_name=choices[0].option_name if choices else None,
+                choices=choices_out(choices),
                 name=b.name,
                 email=b.email,
                 organisation=d.organisation,
@@ -79,6 +81,14 @@ def _mark(item: StaffBooking, session: uuid.UUID, ended: frozenset[uuid.UUID]) -
     return "no_show" if item.status == "confirmed" and session in ended else ""
 
 
+def _choices_cell(item: StaffBooking) -> str:
+    """One cell for every group's choice: "Dinner: Canal walk; Workshop: Morning"; a lone
+    unnamed group (an event from before groups) shows just the option, as before."""
+    return "; ".join(
+        f"{c.group_name}: {c.option_name}" if c.group_name else c.option_name for c in item.choices
+    )
+
+
 def to_csv(listed: Listed) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -90,7 +100,7 @@ def to_csv(listed: Listed) -> str:
             if _mark(item, session, listed.ended)
         )
         row = item.model_dump(mode="json")
-        row.update(option=item.option_name, attendance=marks)
+        row.update(option=_choices_cell(item), attendance=marks)
         writer.writerow([_cell(row.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
 
@@ -98,17 +108,15 @@ def to_csv(listed: Listed) -> str:
 def event_counts(event_id: uuid.UUID, summary: Summary) -> EventCounts:
     places, counts = summary.places, summary.counts
 
-    def count(status: str, option_id: uuid.UUID | None = None, *, any_option: bool = False) -> int:
-        return sum(
-            n for (s, o), n in counts.items() if s == status and (any_option or o == option_id)
-        )
+    def count(status: str, option_id: uuid.UUID | None = None) -> int:
+        return counts.get((status, option_id), 0)
 
     return EventCounts(
         event_id=event_id,
         capacity=places.capacity,
-        confirmed=count("confirmed", any_option=True),
-        waiting=count("waitlisted", any_option=True),
-        cancelled=count("cancelled", any_option=True),
+        confirmed=count("confirmed"),
+        waiting=count("waitlisted"),
+        cancelled=count("cancelled"),
         attended=summary.attended,
         remaining=places.remaining(),
         overage=places.overage,
@@ -116,12 +124,14 @@ def event_counts(event_id: uuid.UUID, summary: Summary) -> EventCounts:
         options=[
             OptionCounts(
                 option_id=o.option_id,
+                group_id=o.group_id,
+                group_name=o.group_name,
                 name=o.name,
                 capacity=o.capacity,
                 confirmed=count("confirmed", o.option_id),
                 waiting=count("waitlisted", o.option_id),
                 cancelled=count("cancelled", o.option_id),
-                remaining=places.remaining(o.option_id),
+                remaining=places.remaining((o.option_id,)),
                 overage=max(0, o.confirmed - o.capacity),
                 withdrawn=o.withdrawn,
             )

@@ -112,7 +112,7 @@ async def _view(process: ProcessDep, booking_id: uuid.UUID) -> ManagedBooking:
         view.booking,
         facts=view.facts,
         state=view.state,
-        option_name=view.option_name,
+        choices=view.choices,
         position=view.waitlist_position,
         ics_url=calendar_url(process.settings, booking_id),
     )
@@ -140,16 +140,17 @@ async def cancel_booking(booking_id: ManagedBookingId, process: ProcessDep) -> M
 async def change_booking(
     booking_id: ManagedBookingId, body: BookingChange, process: ProcessDep
 ) -> ManagedBooking:
-    """Change the option (only into one with a free place) or the booker's details."""
+    """Change the choice of some option groups (only into an option with a free place; the
+    other groups keep theirs) or the booker's details."""
     sent = body.model_fields_set
     details = {
         name: getattr(body, name)
-        for name in sent - {"option_id"}
+        for name in sent - {"option_id", "choices"}
         if getattr(body, name) is not None or name == "sector"
     }
-    changes = manage.Changes(details=details)
+    changes = manage.Changes(choices=body.choices, details=details)
     if "option_id" in sent:
-        changes = manage.Changes(option_id=body.option_id, details=details)
+        changes = manage.Changes(option_id=body.option_id, choices=body.choices, details=details)
     booking = await manage.change(process.db, process.settings, booking_id, changes)
     process.availability.invalidate(booking.event_id)
     return await _view(process, booking_id)

@@ -24,8 +24,19 @@ class AttendeeIn(BaseModel):
     access_needs: Needs = ""
     consent_to_contact: bool = False
     option_id: uuid.UUID | None = Field(
-        default=None, description="Required when the event has options: the chosen one."
+        default=None,
+        description="An event with one group of options: the chosen one (as before groups).",
     )
+    option_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="The options chosen, at most one per option group; one is needed in "
+        "every required group, none in an optional one takes no place.",
+    )
+
+    def chosen(self) -> tuple[uuid.UUID, ...]:
+        both = [*([self.option_id] if self.option_id else []), *self.option_ids]
+        return tuple(dict.fromkeys(both))
 
 
 class BookingCreate(AttendeeIn):
@@ -42,16 +53,34 @@ class BookingAnswer(BaseModel):
     waitlist_position: int | None
     manage_token: str
     manage_url: str
-    option_id: uuid.UUID | None = None
+    option_id: uuid.UUID | None = Field(default=None, description="The first group's choice.")
+    option_ids: list[uuid.UUID] = Field(default_factory=list)
+
+
+class Choice(BaseModel):
+    """The option a booking holds in one group."""
+
+    group_id: uuid.UUID
+    group_name: str
+    option_id: uuid.UUID
+    option_name: str
 
 
 class OptionAvailability(BaseModel):
     option_id: uuid.UUID
+    group_id: uuid.UUID
     name: str
     description: str
     capacity: int
     remaining: int = Field(description="Places left in this option (and in the event).")
     waiting: int
+
+
+class OptionGroupAvailability(BaseModel):
+    group_id: uuid.UUID
+    name: str
+    required: bool = Field(description="One option must be chosen; else 'none' is allowed.")
+    options: list[OptionAvailability]
 
 
 class BookingWindow(BaseModel):
@@ -114,7 +143,8 @@ class EventAvailability(BaseModel):
     status: str
     audience: Audience
     window: BookingWindow
-    options: list[OptionAvailability]
+    options: list[OptionAvailability] = Field(description="Every option, of every group.")
+    option_groups: list[OptionGroupAvailability]
     booking_state: BookingState = Field(
         description="What a booking made now would get: a place, a waiting-list spot, or nothing."
     )
@@ -154,8 +184,9 @@ class ManagedBooking(BaseModel):
     )
     status: Literal["confirmed", "waitlisted", "cancelled"]
     waitlist_position: int | None
-    option_id: uuid.UUID | None
+    option_id: uuid.UUID | None = Field(description="The first group's choice.")
     option_name: str | None
+    choices: list[Choice]
     name: str
     email: str
     organisation: str
@@ -169,12 +200,14 @@ class ManagedBooking(BaseModel):
 
 
 class BookingChange(BaseModel):
-    """Only the fields sent change; `option_id` moves a confirmed place only if the new option
-    has one free."""
+    """Only the fields sent change. `choices` sets the option of the groups it names (null:
+    none, in an optional group) and keeps the others; `option_id` alone sets the choice in
+    that option's group. A confirmed place moves only into an option with one free."""
 
     model_config = ConfigDict(extra="forbid")
 
     option_id: uuid.UUID | None = None
+    choices: dict[uuid.UUID, uuid.UUID | None] | None = Field(default=None, max_length=20)
     organisation: PersonName | None = None
     role: Role | None = None
     sector: Sector | None = None

@@ -151,7 +151,9 @@ async def change_booking(
 ) -> StaffBooking:
     """Move a booking to another option for the person (the dinner instead of the walk, say):
     the same change as the manage link, so the new option must have room."""
-    changes = manage.Changes(option_id=body.option_id)
+    changes = manage.Changes(choices=body.choices)
+    if "option_id" in body.model_fields_set:
+        changes = manage.Changes(option_id=body.option_id, choices=body.choices)
     booking = await manage.change(process.db, process.settings, booking_id, changes, by="staff")
     process.availability.invalidate(booking.event_id)
     return await exports.one_booking(process.db, booking)

@@ -6,9 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.bookings.api.schemas import AttendeeIn
+from services.bookings.api.schemas import AttendeeIn, Choice
 from shared.contracts.attendees import PlainName, Sector
 
 Origin = Annotated[
@@ -35,6 +35,7 @@ class StaffBooking(BaseModel):
     waitlist_position: int | None
     option_id: uuid.UUID | None
     option_name: str | None
+    choices: list[Choice]
     name: str
     email: str
     organisation: str
@@ -65,11 +66,19 @@ class StaffCancel(BaseModel):
 
 
 class StaffChange(BaseModel):
-    """A booking's new option, chosen by staff for the person."""
+    """A booking's new option, chosen by staff for the person: `option_id` in its group, or
+    `choices` (group id -> option id, null for none) for the groups named."""
 
     model_config = ConfigDict(extra="forbid")
 
-    option_id: uuid.UUID
+    option_id: uuid.UUID | None = None
+    choices: dict[uuid.UUID, uuid.UUID | None] | None = Field(default=None, max_length=20)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> StaffChange:
+        if self.option_id is None and not self.choices:
+            raise ValueError("name the new option_id, or choices for the groups to change")
+        return self
 
 
 class AttendanceMark(BaseModel):
@@ -83,6 +92,8 @@ class AttendanceMark(BaseModel):
 
 class OptionCounts(BaseModel):
     option_id: uuid.UUID
+    group_id: uuid.UUID
+    group_name: str
     name: str
     capacity: int
     confirmed: int

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from services.bookings.api import event_display
 from services.bookings.api.schemas import (
+    Choice,
     EventAvailability,
     ManagedBooking,
     OptionAvailability,
+    OptionGroupAvailability,
 )
 from services.bookings.domain.admission import EventFacts, booking_state
 from services.bookings.domain.bookings import Booking
 from services.bookings.domain.capacity import Places
-from shared.contracts import EventState
+from shared.contracts import BookingChoice, EventState
 
 
 def event_availability(state: dict[str, Any], places: Places) -> EventAvailability:
@@ -31,6 +35,7 @@ def event_availability(state: dict[str, Any], places: Places) -> EventAvailabili
     )
     now = datetime.now(UTC)
     remaining = places.remaining()
+    groups = option_groups(places)
     return EventAvailability(
         event_id=event.event_id,
         title=event.title,
@@ -58,20 +63,40 @@ def event_availability(state: dict[str, Any], places: Places) -> EventAvailabili
             "closes_at": facts.closes_at,
             "open": facts.window_open(now),
         },
-        options=[
+        options=[o for g in groups for o in g.options],
+        option_groups=groups,
+        booking_state=booking_state(facts, remaining, places.waitlist_enabled, now),  # type: ignore[arg-type]
+    )
+
+
+def option_groups(places: Places) -> list[OptionGroupAvailability]:
+    """The groups still offering options, in order, each with its options and their places."""
+    groups: dict[uuid.UUID, OptionGroupAvailability] = {}
+    for o in places.options.values():
+        if o.withdrawn:
+            continue
+        group = groups.setdefault(
+            o.group_id,
+            OptionGroupAvailability(
+                group_id=o.group_id, name=o.group_name, required=o.group_required, options=[]
+            ),
+        )
+        group.options.append(
             OptionAvailability(
                 option_id=o.option_id,
+                group_id=o.group_id,
                 name=o.name,
                 description=o.description,
                 capacity=o.capacity,
-                remaining=places.remaining(o.option_id),
+                remaining=places.remaining((o.option_id,)),
                 waiting=o.waiting,
             )
-            for o in places.options.values()
-            if not o.withdrawn
-        ],
-        booking_state=booking_state(facts, remaining, places.waitlist_enabled, now),  # type: ignore[arg-type]
-    )
+        )
+    return list(groups.values())
+
+
+def choices_out(choices: Sequence[BookingChoice]) -> list[Choice]:
+    return [Choice(**c.model_dump()) for c in choices]
 
 
 def managed_booking(
@@ -79,7 +104,7 @@ def managed_booking(
     *,
     facts: EventFacts,
     state: dict[str, Any],
-    option_name: str | None,
+    choices: Sequence[BookingChoice],
     position: int | None,
     ics_url: str,
 ) -> ManagedBooking:
@@ -98,8 +123,9 @@ def managed_booking(
         calendar=event_display.calendar_links(event, ics_url) if confirmed else None,
         status=booking.status,  # type: ignore[arg-type]
         waitlist_position=position,
-        option_id=booking.option_id,
-        option_name=option_name,
+        option_id=choices[0].option_id if choices else None,
+        option_name=choices[0].option_name if choices else None,
+        choices=choices_out(choices),
         name=booking.name,
         email=booking.email,
         organisation=d.organisation,

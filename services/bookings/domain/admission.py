@@ -1,12 +1,13 @@
-"""Who may book an event, and when: status, booking window, audience, option."""
+"""Who may book an event, and when: status, booking window, audience, options."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from services.bookings.domain.capacity import OptionPlaces
+from services.bookings.domain.capacity import Choices, OptionPlaces
 from shared.errors import Conflict, Forbidden, Invalid
 
 
@@ -68,16 +69,71 @@ def check_audience(event: EventFacts, *, invited: bool, on_roster: bool) -> None
         )
 
 
-def check_option(options: dict[uuid.UUID, OptionPlaces], option_id: uuid.UUID | None) -> None:
+def check_choices(
+    options: dict[uuid.UUID, OptionPlaces],
+    option_ids: Sequence[uuid.UUID],
+    *,
+    held: Sequence[uuid.UUID] = (),
+) -> Choices:
+    """The choices in the groups' order: each an option of this event still offered (or one
+    the booking already `held`, though withdrawn since), at most one per group, one in every
+    required group that offers any."""
     if not options:
-        if option_id is not None:
-            raise Invalid("option_id", "this event has no options to choose from")
-        return
+        if option_ids:
+            raise Invalid("option_ids", "this event has no options to choose from")
+        return ()
+    by_group: dict[uuid.UUID, OptionPlaces] = {}
+    for option_id in option_ids:
+        option = options.get(option_id)
+        if option is None or (option.withdrawn and option_id not in held):
+            raise Invalid("option_ids", "not an option of this event")
+        other = by_group.get(option.group_id)
+        if other is not None and other.option_id != option_id:
+            raise Invalid("option_ids", f"choose at most one option in {_group(option)}")
+        by_group[option.group_id] = option
+    for option in sorted(options.values(), key=lambda o: (o.group_position, o.position)):
+        if option.group_required and not option.withdrawn and option.group_id not in by_group:
+            raise Invalid("option_ids", f"choose one of the options in {_group(option)}")
+    chosen = sorted(by_group.values(), key=lambda o: (o.group_position, o.position))
+    return tuple(o.option_id for o in chosen)
+
+
+def changed_choices(
+    options: dict[uuid.UUID, OptionPlaces],
+    held: Choices,
+    picks: Mapping[uuid.UUID, uuid.UUID | None],
+) -> Choices:
+    """The choices after a change: each group named in `picks` gets its option (None: none),
+    every other group keeps what the booking holds."""
+    groups = {o.group_id for o in options.values()}
+    for group_id, option_id in picks.items():
+        if group_id not in groups:
+            raise Invalid("choices", "not an option group of this event")
+        if option_id is not None and (
+            option_id not in options or options[option_id].group_id != group_id
+        ):
+            raise Invalid("choices", "not an option of this group")
+    kept = [o for o in held if o not in options or options[o].group_id not in picks]
+    new = kept + [o for o in picks.values() if o is not None]
+    return check_choices(options, new, held=held)
+
+
+def lone_pick(
+    options: dict[uuid.UUID, OptionPlaces], option_id: uuid.UUID | None
+) -> dict[uuid.UUID, uuid.UUID | None]:
+    """A lone `option_id`, as clients sent before groups: that option in its own group; None
+    leaves the first group (an error if it is required)."""
     if option_id is None:
-        raise Invalid("option_id", "choose one of the event's options")
+        first = min(options.values(), key=lambda o: (o.group_position, o.position), default=None)
+        return {first.group_id: None} if first else {}
     option = options.get(option_id)
-    if option is None or option.withdrawn:
+    if option is None:
         raise Invalid("option_id", "not an option of this event")
+    return {option.group_id: option_id}
+
+
+def _group(option: OptionPlaces) -> str:
+    return f"'{option.group_name}'" if option.group_name else "the event's options"
 
 
 def booking_state(event: EventFacts, remaining: int, waitlist_enabled: bool, now: datetime) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from services.bookings.domain import admission
 from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking, Details, email_key
-from services.bookings.domain.capacity import Places
+from services.bookings.domain.capacity import Choices, Places
 from shared.errors import Conflict, DomainError
 from shared.staff_actions import StaffCommand
 
@@ -27,7 +27,8 @@ class BookingRequest:
     email: str
     name: str
     details: Details = field(default_factory=Details)
-    option_id: uuid.UUID | None = None
+    # The options chosen, at most one per group (checked when decided).
+    option_ids: tuple[uuid.UUID, ...] = ()
     # The campaign of an invitation already verified for this event and this address.
     invited_by_campaign: uuid.UUID | None = None
     partner_id: uuid.UUID | None = None
@@ -143,11 +144,11 @@ def _decide_one(
     new_id: Callable[[], uuid.UUID],
 ) -> Outcome:
     try:
-        _admissible(snapshot, request, now)
+        choices = _admissible(snapshot, request, now)
         existing = snapshot.active.get(request.email_key)
         if existing is not None:
             return _already_booked(snapshot, existing, fresh=request.email_key in created, now=now)
-        decision = snapshot.places.admit(request.option_id)
+        decision = snapshot.places.admit(choices)
     except DomainError as error:
         return Refused(error)
     booking = Booking(
@@ -159,7 +160,7 @@ def _decide_one(
         details=request.details,
         created_at=now,
         updated_at=now,
-        option_id=request.option_id,
+        option_ids=choices,
         waitlist_seq=decision.waitlist_seq,
         partner_id=request.partner_id,
         campaign_id=request.invited_by_campaign,
@@ -169,12 +170,12 @@ def _decide_one(
     return Accepted(booking, decision.waitlist_position)
 
 
-def _admissible(snapshot: Snapshot, request: BookingRequest, now: datetime) -> None:
+def _admissible(snapshot: Snapshot, request: BookingRequest, now: datetime) -> Choices:
     event = snapshot.event
     admission.check_bookable(event)
     # What the request itself gets wrong comes before who is asking: an unknown option must
     # answer the same to a member and an outsider, or the answer tells who is on the roster.
-    admission.check_option(snapshot.places.options, request.option_id)
+    choices = admission.check_choices(snapshot.places.options, request.option_ids)
     if not request.on_behalf:
         admission.check_window(event, now)
         admission.check_audience(
@@ -182,6 +183,7 @@ def _admissible(snapshot: Snapshot, request: BookingRequest, now: datetime) -> N
             invited=request.invited_by_campaign is not None,
             on_roster=request.email_key in snapshot.on_roster,
         )
+    return choices
 
 
 def _already_booked(

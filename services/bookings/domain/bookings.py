@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from shared.contracts import Attendee, BookingCancelled, BookingChanged, BookingState
+from shared.contracts import (
+    Attendee,
+    BookingCancelled,
+    BookingChanged,
+    BookingChoice,
+    BookingState,
+)
 from shared.errors import Conflict
 
 ACTIVE = ("confirmed", "waitlisted")
@@ -44,7 +50,8 @@ class Booking:
     details: Details
     created_at: datetime
     updated_at: datetime
-    option_id: uuid.UUID | None = None
+    # The options held, at most one per option group, in the groups' order.
+    option_ids: tuple[uuid.UUID, ...] = ()
     waitlist_seq: int | None = None
     partner_id: uuid.UUID | None = None
     campaign_id: uuid.UUID | None = None
@@ -73,10 +80,12 @@ class Booking:
             raise Conflict("only a booking on the waiting list can be promoted", code="not_waiting")
         return self._next(now, status="confirmed")
 
-    def change(self, *, now: datetime, option_id: uuid.UUID | None, details: Details) -> Booking:
+    def change(
+        self, *, now: datetime, option_ids: tuple[uuid.UUID, ...], details: Details
+    ) -> Booking:
         if not self.active:
             raise Conflict("a cancelled booking cannot be changed", code="already_cancelled")
-        return self._next(now, option_id=option_id, details=details)
+        return self._next(now, option_ids=option_ids, details=details)
 
     def may_resend_link(self, now: datetime) -> bool:
         return self.link_resent_at is None or now - self.link_resent_at >= RESEND_INTERVAL
@@ -88,7 +97,8 @@ class MessageContext:
 
     event_version: int | None
     manage_url: str
-    option_name: str | None = None
+    # The booking's choices as the message carries them, in the groups' order.
+    choices: tuple[BookingChoice, ...] = ()
     waitlist_position: int | None = None
     checkin_url: str | None = None
 
@@ -102,8 +112,9 @@ def _fields(booking: Booking, ctx: MessageContext) -> dict[str, object]:
         "event_version": ctx.event_version,
         "status": booking.status,
         "waitlist_position": ctx.waitlist_position if booking.status == "waitlisted" else None,
-        "option_id": booking.option_id,
-        "option_name": ctx.option_name,
+        "option_id": ctx.choices[0].option_id if ctx.choices else None,
+        "option_name": ctx.choices[0].option_name if ctx.choices else None,
+        "choices": list(ctx.choices),
         "attendee": Attendee(
             name=booking.name,
             email=booking.email,
@@ -128,12 +139,13 @@ def to_state(booking: Booking, ctx: MessageContext) -> BookingState:
 
 
 def to_changed(
-    booking: Booking, ctx: MessageContext, *, previous: uuid.UUID | None, previous_name: str | None
+    booking: Booking, ctx: MessageContext, *, previous: tuple[BookingChoice, ...]
 ) -> BookingChanged:
     return BookingChanged(
         **_fields(booking, ctx),  # type: ignore[arg-type]
-        previous_option_id=previous,
-        previous_option_name=previous_name,
+        previous_option_id=previous[0].option_id if previous else None,
+        previous_option_name=previous[0].option_name if previous else None,
+        previous_choices=list(previous),
     )
 
 

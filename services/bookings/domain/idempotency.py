@@ -35,7 +35,8 @@ def accepted_answer(booking: Booking, waitlist_position: int | None) -> dict[str
             "booking_id": str(booking.id),
             "status": booking.status,
             "waitlist_position": waitlist_position,
-            "option_id": str(booking.option_id) if booking.option_id else None,
+            "option_id": str(booking.option_ids[0]) if booking.option_ids else None,
+            "option_ids": [str(o) for o in booking.option_ids],
         }
     }
 

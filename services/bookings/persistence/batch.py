@@ -51,7 +51,7 @@ async def lock_and_read(
 ) -> BatchReads:
     """Take the event's row lock and read, after it, everything the batch decides on: the
     counters, the options, the active bookings of these addresses, earlier answers to these
-    keys, roster membership (migration 0002's `bookings_lock_batch`, one round trip)."""
+    keys, roster membership (`bookings_lock_batch`, migration 0005, one round trip)."""
     params = {"event_id": event_id, "emails": list(emails), "keys": list(keys)}
     row = (await uow.execute(LOCK_AND_READ, params)).first()
     if row is None:
@@ -59,12 +59,26 @@ async def lock_and_read(
     m = row._mapping
     facts = EventFacts(**{**{n: m[n] for n in _FACTS}, "cohort_ids": tuple(m["cohort_ids"])})
     options = {}
-    for option_id, name, capacity, confirmed, waiting, withdrawn, description, position in _json(
+    for option_id, name, *counts, group_id, group_name, required, group_position in _json(
         m["options"]
     ):
+        # The function's array: name, capacity, confirmed, waiting, withdrawn, description,
+        # position, then the group's id, name, required flag and position (migration 0005).
+        capacity, confirmed, waiting, withdrawn, description, position = counts
         oid = uuid.UUID(option_id)
         options[oid] = OptionPlaces(
-            oid, name, capacity, confirmed, waiting, withdrawn, description, position
+            oid,
+            name,
+            capacity,
+            confirmed,
+            waiting,
+            withdrawn,
+            description,
+            position,
+            uuid.UUID(group_id),
+            group_name,
+            required,
+            group_position,
         )
     places = Places(
         capacity=m["capacity"],
@@ -89,23 +103,29 @@ async def lock_and_read(
 _COLUMNS = (
     ("id", "uuid"), ("event_id", "uuid"), ("status", "text"), ("waitlist_seq", "bigint"),
     ("email", "text"), ("email_key", "text"), ("name", "text"), ("version", "int"),
-    ("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("option_id", "uuid"),
+    ("created_at", "timestamptz"), ("updated_at", "timestamptz"), ("option_ids", "uuid[]"),
     ("partner_id", "uuid"), ("campaign_id", "uuid"), ("organisation", "text"), ("role", "text"),
     ("sector", "text"), ("dietary_needs", "text"), ("access_needs", "text"),
     ("consent_to_contact", "boolean"),
 )  # fmt: skip
 _NAMES = ", ".join(name for name, _ in _COLUMNS)
-_ARRAYS = ", ".join(f"CAST(:b_{name} AS {kind}[])" for name, kind in _COLUMNS)
+# unnest() flattens an array of arrays, so each booking's options travel as one array literal
+# (text) and become uuid[] again in the SELECT.
+_SENT = {name: "text" if kind.endswith("[]") else kind for name, kind in _COLUMNS}
+_ARRAYS = ", ".join(f"CAST(:b_{name} AS {_SENT[name]}[])" for name, _ in _COLUMNS)
+_VALUES = ", ".join(
+    f"CAST(u.{name} AS {kind})" if kind.endswith("[]") else f"u.{name}" for name, kind in _COLUMNS
+)
 
 _WRITE = sa.text(f"""
 WITH new_bookings AS (
   -- The consent to future contact is recorded with its time and the privacy notice version
   -- the event showed (issue 17): both come with the row, at no extra round trip.
   INSERT INTO bookings ({_NAMES}, consent_recorded_at, privacy_notice_version)
-  SELECT b.*, CASE WHEN b.consent_to_contact THEN b.created_at END,
+  SELECT {_VALUES}, CASE WHEN u.consent_to_contact THEN u.created_at END,
          NULLIF((SELECT state ->> 'privacy_notice_version' FROM event_replicas
                   WHERE event_id = :event_id), '')
-    FROM unnest({_ARRAYS}) AS b({_NAMES}) RETURNING 1
+    FROM unnest({_ARRAYS}) AS u({_NAMES}) RETURNING 1
 ), counters AS (
   UPDATE event_replicas
      SET confirmed = :confirmed, waiting = :waiting, waitlist_seq = :waitlist_seq
@@ -132,6 +152,10 @@ SELECT (SELECT count(*) FROM keys) AS keys_stored
 """)
 
 
+def _array_literal(ids: Sequence[uuid.UUID]) -> str:
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 async def write(
     uow: UnitOfWork,
     event_id: uuid.UUID,
@@ -149,6 +173,7 @@ async def write(
     outbox guarantee is unchanged, and the commit wakes the relay as usual."""
     rows = [to_row(b) for b in new]
     params: dict[str, Any] = {f"b_{name}": [r[name] for r in rows] for name, _ in _COLUMNS}
+    params["b_option_ids"] = [_array_literal(r["option_ids"]) for r in rows]
     options = list(places.options.values())
     params.update(
         event_id=event_id,

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from services.bookings.domain.bookings import ACTIVE, Booking, Details, email_key
 from services.bookings.domain.capacity import Waiter
@@ -19,7 +20,7 @@ _BOOKING = tuple(f for f in Booking.__dataclass_fields__ if f != "details")
 COLUMNS = [bookings.c[name] for name in (*_BOOKING, *_DETAILS)]
 _MUTABLE = (
     "status",
-    "option_id",
+    "option_ids",
     "waitlist_seq",
     "version",
     "updated_at",
@@ -35,13 +36,15 @@ def to_row(booking: Booking) -> dict[str, Any]:
     row = {name: getattr(booking, name) for name in _BOOKING}
     row.update(asdict(booking.details))
     row["email_key"] = email_key(booking.email)
+    row["option_ids"] = list(booking.option_ids)
     return row
 
 
 def from_row(row: Any) -> Booking:
     m = row._mapping
     return Booking(
-        **{name: m[name] for name in _BOOKING},
+        **{name: m[name] for name in _BOOKING if name != "option_ids"},
+        option_ids=tuple(m["option_ids"]),
         details=Details(**{name: m[name] for name in _DETAILS}),
     )
 
@@ -86,19 +89,21 @@ async def active_of_event(uow: UnitOfWork, event_id: uuid.UUID) -> list[Booking]
 async def waiters(
     uow: UnitOfWork, event_id: uuid.UUID, *, option_ids: Sequence[uuid.UUID] | None, limit: int
 ) -> list[Waiter]:
-    """The waiting list in order, restricted to the options that have room (when the event has
-    options), at most `limit` long: nobody further back could be promoted now."""
+    """The waiting list in order, restricted to those whose options all have room (when the
+    event has options), at most `limit` long: nobody further back could be promoted now."""
     query = (
-        sa.select(bookings.c.id, bookings.c.option_id, bookings.c.waitlist_seq)
+        sa.select(bookings.c.id, bookings.c.option_ids, bookings.c.waitlist_seq)
         .where(bookings.c.event_id == event_id, bookings.c.status == "waitlisted")
         .order_by(bookings.c.waitlist_seq)
     )
     if option_ids is not None:
-        query = query.where(bookings.c.option_id.in_(list(option_ids)))
+        query = query.where(
+            bookings.c.option_ids.contained_by(sa.cast(list(option_ids), ARRAY(UUID(as_uuid=True))))
+        )
     else:
         query = query.limit(limit)
     rows = (await uow.execute(query)).all()
-    return [Waiter(r.id, r.option_id, r.waitlist_seq) for r in rows]
+    return [Waiter(r.id, tuple(r.option_ids), r.waitlist_seq) for r in rows]
 
 
 async def get_many(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Booking]:

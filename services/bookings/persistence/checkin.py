@@ -94,25 +94,22 @@ async def register(
 async def option_counts(
     uow: UnitOfWork, event_id: uuid.UUID, session_id: uuid.UUID
 ) -> dict[uuid.UUID | None, tuple[int, int]]:
-    """Per option: (checked in, expected) among confirmed bookings."""
-    checked = sa.func.count(attendance.c.booking_id).filter(attendance.c.status == "attended")
-    rows = (
-        await uow.execute(
-            sa.select(bookings.c.option_id, checked, sa.func.count(bookings.c.id))
-            .select_from(
-                bookings.outerjoin(
-                    attendance,
-                    sa.and_(
-                        attendance.c.booking_id == bookings.c.id,
-                        attendance.c.session_id == session_id,
-                    ),
-                )
-            )
-            .where(bookings.c.event_id == event_id, bookings.c.status == "confirmed")
-            .group_by(bookings.c.option_id)
-        )
-    ).all()
+    """Per option: (checked in, expected) among confirmed bookings. A booking counts under each
+    option it holds (one per group); one that holds none counts under None."""
+    rows = (await uow.execute(_OPTION_COUNTS, {"event": event_id, "session": session_id})).all()
     return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+
+
+_OPTION_COUNTS = sa.text("""
+SELECT o.option_id,
+       count(a.booking_id) FILTER (WHERE a.status = 'attended'),
+       count(b.id)
+  FROM bookings b
+  LEFT JOIN LATERAL unnest(b.option_ids) AS o(option_id) ON true
+  LEFT JOIN attendance a ON a.booking_id = b.id AND a.session_id = :session
+ WHERE b.event_id = :event AND b.status = 'confirmed'
+ GROUP BY o.option_id
+""")
 
 
 async def booking_for_checkin(uow: UnitOfWork, booking_id: uuid.UUID) -> Booking | None:

@@ -39,7 +39,11 @@ _OPTIONS = sa.select(
     event_options.c.withdrawn,
     event_options.c.description,
     event_options.c.position,
-).order_by(event_options.c.position)
+    event_options.c.group_id,
+    event_options.c.group_name,
+    event_options.c.group_required,
+    event_options.c.group_position,
+).order_by(event_options.c.group_position, event_options.c.position)
 
 
 async def apply_state(uow: UnitOfWork, state: EventState) -> bool:
@@ -71,17 +75,25 @@ async def apply_state(uow: UnitOfWork, state: EventState) -> bool:
 
 
 async def _apply_options(uow: UnitOfWork, state: EventState) -> None:
-    listed = [
-        {
-            "event_id": state.event_id,
-            "option_id": o.option_id,
-            "position": position,
-            "name": o.name,
-            "description": o.description,
-            "capacity": o.capacity,
-        }
-        for position, o in enumerate(state.options)
-    ]
+    groups = {g.group_id: (i, g) for i, g in enumerate(state.option_groups)}
+    listed = []
+    for position, o in enumerate(state.options):
+        assert o.group_id is not None  # EventState gives every option a group
+        group_position, group = groups.get(o.group_id, (len(groups), None))
+        listed.append(
+            {
+                "event_id": state.event_id,
+                "option_id": o.option_id,
+                "position": position,
+                "name": o.name,
+                "description": o.description,
+                "capacity": o.capacity,
+                "group_id": o.group_id,
+                "group_name": group.name if group else "",
+                "group_required": group.required if group else True,
+                "group_position": group_position,
+            }
+        )
     if listed:
         statement = pg_insert(event_options).values(listed)
         await uow.execute(
@@ -89,7 +101,16 @@ async def _apply_options(uow: UnitOfWork, state: EventState) -> None:
                 index_elements=[event_options.c.event_id, event_options.c.option_id],
                 set_={
                     name: statement.excluded[name]
-                    for name in ("position", "name", "description", "capacity")
+                    for name in (
+                        "position",
+                        "name",
+                        "description",
+                        "capacity",
+                        "group_id",
+                        "group_name",
+                        "group_required",
+                        "group_position",
+                    )
                 }
                 | {"withdrawn": False},
             )

@@ -35,7 +35,7 @@ async def search(uow: UnitOfWork, event_id: uuid.UUID, filters: Filters) -> list
     if filters.status:
         query = query.where(bookings.c.status == filters.status)
     if filters.option_id:
-        query = query.where(bookings.c.option_id == filters.option_id)
+        query = query.where(bookings.c.option_ids.any(filters.option_id))
     if filters.booking_id:
         query = query.where(bookings.c.id == filters.booking_id)
     if filters.search:
@@ -66,14 +66,26 @@ async def waiting_positions(uow: UnitOfWork, event_id: uuid.UUID) -> dict[uuid.U
 async def status_counts(
     uow: UnitOfWork, event_id: uuid.UUID
 ) -> dict[tuple[str, uuid.UUID | None], int]:
-    rows = (
+    """Bookings by status, in all (option None) and per option held (a booking with two
+    groups' choices counts once in all and once under each option)."""
+    totals = (
         await uow.execute(
-            sa.select(bookings.c.status, bookings.c.option_id, sa.func.count())
+            sa.select(bookings.c.status, sa.func.count())
             .where(bookings.c.event_id == event_id)
-            .group_by(bookings.c.status, bookings.c.option_id)
+            .group_by(bookings.c.status)
         )
     ).all()
-    return {(r[0], r[1]): int(r[2]) for r in rows}
+    option = sa.func.unnest(bookings.c.option_ids).label("option_id")
+    per_option = (
+        await uow.execute(
+            sa.select(bookings.c.status, option, sa.func.count())
+            .where(bookings.c.event_id == event_id)
+            .group_by(bookings.c.status, sa.text("option_id"))
+        )
+    ).all()
+    counts: dict[tuple[str, uuid.UUID | None], int] = {(r[0], None): int(r[1]) for r in totals}
+    counts.update({(r[0], r[1]): int(r[2]) for r in per_option})
+    return counts
 
 
 async def attendance_of(

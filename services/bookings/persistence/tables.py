@@ -56,6 +56,12 @@ event_options = sa.Table(
     sa.Column("waiting", sa.Integer, nullable=False, server_default="0"),
     # An option the catalogue no longer lists: its bookings stay, nobody new joins it.
     sa.Column("withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The option's group, kept on each option (a group is only ever read with its options):
+    # a booking holds at most one option per group and needs one of a required group.
+    sa.Column("group_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("group_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("group_required", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("group_position", sa.Integer, nullable=False, server_default="0"),
 )
 
 # The replica of cohort rosters, by member, applied by the cohort's roster version; a removed
@@ -106,7 +112,10 @@ bookings = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("option_id", UUID(as_uuid=True)),
+    # The options held, one per option group at most, in the groups' order (migration 0005).
+    sa.Column(
+        "option_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default=sa.text("'{}'")
+    ),
     sa.Column("role", sa.Text, nullable=False, server_default=""),
     sa.Column("sector", sa.Text),
     sa.Column("dietary_needs", sa.Text, nullable=False, server_default=""),
@@ -118,7 +127,7 @@ bookings = sa.Table(
     sa.Column("cancel_reason", sa.Text),
     sa.Column("was_status", sa.Text),
     sa.Column("link_resent_at", sa.DateTime(timezone=True)),
-    # Privacy (migration 0003_h17privacy): when consent to future contact was given and the
+    # Privacy (migration 0004): when consent to future contact was given and the
     # privacy notice version shown, and when retention made the booking anonymous.
     sa.Column("consent_recorded_at", sa.DateTime(timezone=True)),
     sa.Column("privacy_notice_version", sa.Text),

@@ -50,7 +50,7 @@ async def export(uow: UnitOfWork, email: str) -> dict[str, list[dict[str, Any]]]
                 event_replicas.c.title.label("event_title"),
                 event_replicas.c.starts_at.label("event_starts_at"),
                 bookings.c.status,
-                bookings.c.option_id,
+                bookings.c.option_ids,
                 bookings.c.email,
                 bookings.c.name,
                 bookings.c.organisation,

@@ -13,7 +13,7 @@
     confirmed: "Confirmed: you have a place", cancelled: "Cancelled",
     waitlisted: "On the waiting list, number {n}",
     changeTitle: "Change your option", change: "Change option",
-    changed: "Done: your option is now {option}.",
+    changed: "Done: your option is now {option}.", noOption: "None", optional: "(optional)",
     optionLeft: "{n} places left", optionOne: "1 place left", optionFull: "full",
     optionFullNow: "Sorry, that option is full. Please choose another.",
     cancelTitle: "Cancel your booking", cancel: "Cancel my booking",
@@ -75,10 +75,12 @@
     Array.prototype.slice.call(main.querySelectorAll(".card")).forEach(function (el) { el.remove(); });
     var state = booking.status === "waitlisted" ? fill(T.waitlisted, { n: booking.waitlist_position })
       : T[booking.status];
-    var rows = [[T.event, booking.event_title], [T.when, parts.when(booking)], [T.status, state],
-      booking.option_name ? [T.option, booking.option_name] : null,
+    var rows = [[T.event, booking.event_title], [T.when, parts.when(booking)], [T.status, state]
+    ].concat((booking.choices || []).map(function (c) {
+      return [c.group_name || T.option, c.option_name];
+    }), [
       [T.name, booking.name], [T.email, booking.email], [T.organisation, booking.organisation],
-      booking.venue ? [T.where, parts.where(booking.venue)] : null];
+      booking.venue ? [T.where, parts.where(booking.venue)] : null]);
     var list = h("dl", {}, []);
     rows.forEach(function (row) {
       if (!row) return;
@@ -90,7 +92,7 @@
     main.appendChild(card);
     if (booking.status === "confirmed") main.appendChild(checkinCode());
     if (booking.status !== "cancelled") {
-      if (event && event.options.length > 1) main.appendChild(changeForm(booking, event));
+      if (event && changeable(event)) main.appendChild(changeForm(booking, event));
       main.appendChild(cancelBox(booking));
     }
     if (note) tell(note.text, note.kind, true); else tell("", "");
@@ -105,29 +107,62 @@
     ]);
   }
 
+  // Something to change: a group offering a second option, or an optional one ("None").
+  function changeable(event) {
+    return groupsOf(event).some(function (g) { return g.options.length > 1 || !g.required; });
+  }
+  function groupsOf(event) {
+    return event.option_groups || (event.options.length ? [{ group_id: "", name: "", required: true, options: event.options }] : []);
+  }
+
+  // One fieldset per option group, each set at the booking's choice; only the groups changed
+  // are sent, so the others keep their places.
   function changeForm(booking, event) {
-    var radios = event.options.map(function (o) {
-      var left = o.remaining > 1 ? fill(T.optionLeft, { n: o.remaining })
-        : o.remaining === 1 ? T.optionOne : T.optionFull;
-      return h("label", { "class": "r" }, [
-        h("input", { type: "radio", name: "option_id", value: o.option_id, checked: o.option_id === booking.option_id }),
-        h("span", { text: o.name + " (" + left + ")" })
-      ]);
+    var held = {};
+    (booking.choices || []).forEach(function (c) { held[c.group_id] = c.option_id; });
+    var groups = groupsOf(event);
+    var sets = groups.map(function (g, n) {
+      var name = "option_group" + (n ? "-" + (n + 1) : "");
+      var radios = g.options.map(function (o) {
+        var left = o.remaining > 1 ? fill(T.optionLeft, { n: o.remaining })
+          : o.remaining === 1 ? T.optionOne : T.optionFull;
+        return h("label", { "class": "r" }, [
+          h("input", { type: "radio", name: name, value: o.option_id, checked: o.option_id === held[g.group_id] }),
+          h("span", { text: o.name + " (" + left + ")" })
+        ]);
+      });
+      if (!g.required) {
+        radios.unshift(h("label", { "class": "r" }, [
+          h("input", { type: "radio", name: name, value: "", checked: !held[g.group_id] }),
+          h("span", { text: T.noOption })
+        ]));
+      }
+      var legend = h("legend", {}, [document.createTextNode(g.name || T.option),
+        g.required ? null : h("span", { "class": "hint", text: " " + T.optional })]);
+      return h("fieldset", { "data-group": g.group_id }, [legend].concat(radios));
     });
     var button = h("button", { type: "submit", text: T.change });
     var form = h("form", { "class": "card", "aria-labelledby": "change-title" }, [
-      h("h2", { id: "change-title", text: T.changeTitle }),
-      h("fieldset", {}, [h("legend", { text: T.option })].concat(radios)), button
-    ]);
+      h("h2", { id: "change-title", text: T.changeTitle })].concat(sets, [button]));
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var chosen = form.querySelector("input:checked");
-      if (!chosen || chosen.value === booking.option_id) return;
+      var choices = {}, any = false;
+      groups.forEach(function (g, n) {
+        var chosen = sets[n].querySelector("input:checked");
+        var value = chosen ? chosen.value : "";
+        if (!chosen || value === (held[g.group_id] || "")) return;
+        // The unnamed group of an event from before groups has no id here: send option_id.
+        choices[g.group_id] = value || null;
+        any = true;
+      });
+      if (!any) return;
+      var body = "" in choices ? { option_id: choices[""] } : { choices: choices };
       button.disabled = true;
-      call("PATCH", "bookings/" + token, { option_id: chosen.value }).then(function (r) {
+      call("PATCH", "bookings/" + token, body).then(function (r) {
         button.disabled = false;
         if (r.status !== 200) return tell(problem(r), "problem", true);
-        load({ text: fill(T.changed, { option: r.body.option_name || "" }), kind: "done" });
+        var names = (r.body.choices || []).map(function (c) { return c.option_name; }).join(", ");
+        load({ text: fill(T.changed, { option: names || T.noOption }), kind: "done" });
       });
     });
     return form;

@@ -22,6 +22,7 @@
     notOpen: "Booking opens {date}", notOpenYet: "Booking has not opened yet.", cancelled: "This event has been cancelled",
     completed: "This event has finished",
     options: "Choose an option", optionLeft: "{n} left", optionFull: "full, waiting list",
+    noOption: "None", pickIn: "Please choose one of the options for {group}.",
     name: "Full name", email: "Email address", organisation: "Organisation",
     role: "Role or job title", sector: "Sector", dietary: "Dietary needs",
     access: "Access needs", optional: "(optional)", choose: "Choose…",
@@ -298,18 +299,7 @@
   W.form = function (ev) {
     var self = this, opt = T.optional;
     var kids = [];
-    if (ev.options.length) {
-      var radios = ev.options.map(function (o, i) {
-        var label = o.name + " (" + (o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull) + ")";
-        return h("label", { class: "r" }, [
-          h("input", { type: "radio", name: "option_id", value: o.option_id, id: i ? null : "f-option_id" }),
-          h("span", {}, [document.createTextNode(label), o.description ? h("span", { class: "hint", text: " " + o.description }) : null])
-        ]);
-      });
-      var err = h("p", { class: "err", id: "e-option_id", hidden: true });
-      this.errors.option_id = { input: radios[0].firstChild, err: err, group: true };
-      kids.push(h("fieldset", { "aria-describedby": "e-option_id" }, [h("legend", { text: T.options })].concat(radios, [err])));
-    }
+    kids.push.apply(kids, this.choices(ev));
     var who = this.invite ? this.invite.who : {};
     var email = h("input", { type: "email", autocomplete: "email", required: true, value: who.email || null });
     var sector = h("select", {}, [h("option", { value: "", text: T.choose })].concat(Object.keys(T.sectors).map(function (k) {
@@ -343,15 +333,37 @@
     this.formEl.addEventListener("submit", function (e) { e.preventDefault(); self.submit(); });
     return this.formEl;
   };
+  // A fieldset per option group; an optional one starts at "None", which takes no place.
+  W.choices = function (ev) {
+    var self = this;
+    this.groups = [];
+    return (ev.option_groups || []).map(function (g, n) {
+      var sfx = n ? "-" + (n + 1) : "", name = "option_group" + sfx;
+      var radios = (g.required ? [] : [{ option_id: "", none: 1 }]).concat(g.options).map(function (o, i) {
+        var label = o.none ? T.noOption : o.name + " (" + (o.remaining > 0 ? fill(T.optionLeft, { n: o.remaining }) : T.optionFull) + ")";
+        return h("label", { class: "r" }, [
+          h("input", { type: "radio", name: name, value: o.option_id, checked: !!o.none, id: i ? null : "f-option_id" + sfx }),
+          h("span", {}, [document.createTextNode(label), o.description ? h("span", { class: "hint", text: " " + o.description }) : null])
+        ]);
+      });
+      var err = h("p", { class: "err", id: "e-option_id" + sfx, hidden: true });
+      self.groups.push(self.errors["option_id" + sfx] = { input: radios[0].firstChild, err: err, group: true, required: g.required, name: name, label: g.name });
+      return h("fieldset", { "aria-describedby": err.id }, [h("legend", {}, [document.createTextNode(g.name || T.options),
+        g.required ? null : h("span", { class: "hint", text: " " + T.optional })])].concat(radios, [err]));
+    });
+  };
+  W.chosen = function () {
+    var form = this.formEl;
+    return this.groups.map(function (g) { var on = form.querySelector("input[name=" + g.name + "]:checked"); return on ? on.value : ""; });
+  };
   W.values = function () {
     var f = this.formEl.elements, v = function (n) { return f[n] ? f[n].value.trim() : ""; };
-    var chosen = this.formEl.querySelector("input[name=option_id]:checked");
     var body = {
       name: v("name"), email: v("email"), organisation: v("organisation"), role: v("role"),
       sector: v("sector") || null, dietary_needs: v("dietary_needs"), access_needs: v("access_needs"),
       consent_to_contact: f.consent_to_contact.checked, website: v("website")
     };
-    if (this.ev.options.length) body.option_id = chosen ? chosen.value : null;
+    if (this.groups.length) body.option_ids = this.chosen().filter(Boolean);
     if (this.invite) body.invitation = this.invite.token;
     return body;
   };
@@ -394,7 +406,10 @@
     this.say(text);
   };
   W.message = function (name, d, value) {
-    if (name === "option_id") return T.pick;
+    if (name.indexOf("option_id") === 0) {
+      var slot = this.errors[name];
+      return slot && slot.label ? fill(T.pickIn, { group: slot.label }) : T.pick;
+    }
     if (d.loc[1] === "invitation") return inviteText(d.type);
     if (!value && name !== "sector") return T.required;
     if (name === "email") return T.badEmail;
@@ -405,6 +420,7 @@
     detail.forEach(function (d) {
       var loc = d.loc || [], name = loc[0] === "body" ? loc[1] : null;
       if (name === "invitation") name = "email";
+      if (name === "option_ids") name = self.groupAt();
       var slot = name && self.errors[name];
       if (!slot) { general = true; return; }
       slot.err.textContent = self.message(name, d, values[name]);
@@ -415,6 +431,11 @@
     });
     this.fail(general && !first ? T.failed : T.check);
     if (first) first.focus();
+  };
+  // A refused choice belongs to the first required group left empty.
+  W.groupAt = function () {
+    var chosen = this.chosen(), i = this.groups.findIndex(function (g, n) { return g.required && !chosen[n]; });
+    return i > 0 ? "option_id-" + (i + 1) : "option_id";
   };
   W.done = function (answer, email) {
     var waiting = answer.status === "waitlisted";

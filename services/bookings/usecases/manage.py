@@ -28,10 +28,19 @@ _UNSET: Any = object()
 
 @dataclass(frozen=True)
 class Changes:
-    """What a booker may change: the option, and their details (fields left out stay)."""
+    """What a booker may change: the option of some groups (group id -> option id, None for
+    none; the other groups keep theirs), and their details (fields left out stay). A lone
+    `option_id`, as before groups, replaces the choice in that option's group."""
 
     option_id: uuid.UUID | None = _UNSET
+    choices: dict[uuid.UUID, uuid.UUID | None] | None = None
     details: dict[str, Any] | None = None
+
+    def picks(self, places: Places) -> dict[uuid.UUID, uuid.UUID | None]:
+        picks = dict(self.choices or {})
+        if self.option_id is not _UNSET:
+            picks.update(admission.lone_pick(places.options, self.option_id))
+        return picks
 
 
 async def _event_of(db: Database, booking_id: uuid.UUID) -> uuid.UUID:
@@ -68,7 +77,7 @@ async def cancel(
         if by == "attendee":
             _not_started(facts, now)
         cancelled = booking.cancel(by=by, reason=reason, now=now)
-        places.release(booking.status, booking.option_id)
+        places.release(booking.status, booking.option_ids)
         await store.save_many(uow, [cancelled])
         emitter = Emitter(uow, settings, facts, places)
         emitter.cancelled(cancelled)
@@ -98,19 +107,19 @@ async def change(
             _not_started(facts, now)
         if not booking.active:
             raise Conflict("a cancelled booking cannot be changed", code="already_cancelled")
-        option_id = booking.option_id if changes.option_id is _UNSET else changes.option_id
+        held = booking.option_ids
+        picks = changes.picks(places)
+        option_ids = admission.changed_choices(places.options, held, picks) if picks else held
         details = replace(booking.details, **(changes.details or {}))
-        if option_id == booking.option_id and details == booking.details:
+        if option_ids == held and details == booking.details:
             return booking
-        if option_id != booking.option_id:
-            admission.check_option(places.options, option_id)
-            assert option_id is not None
-            places.move(booking.status, booking.option_id, option_id)
-        changed = booking.change(now=now, option_id=option_id, details=details)
+        if option_ids != held:
+            places.move(booking.status, held, option_ids)
+        changed = booking.change(now=now, option_ids=option_ids, details=details)
         await store.save_many(uow, [changed])
         emitter = Emitter(uow, settings, facts, places)
         position = await store.waitlist_position(uow, changed)
-        emitter.changed(changed, previous=booking.option_id, position=position)
+        emitter.changed(changed, previous=held, position=position)
         promoted = await promote_waiting(uow, settings, facts, places, emitter, now=now)
         await replica.save_places(uow, facts.event_id, places)
         log.info("booking.changed", booking_id=str(booking_id))
@@ -127,7 +136,7 @@ async def promote_by_hand(
     async def work(uow: UnitOfWork, facts: EventFacts, places: Places) -> Booking:
         booking = await _locked_booking(uow, booking_id)
         promoted = booking.promote(now=datetime.now(UTC))
-        places.promote(booking.option_id)
+        places.promote(booking.option_ids)
         await store.save_many(uow, [promoted])
         Emitter(uow, settings, facts, places).state("promoted", promoted)
         await replica.save_places(uow, facts.event_id, places)

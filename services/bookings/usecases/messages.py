@@ -11,10 +11,27 @@ from structlog.contextvars import bind_contextvars, unbind_contextvars
 from services.bookings.domain import bookings as rules
 from services.bookings.domain.admission import EventFacts
 from services.bookings.domain.bookings import Booking, MessageContext
-from services.bookings.domain.capacity import Places
+from services.bookings.domain.capacity import Choices, Places
 from services.bookings.domain.tokens import checkin_token, checkin_url, manage_token, manage_url
 from services.bookings.settings import BookingsSettings
+from shared.contracts import BookingChoice
 from shared.db import UnitOfWork
+
+
+def choices_of(places: Places, option_ids: Choices) -> tuple[BookingChoice, ...]:
+    """The booking's choices with their groups' and options' names, for messages and views."""
+    chosen = [places.options[o] for o in option_ids if o in places.options]
+    # Built from the replica's own rows under the lock: nothing to validate (and this runs
+    # for every message of the hot path).
+    return tuple(
+        BookingChoice.model_construct(
+            group_id=o.group_id,
+            group_name=o.group_name,
+            option_id=o.option_id,
+            option_name=o.name,
+        )
+        for o in chosen
+    )
 
 
 def link_for(settings: BookingsSettings, booking_id: uuid.UUID) -> tuple[str, str]:
@@ -40,16 +57,15 @@ class Emitter:
         self._facts = facts
         self._places = places
 
-    def _option_name(self, option_id: uuid.UUID | None) -> str | None:
-        option = self._places.options.get(option_id) if option_id else None
-        return option.name if option else None
+    def choices(self, option_ids: Choices) -> tuple[BookingChoice, ...]:
+        return choices_of(self._places, option_ids)
 
     def context(self, booking: Booking, position: int | None = None) -> MessageContext:
         return MessageContext(
             event_version=self._facts.version,
             manage_url=link_for(self._settings, booking.id)[1],
             checkin_url=checkin_link_for(self._settings, booking.id)[1],
-            option_name=self._option_name(booking.option_id),
+            choices=self.choices(booking.option_ids),
             waitlist_position=position,
         )
 
@@ -65,14 +81,9 @@ class Emitter:
         payload = rules.to_state(booking, self.context(booking, position))
         self._emit(f"bookings.booking.{kind}", payload, correlation_id)
 
-    def changed(
-        self, booking: Booking, *, previous: uuid.UUID | None, position: int | None
-    ) -> None:
+    def changed(self, booking: Booking, *, previous: Choices, position: int | None) -> None:
         payload = rules.to_changed(
-            booking,
-            self.context(booking, position),
-            previous=previous,
-            previous_name=self._option_name(previous),
+            booking, self.context(booking, position), previous=self.choices(previous)
         )
         self._emit("bookings.booking.changed", payload, None)
 

@@ -26,13 +26,12 @@ async def promote_waiting(
     now: datetime,
 ) -> list[Booking]:
     """Promote the first waiting people who now have a place (first come, first served among
-    those whose option has room), unless the automatic cut-off before the event has passed."""
+    those whose options all have room), unless the automatic cut-off before the event has
+    passed. With every option full, those who chose none may still come in."""
     cutoff = timedelta(hours=settings.promotion_cutoff_hours)
     if not facts.auto_promotion(now, cutoff) or places.remaining() <= 0:
         return []
     option_ids = places.options_with_room() if places.options else None
-    if option_ids == []:
-        return []
     waiters = await store.waiters(
         uow, facts.event_id, option_ids=option_ids, limit=places.remaining()
     )

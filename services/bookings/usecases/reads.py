@@ -11,6 +11,8 @@ from services.bookings.domain.bookings import Booking
 from services.bookings.domain.capacity import Places
 from services.bookings.persistence import bookings as store
 from services.bookings.persistence import replica
+from services.bookings.usecases.messages import choices_of
+from shared.contracts import BookingChoice
 from shared.db import Database
 from shared.errors import NotFound
 
@@ -20,8 +22,9 @@ class BookingView:
     booking: Booking
     facts: EventFacts
     state: dict[str, Any]
-    option_name: str | None
+    choices: tuple[BookingChoice, ...]
     waitlist_position: int | None
+    places: Places
 
 
 async def event_state(db: Database, event_id: uuid.UUID) -> tuple[dict[str, Any], Places]:
@@ -37,5 +40,6 @@ async def booking_view(db: Database, booking_id: uuid.UUID) -> BookingView:
         facts, places = await replica.load(uow, booking.event_id)
         state, _ = await replica.public_state(uow, booking.event_id)
         position = await store.waitlist_position(uow, booking)
-    option = places.options.get(booking.option_id) if booking.option_id else None
-    return BookingView(booking, facts, state, option.name if option else None, position)
+    return BookingView(
+        booking, facts, state, choices_of(places, booking.option_ids), position, places
+    )

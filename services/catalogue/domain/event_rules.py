@@ -64,13 +64,20 @@ def check_options(event: Event) -> None:
             raise Invalid(f"options.{i}.capacity", "must not be negative")
     if event.capacity < 0:
         raise Invalid("capacity", "must not be negative")
-    total = sum(o.capacity for o in event.options)
-    if event.options_within_capacity and total > event.capacity:
-        raise Invalid(
-            "options",
-            f"the options' places add up to {total}, more than the event's {event.capacity} "
-            "places (set options_within_capacity to false if each option is counted apart)",
-        )
+    # Each group shares out the event's places on its own (the dinner's activities, the
+    # workshop's slots): with options_within_capacity, each group's sum fits the event.
+    totals: dict[str, int] = {}
+    for option in event.options:
+        totals[option.group_name] = totals.get(option.group_name, 0) + option.capacity
+    for group, total in totals.items():
+        if event.options_within_capacity and total > event.capacity:
+            where = f" in '{group}'" if group else ""
+            raise Invalid(
+                "options",
+                f"the options' places{where} add up to {total}, more than the event's "
+                f"{event.capacity} places (set options_within_capacity to false if each "
+                "option is counted apart)",
+            )
 
 
 def check_audience(event: Event) -> None:

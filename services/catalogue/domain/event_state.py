@@ -19,6 +19,7 @@ from shared.contracts import (
     EventResource,
     EventSession,
     EventState,
+    OptionGroup,
     PersonOnEvent,
 )
 
@@ -79,6 +80,18 @@ _COPIED = (
 )
 
 
+def option_groups(event: Event) -> list[OptionGroup]:
+    """The groups in the order their first option comes; the unnamed one has the event's id
+    (as bookings' migration gave the options from before groups)."""
+    groups: dict[uuid.UUID, OptionGroup] = {}
+    for o in event.options:
+        group_id = o.group_id or event.id
+        groups.setdefault(
+            group_id, OptionGroup(group_id=group_id, name=o.group_name, required=o.group_required)
+        )
+    return list(groups.values())
+
+
 def _parts(event: Event, people: Mapping[uuid.UUID, Person]) -> dict[str, list[Any]]:
     return {
         "sessions": [
@@ -93,9 +106,11 @@ def _parts(event: Event, people: Mapping[uuid.UUID, Person]) -> dict[str, list[A
                 name=o.name,
                 description=o.description,
                 capacity=o.capacity,
+                group_id=o.group_id or event.id,
             )
             for o in event.options
         ],
+        "option_groups": option_groups(event),
         "people": [
             PersonOnEvent(
                 person_id=a.person_id,

@@ -46,6 +46,12 @@ class Option:
     name: str
     capacity: int
     description: str = ""
+    # The option's group (a booking holds at most one option per group; a required group
+    # needs one). The unnamed group is the one every event had before groups: its id is
+    # None here and the event's id in messages.
+    group_id: uuid.UUID | None = None
+    group_name: str = ""
+    group_required: bool = True
 
 
 @dataclass(frozen=True)
@@ -262,11 +268,32 @@ def _normalised(event: Event, previous: Event) -> Event:
     return replace(
         event,
         sessions=_with_ids("sessions", previous.sessions, event.sessions, lambda i, _: i),
-        options=_with_ids(
-            "options", previous.options, event.options, lambda _, o: o.name.casefold()
+        options=_with_group_ids(
+            previous.options,
+            _with_ids("options", previous.options, event.options, lambda _, o: o.name.casefold()),
         ),
         resources=_with_ids("resources", previous.resources, event.resources, lambda _, r: r.url),
     )
+
+
+def _with_group_ids(old: Sequence[Option], new: Sequence[Option]) -> tuple[Option, ...]:
+    """A named group keeps its id across edits (matched by the id sent, else by name), so the
+    widget's form and bookings' replica follow it; the unnamed group needs none."""
+    known = {o.group_id for o in old if o.group_id is not None}
+    by_name = {o.group_name.casefold(): o.group_id for o in old if o.group_id is not None}
+    given: dict[str, uuid.UUID] = {}
+    result = []
+    for i, option in enumerate(new):
+        key = option.group_name.casefold()
+        if not key:
+            result.append(replace(option, group_id=None, group_required=True))
+            continue
+        if option.group_id is not None and option.group_id not in known:
+            raise Invalid(f"option_groups.{i}.group_id", "this event has no such option group")
+        group_id = given.get(key) or option.group_id or by_name.get(key) or uuid.uuid4()
+        given.setdefault(key, group_id)
+        result.append(replace(option, group_id=group_id))
+    return tuple(result)
 
 
 def _with_ids(

@@ -66,7 +66,16 @@ async def _parts(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[str, dict[Any, l
     )
     queries = {
         "sessions": of(s, s.c.id, s.c.starts_at, s.c.ends_at, s.c.title),
-        "options": of(o, o.c.id, o.c.name, o.c.capacity, o.c.description),
+        "options": of(
+            o,
+            o.c.id,
+            o.c.name,
+            o.c.capacity,
+            o.c.description,
+            o.c.group_id,
+            o.c.group_name,
+            o.c.group_required,
+        ),
         "resources": of(r, r.c.id, r.c.title, r.c.url, r.c.kind),
         "cohorts": of(a, a.c.cohort_id),
         "people": of(p, p.c.person_id, p.c.role, p.c.day),
@@ -80,7 +89,7 @@ def _assemble(row: Any, parts: dict[str, dict[Any, list]]) -> Event:
     return Event(
         **{name: row._mapping[name] for name in _SCALARS},
         sessions=tuple(Session(x.id, x.starts_at, x.ends_at, x.title) for x in mine["sessions"]),
-        options=tuple(Option(x.id, x.name, x.capacity, x.description) for x in mine["options"]),
+        options=tuple(Option(*x[1:]) for x in mine["options"]),
         audience=Audience(row.audience_kind, tuple(x.cohort_id for x in mine["cohorts"])),
         people=tuple(Appearance(x.person_id, x.role, x.day) for x in mine["people"]),
         resources=tuple(Resource(x.id, x.title, x.url, x.kind) for x in mine["resources"]),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 metadata = sa.MetaData()
 
@@ -159,6 +159,11 @@ event_options = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     sa.Column("capacity", sa.Integer, nullable=False),
+    # The option's group, kept on each option (a group exists only with its options); NULL
+    # for the unnamed group every event had before groups (migration 0004).
+    sa.Column("group_id", UUID(as_uuid=True)),
+    sa.Column("group_name", sa.Text, nullable=False, server_default=""),
+    sa.Column("group_required", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 event_audience_cohorts = sa.Table(
@@ -229,7 +234,10 @@ booking_tally = sa.Table(
     metadata,
     sa.Column("booking_id", UUID(as_uuid=True), primary_key=True),
     sa.Column("event_id", UUID(as_uuid=True), nullable=False, index=True),
-    sa.Column("option_id", UUID(as_uuid=True)),
+    # Every option the booking holds, one per option group (migration 0004).
+    sa.Column(
+        "option_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default=sa.text("'{}'")
+    ),
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
 )

@@ -17,7 +17,8 @@ async def apply(uow: UnitOfWork, booking: BookingState) -> bool:
     values = {
         "booking_id": booking.booking_id,
         "event_id": booking.event_id,
-        "option_id": booking.option_id,
+        "option_ids": [c.option_id for c in booking.choices]
+        or ([booking.option_id] if booking.option_id else []),
         "status": booking.status,
         "version": booking.version,
     }
@@ -25,15 +26,16 @@ async def apply(uow: UnitOfWork, booking: BookingState) -> bool:
 
 
 async def confirmed(uow: UnitOfWork, event_id: uuid.UUID) -> ConfirmedPlaces:
+    mine = (booking_tally.c.event_id == event_id, booking_tally.c.status == "confirmed")
+    total = (await uow.execute(sa.select(sa.func.count()).where(*mine))).scalar_one()
+    option = sa.func.unnest(booking_tally.c.option_ids).label("option_id")
     rows = (
         await uow.execute(
-            sa.select(booking_tally.c.option_id, sa.func.count())
-            .where(booking_tally.c.event_id == event_id, booking_tally.c.status == "confirmed")
-            .group_by(booking_tally.c.option_id)
+            sa.select(option, sa.func.count()).where(*mine).group_by(sa.text("option_id"))
         )
     ).all()
-    by_option = {option_id: int(n) for option_id, n in rows if option_id is not None}
-    return ConfirmedPlaces(total=sum(int(n) for _, n in rows), by_option=by_option)
+    by_option = {option_id: int(n) for option_id, n in rows}
+    return ConfirmedPlaces(total=int(total), by_option=by_option)
 
 
 async def counts(uow: UnitOfWork, event_id: uuid.UUID) -> dict[str, int]:

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SESSION_FIELDS = ("session_id", "title", "starts_at", "ends_at")
-OPTION_FIELDS = ("option_id", "name", "capacity", "description")
+OPTION_FIELDS = ("option_id", "name", "capacity", "description", "group", "group_optional")
 PEOPLE_FIELDS = ("person_id", "role")
 RESOURCE_FIELDS = ("resource_id", "title", "url", "kind")
 RESOURCE_KINDS = ("slides", "photos", "notes", "video", "document", "link", "other")
@@ -31,6 +31,19 @@ DEFAULT_TZ = "Europe/London"
 class Parsed:
     body: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # The catalogue's name for a field -> the form's (options sent as option_groups).
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def form_errors(self, fields: Mapping[str, str]) -> dict[str, str]:
+        """The catalogue's 422 fields as the form's, so each lands beside its input."""
+        out: dict[str, str] = {}
+        for name, message in fields.items():
+            alias = next(
+                (f + name[len(a) :] for a, f in self.aliases.items() if name.startswith(a + ".")),
+                self.aliases.get(name, "options" if name.startswith("option_groups") else name),
+            )
+            out[alias] = message
+        return out
 
 
 def _zone(name: str) -> ZoneInfo | None:
@@ -123,16 +136,7 @@ def parse(form: Mapping[str, str], cohort_ids: Sequence[str], *, creating: bool)
     elif creating:
         errors["sessions.0.starts_at"] = "give the event at least one session (day)"
 
-    options = []
-    for n, (_, row) in enumerate(_rows(form, "options", OPTION_FIELDS)):
-        places = _int(row["capacity"])
-        if places is None:
-            errors[f"options.{n}.capacity"] = "enter the option's places, a whole number"
-        item = {"name": row["name"], "capacity": places, "description": row["description"]}
-        if row["option_id"]:
-            item["option_id"] = row["option_id"]
-        options.append(item)
-    body["options"] = options
+    _options(form, out)
 
     body["people"] = [
         {"person_id": row["person_id"], "role": row["role"]}
@@ -151,6 +155,52 @@ def parse(form: Mapping[str, str], cohort_ids: Sequence[str], *, creating: bool)
         resources.append(item)
     body["resources"] = resources
     return out
+
+
+def _options(form: Mapping[str, str], out: Parsed) -> None:
+    """Options as one set (as before groups) while no row names a group or is optional;
+    else as groups, by the group name typed on each row, in the order they first come."""
+    rows = [
+        row
+        for _, row in _rows(form, "options", OPTION_FIELDS)
+        if any(row[n] for n in ("name", "capacity", "description", "group"))
+    ]
+    options = []
+    for n, row in enumerate(rows):
+        places = _int(row["capacity"])
+        if places is None:
+            out.errors[f"options.{n}.capacity"] = "enter the option's places, a whole number"
+        item = {"name": row["name"], "capacity": places, "description": row["description"]}
+        if row["option_id"]:
+            item["option_id"] = row["option_id"]
+        options.append(item)
+    if not any(row["group"].strip() or row["group_optional"] for row in rows):
+        out.body["options"] = options
+        return
+    groups: dict[str, dict[str, Any]] = {}
+    for n, (row, item) in enumerate(zip(rows, options, strict=True)):
+        name = row["group"].strip()
+        if not name:
+            out.errors[f"options.{n}.group"] = "name this option's group, as the others have"
+            continue
+        group = groups.setdefault(name.casefold(), {"name": name, "options": [], "rows": []})
+        group["options"].append(item)
+        group["rows"].append((n, bool(row["group_optional"])))
+    body_groups = []
+    for g, group in enumerate(groups.values()):
+        optional = {o for _, o in group["rows"]}
+        if len(optional) > 1:
+            first = group["rows"][0][0]
+            out.errors[f"options.{first}.group_optional"] = (
+                f"tick 'optional' on every option of '{group['name']}', or on none"
+            )
+        out.aliases[f"option_groups.{g}.name"] = f"options.{group['rows'][0][0]}.group"
+        for j, (n, _) in enumerate(group["rows"]):
+            out.aliases[f"option_groups.{g}.options.{j}"] = f"options.{n}"
+        body_groups.append(
+            {"name": group["name"], "required": not any(optional), "options": group["options"]}
+        )
+    out.body["option_groups"] = body_groups
 
 
 def values_of(event: Mapping[str, Any]) -> dict[str, str]:
@@ -181,13 +231,17 @@ def values_of(event: Mapping[str, Any]) -> dict[str, str]:
                 f"sessions.{i}.ends_at": local(s["ends_at"]),
             }
         )
+    groups = {g["group_id"]: g for g in event.get("option_groups", [])}
     for i, o in enumerate(event.get("options", [])):
+        group = groups.get(o.get("group_id"), {})
         values.update(
             {
                 f"options.{i}.option_id": str(o["option_id"]),
                 f"options.{i}.name": o["name"],
                 f"options.{i}.capacity": str(o["capacity"]),
                 f"options.{i}.description": o["description"],
+                f"options.{i}.group": group.get("name", ""),
+                f"options.{i}.group_optional": "" if group.get("required", True) else "on",
             }
         )
     for i, p in enumerate(event.get("people", [])):

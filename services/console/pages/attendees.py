@@ -53,7 +53,7 @@ async def _page(
         statuses=STATUSES,
         errors=errors or {},
         values=values or {},
-        option_choices=[(o["option_id"], o["name"]) for o in event["options"]],
+        option_choices=_option_choices(event),
         sessions=sessions,
         mark_of=attendance.mark_of,
     )
@@ -151,3 +151,16 @@ async def export(event_id: str, services: ServicesDep) -> Response:
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="attendees-{event_id}.csv"'},
     )
+
+
+def _option_choices(event: dict) -> list[tuple[str, str]]:
+    """Every option, named with its group when the event has named groups ("Workshop slot:
+    Morning"); choosing one changes that group's choice only."""
+    names = {g["group_id"]: g["name"] for g in event.get("option_groups", [])}
+    return [
+        (
+            o["option_id"],
+            f"{names[o['group_id']]}: {o['name']}" if names.get(o.get("group_id")) else o["name"],
+        )
+        for o in event["options"]
+    ]

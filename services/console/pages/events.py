@@ -111,7 +111,7 @@ async def _save(request: Request, services: Services, event: dict | None) -> Res
             else:
                 saved = await services.catalogue.update_event(event["id"], parsed.body)
         except ServiceRefused as exc:
-            errors = exc.fields or {"_": exc.detail}
+            errors = parsed.form_errors(exc.fields) if exc.fields else {"_": exc.detail}
     if saved is not None:
         return redirect(
             f"/events/{saved['id']}", "event-created" if event is None else "event-saved"

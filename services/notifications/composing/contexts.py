@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.notifications.domain.emails import format_when
-from shared.contracts import Attendee, BookingState, EventState
+from shared.contracts import Attendee, BookingChoice, BookingState, EventState
 
 
 def display_name(name: str) -> str:
@@ -32,13 +33,25 @@ def event_context(event: EventState) -> dict[str, Any]:
     }
 
 
+def choices_text(choices: Sequence[BookingChoice], fallback: str | None) -> str | None:
+    """Every group's choice in one phrase, for the templates' `option_name`: the option alone
+    when there is one choice (as before groups), "Dinner: Canal walk; Workshop: Morning"
+    when there are several."""
+    if len(choices) <= 1:
+        return choices[0].option_name if choices else fallback
+    return "; ".join(
+        f"{c.group_name}: {c.option_name}" if c.group_name else c.option_name for c in choices
+    )
+
+
 def booking_context(booking: BookingState, **extra: Any) -> dict[str, Any]:
     return {
         "name": display_name(booking.attendee.name),
         "status": booking.status,
         "manage_url": booking.manage_url,
         "waitlist_position": booking.waitlist_position,
-        "option_name": booking.option_name,
+        "option_name": choices_text(booking.choices, booking.option_name),
+        "choices": [{"group": c.group_name, "option": c.option_name} for c in booking.choices],
         "previous_option_name": extra.pop("previous_option_name", None),
         **extra,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.notifications.composing.booking_mail import BookingEmail
+from services.notifications.composing.contexts import choices_text
 from services.notifications.domain import emails, reminders
 from services.notifications.handlers.queueing import Send, queue_booking_email
 from services.notifications.persistence import bookings as booking_store
@@ -94,7 +95,13 @@ async def changed(
         email = BookingEmail(
             "changed",
             calendar_method="REQUEST" if booking.status == "confirmed" else None,
-            extra={"booking": {"previous_option_name": booking.previous_option_name}},
+            extra={
+                "booking": {
+                    "previous_option_name": choices_text(
+                        booking.previous_choices, booking.previous_option_name
+                    )
+                }
+            },
         )
         await _send(uow, email, booking, event, settings, send)
 

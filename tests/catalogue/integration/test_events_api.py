@@ -304,3 +304,79 @@ async def test_the_same_slug_at_the_same_moment_is_one_201_and_409s(
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201, 409, 409, 409, 409, 409], [r.text for r in responses]
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"slug_taken"}
+
+
+async def test_option_groups_required_and_optional_keep_their_ids(
+    client: httpx.AsyncClient, staff_headers: Headers, engine: AsyncEngine
+) -> None:
+    mark = await outbox_mark(engine)
+    groups = [
+        {
+            "name": "Dinner activity",
+            "options": [{"name": "Canal walk", "capacity": 20}, {"name": "Comedy", "capacity": 20}],
+        },
+        {
+            "name": "Workshop slot",
+            "required": False,
+            "options": [{"name": "Morning", "capacity": 15}],
+        },
+    ]
+    event = await make_event(client, staff_headers, publish=True, option_groups=groups)
+    assert [(g["name"], g["required"], len(g["options"])) for g in event["option_groups"]] == [
+        ("Dinner activity", True, 2),
+        ("Workshop slot", False, 1),
+    ]
+    assert len(event["options"]) == 3
+    [published] = [
+        m for m in await emitted_for(engine, event["id"], after=mark) if "published" in m.type
+    ]
+    state = EventState.model_validate(published.payload)
+    assert [(g.name, g.required) for g in state.option_groups] == [
+        ("Dinner activity", True),
+        ("Workshop slot", False),
+    ]
+    dinner, workshop = state.option_groups
+    assert [o.group_id for o in state.options] == [dinner.group_id] * 2 + [workshop.group_id]
+
+    # Renaming an option and adding one keeps both groups' ids (matched by id, else by name).
+    groups[1]["options"].append({"name": "Afternoon", "capacity": 15})
+    groups[0]["group_id"] = str(dinner.group_id)
+    groups[0]["name"] = "Evening activity"
+    changed = await client.patch(
+        f"/staff/events/{event['id']}", json={"option_groups": groups}, headers=staff_headers
+    )
+    assert changed.status_code == 200, changed.text
+    again = changed.json()["option_groups"]
+    assert [g["group_id"] for g in again] == [str(dinner.group_id), str(workshop.group_id)]
+    assert again[0]["name"] == "Evening activity"
+
+    # Each group shares the event's places on its own; bad groups name their field.
+    url = f"/staff/events/{event['id']}"
+    too_many = [{"name": "Slots", "options": [{"name": "A", "capacity": 41}]}]
+    bad = {
+        "options": {"option_groups": too_many},
+        "option_groups.1.name": {
+            "option_groups": [
+                groups[1],
+                {**groups[1], "group_id": None, "options": [{"name": "X", "capacity": 1}]},
+            ]
+        },
+        "option_groups.0.group_id": {
+            "option_groups": [{**groups[0], "group_id": str(uuid.uuid4())}]
+        },
+        "option_groups.0.options": {"option_groups": [{"name": "Empty", "options": []}]},
+        "option_groups": {"option_groups": groups, "options": [{"name": "A", "capacity": 1}]},
+    }
+    for field, body in bad.items():
+        response = await client.patch(url, json=body, headers=staff_headers)
+        assert response.status_code == 422, (field, response.text)
+        assert field in error_fields(response), (field, response.text)
+
+
+async def test_an_event_of_one_set_of_options_is_one_required_group(
+    client: httpx.AsyncClient, staff_headers: Headers
+) -> None:
+    event = await make_event(client, staff_headers, options=[{"name": "Walk", "capacity": 5}])
+    [group] = event["option_groups"]
+    assert (group["group_id"], group["name"], group["required"]) == (event["id"], "", True)
+    assert event["options"][0]["group_id"] == event["id"]

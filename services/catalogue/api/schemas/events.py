@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -24,6 +25,7 @@ from services.catalogue.api.schemas.common import (
 from services.catalogue.api.schemas.venues import VenueOut
 from services.catalogue.domain import events as domain
 from services.catalogue.domain.event_state import EventContext
+from shared.errors import Invalid
 
 ResourceKind = Literal["slides", "photos", "notes", "video", "document", "link", "other"]
 
@@ -46,6 +48,27 @@ class OptionIn(Input):
 
     def to_domain(self) -> domain.Option:
         return domain.Option(self.option_id, self.name, self.capacity, self.description)
+
+
+class OptionGroupIn(Input):
+    """A set of options of which a booking holds at most one (the dinner's activities, the
+    workshop's slots); `required` false lets a booker choose none, which takes no place."""
+
+    group_id: uuid.UUID | None = Field(default=None, description="keep an existing group")
+    name: Name
+    required: bool = True
+    options: list[OptionIn] = Field(min_length=1, max_length=50)
+
+    def to_domain(self) -> tuple[domain.Option, ...]:
+        return tuple(
+            replace(
+                o.to_domain(),
+                group_id=self.group_id,
+                group_name=self.name,
+                group_required=self.required,
+            )
+            for o in self.options
+        )
 
 
 class AudienceIn(Input):
@@ -90,7 +113,14 @@ class _EventFields(Input):
     sessions: list[SessionIn] | None = Field(default=None, max_length=50)
     venue_id: uuid.UUID | None = None
     capacity: Places | None = None
-    options: list[OptionIn] | None = Field(default=None, max_length=50)
+    options: list[OptionIn] | None = Field(
+        default=None, max_length=50, description="one required group of options (as before groups)"
+    )
+    option_groups: list[OptionGroupIn] | None = Field(
+        default=None,
+        max_length=10,
+        description="several groups of options, each required or optional; replaces `options`",
+    )
     options_within_capacity: bool | None = None
     audience: AudienceIn | None = None
     booking_opens_at: AwareDatetime | None = None
@@ -110,7 +140,22 @@ class _EventFields(Input):
             elif isinstance(value, AudienceIn):
                 value = value.to_domain()
             values[name] = value
+        if "option_groups" in values:
+            if "options" in values:
+                raise Invalid("option_groups", "send options or option_groups, not both")
+            groups = values.pop("option_groups") or ()
+            _unique_group_names(groups)
+            values["options"] = tuple(o for group in groups for o in group)
         return values
+
+
+def _unique_group_names(groups: tuple[tuple[domain.Option, ...], ...]) -> None:
+    seen: set[str] = set()
+    for i, group in enumerate(groups):
+        name = group[0].group_name.casefold()
+        if name in seen:
+            raise Invalid(f"option_groups.{i}.name", "another option group has this name")
+        seen.add(name)
 
 
 class EventCreate(_EventFields):
@@ -146,6 +191,14 @@ class OptionOut(BaseModel):
     name: str
     description: str
     capacity: int
+    group_id: uuid.UUID = Field(description="the option's group (the event's id: the unnamed one)")
+
+
+class OptionGroupOut(BaseModel):
+    group_id: uuid.UUID
+    name: str
+    required: bool
+    options: list[OptionOut]
 
 
 class AudienceOut(BaseModel):
@@ -189,6 +242,7 @@ class EventOut(BaseModel):
     venue: VenueOut | None
     capacity: int
     options: list[OptionOut]
+    option_groups: list[OptionGroupOut]
     audience: AudienceOut
     booking_opens_at: datetime | None
     booking_closes_at: datetime | None
@@ -203,6 +257,7 @@ class EventOut(BaseModel):
     @classmethod
     def of(cls, event: domain.Event, context: EventContext, **extra: Any) -> Any:
         programme = context.programme
+        groups = _option_groups(event)
         names = {e.code: e.name for e in programme.expectations} if programme else {}
         return cls(
             **{name: getattr(event, name) for name in _SCALARS},
@@ -213,9 +268,8 @@ class EventOut(BaseModel):
                 SessionOut(session_id=domain.stored_id(s.id), **_fields(s)) for s in event.sessions
             ],
             venue=VenueOut.of(context.venue) if context.venue else None,
-            options=[
-                OptionOut(option_id=domain.stored_id(o.id), **_fields(o)) for o in event.options
-            ],
+            options=[o for g in groups for o in g.options],
+            option_groups=groups,
             audience=AudienceOut(
                 kind=event.audience.kind, cohort_ids=list(event.audience.cohort_ids)
             ),
@@ -236,6 +290,28 @@ class EventOut(BaseModel):
             expectations=[ExpectationRef(code=c, name=names.get(c, c)) for c in event.expectations],
             **extra,
         )
+
+
+def _option_groups(event: domain.Event) -> list[OptionGroupOut]:
+    groups: dict[uuid.UUID, OptionGroupOut] = {}
+    for o in event.options:
+        group_id = o.group_id or event.id
+        group = groups.setdefault(
+            group_id,
+            OptionGroupOut(
+                group_id=group_id, name=o.group_name, required=o.group_required, options=[]
+            ),
+        )
+        group.options.append(
+            OptionOut(
+                option_id=domain.stored_id(o.id),
+                name=o.name,
+                description=o.description,
+                capacity=o.capacity,
+                group_id=group_id,
+            )
+        )
+    return list(groups.values())
 
 
 class BookingCounts(BaseModel):
