@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
@@ -20,8 +21,6 @@ from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config
-
-from shared.messaging.schema import messaging_metadata
 
 SERVICES = ("catalogue", "bookings", "notifications", "console")
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,13 +54,19 @@ async def migrate(service: str, url: str) -> None:
     await asyncio.to_thread(command.upgrade, alembic_config(service, url), "head")
 
 
-def run_env(target_metadata: MetaData) -> None:
-    """The body of every service's migrations/env.py."""
+def run_env(database_metadata: Sequence[MetaData]) -> None:
+    """The body of every service's migrations/env.py: `database_metadata` is every table the
+    service's database holds (its persistence/schema.py), so autogenerate sees them all."""
     config = context.config
-    metadata = [target_metadata, messaging_metadata]
+    metadata = list(database_metadata)
 
     def do_run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            compare_type=True,
+            compare_server_default=True,
+        )
         with context.begin_transaction():
             context.run_migrations()
 

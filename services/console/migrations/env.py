@@ -1,4 +1,4 @@
-from services.console.persistence.tables import metadata
+from services.console.persistence.schema import database_metadata
 from shared.migrations import run_env
 
-run_env(metadata)
+run_env(database_metadata)

@@ -52,6 +52,32 @@ deliveries = sa.Table(
         "created_at",
         postgresql_where=sa.text("campaign_id IS NULL"),
     ),
+    # Migration 0003: the retry pass, the lease sweep and the per-recipient hourly cap.
+    sa.Index(
+        "ix_deliveries_deferred_due",
+        "next_attempt_at",
+        postgresql_where=sa.text("state = 'deferred'"),
+    ),
+    sa.Index(
+        "ix_deliveries_sending_lease",
+        "lease_until",
+        postgresql_where=sa.text("state = 'sending'"),
+    ),
+    sa.Index(
+        "ix_deliveries_recipient_recent",
+        sa.text("lower(recipient)"),
+        "created_at",
+        postgresql_where=sa.text("campaign_id IS NULL"),
+    ),
+    sa.CheckConstraint(
+        "state IN ('queued','sending','sent','deferred','failed','suppressed','cancelled')",
+        name="ck_deliveries_state",
+    ),
+    sa.CheckConstraint(
+        "reason IS NULL OR reason IN ('server_unavailable','temporary_refusal','rejected',"
+        "'unsendable','deadline','recipient_cap')",
+        name="ck_deliveries_reason",
+    ),
     postgresql_with={"fillfactor": 70},
 )
 
