@@ -128,7 +128,7 @@ async def run_chunk(
             return
         total.raise_if_incomplete()
         await finish_chunk(db, campaign.id, payload.chunk, state="done")
-        log.info("campaign.chunk_sent", sent=total.sent, rejected=total.rejected)
+        log.info("campaign.chunk_sent", sent=total.sent, failed=total.failed)
 
 
 async def _send_in_batches(
