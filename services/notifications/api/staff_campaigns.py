@@ -79,6 +79,11 @@ async def update_campaign(
 ) -> CampaignPublic:
     """Edit a draft (only the fields given); 409 once it is launched."""
     changes = body.model_dump(exclude_unset=True)
+    if body.audience is not None:
+        changes["audience"] = {
+            "cohort_ids": body.audience.cohort_ids,
+            "emails": body.audience.emails,
+        }
     if changes.get("event_id") is not None:
         async with db.unit_of_work() as uow:
             check_programme(await scopes.programme_of_event(uow, changes["event_id"]), hide=False)

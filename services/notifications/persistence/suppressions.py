@@ -40,13 +40,13 @@ _LIST = sa.text(
                NULL AS detail
           FROM opt_outs o
         UNION ALL
-        SELECT DISTINCT ON (lower(d.recipient)) lower(d.recipient), 'bounced',
+        (SELECT DISTINCT ON (lower(d.recipient)) lower(d.recipient), 'bounced',
                coalesce(d.updated_at, d.created_at), left(d.last_error, 300)
           FROM deliveries d
           LEFT JOIN suppression_lifts l ON l.email_key = lower(d.recipient)
          WHERE d.state = 'failed' AND d.reason = 'rejected'
            AND (l.lifted_at IS NULL OR coalesce(d.updated_at, d.created_at) > l.lifted_at)
-         ORDER BY lower(d.recipient), coalesce(d.updated_at, d.created_at) DESC
+         ORDER BY lower(d.recipient), coalesce(d.updated_at, d.created_at) DESC)
     ) AS entries
      WHERE (CAST(:email AS text) IS NULL OR email = :email)
      ORDER BY since DESC, email
