@@ -15,15 +15,17 @@ from services.console.pages.panels import panel
 
 router = console_router(roles.ANY)
 UPCOMING = 8
+ACTIVE = ("running", "paused", "scheduled")
 
 
 @router.get("/")
 async def dashboard(request: Request, services: ServicesDep) -> Response:
-    """Upcoming events with confirmed / waiting / capacity, failed emails, what is down."""
-    events, failed, parked = await asyncio.gather(
+    """Upcoming events with confirmed / waiting / capacity, campaigns running, failed
+    emails, what is down."""
+    events, failed, campaigns = await asyncio.gather(
         panel(services.catalogue.events(status="published")),
-        panel(services.notifications.deliveries(state="failed")),
-        panel(services.notifications.deliveries(state="parked")),
+        panel(services.notifications.deliveries(state="failed", limit=50)),
+        panel(services.notifications.campaigns(limit=100)),
     )
     now = datetime.now(UTC)
     upcoming = [e for e in (events.data or []) if datetime.fromisoformat(e["ends_at"]) >= now][
@@ -35,7 +37,9 @@ async def dashboard(request: Request, services: ServicesDep) -> Response:
     for event, count in rows:
         if count.ok and count.data and count.data["waiting"] and count.data["remaining"]:
             attention.append(("waiting", event, count.data))
-    mail_problems = (failed.data or []) + (parked.data or [])
+    mail_problems = list(reversed(failed.data or []))
+    active = [c for c in campaigns.data or [] if c["status"] in ACTIVE]
+    titles = {e["id"]: e["title"] for e in events.data or []}
     return render(
         request,
         "dashboard.html",
@@ -43,6 +47,9 @@ async def dashboard(request: Request, services: ServicesDep) -> Response:
         events=events,
         rows=rows,
         attention=attention,
-        mail=failed if not failed.ok else parked,
+        mail=failed,
         mail_problems=mail_problems,
+        campaigns=campaigns,
+        active=active,
+        titles=titles,
     )
