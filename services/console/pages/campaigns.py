@@ -56,17 +56,17 @@ async def list_campaigns(
     )
 
 
+def _cohort_label(cohort: dict[str, object]) -> str:
+    label = f"Cohort {cohort['number']}" + (f": {cohort['name']}" if cohort.get("name") else "")
+    size = cohort.get("member_count")
+    return label + (f" ({size} on the roster)" if size is not None else "")
+
+
 async def _form_choices(services: Services) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     events, cohorts = await asyncio.gather(
         services.catalogue.events(status="published"), services.catalogue.cohorts()
     )
-    return (
-        [(e["id"], e["title"]) for e in events],
-        [
-            (c["id"], f"Cohort {c['number']}" + (f": {c['name']}" if c.get("name") else ""))
-            for c in cohorts
-        ],
-    )
+    return [(e["id"], e["title"]) for e in events], [(c["id"], _cohort_label(c)) for c in cohorts]
 
 
 async def compose_page(
