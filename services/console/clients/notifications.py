@@ -13,7 +13,7 @@ Json = Any
 class NotificationsClient(ServiceClient):
     async def deliveries(self, **filters: Any) -> list[Json]:
         params = {k: v for k, v in filters.items() if v not in (None, "")}
-        return await self.call("GET", "/staff/deliveries", params=params)  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/deliveries", params=params)
 
     async def resend(self, delivery_id: str, email: str | None = None) -> Json:
         body = {"email": email} if email else None
@@ -21,7 +21,7 @@ class NotificationsClient(ServiceClient):
 
     async def campaigns(self, **filters: Any) -> list[Json]:
         params = {k: v for k, v in filters.items() if v not in (None, "")}
-        return await self.call("GET", "/staff/campaigns", params=params)  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/campaigns", params=params)
 
     async def campaign(self, campaign_id: str) -> Json:
         return await self.call("GET", f"/staff/campaigns/{campaign_id}")
@@ -36,7 +36,7 @@ class NotificationsClient(ServiceClient):
         return await self.call("GET", f"/staff/campaigns/{campaign_id}/audience")
 
     async def answers(self, campaign_id: str) -> list[Json]:
-        return await self.call("GET", f"/staff/campaigns/{campaign_id}/answers")  # type: ignore[no-any-return]
+        return await self.call("GET", f"/staff/campaigns/{campaign_id}/answers")
 
     async def preview(self, campaign_id: str, email: str | None = None) -> Json:
         params = {"email": email} if email else {}
@@ -58,7 +58,7 @@ class NotificationsClient(ServiceClient):
 
     async def suppressions(self, email: str | None = None) -> list[Json]:
         params = {"email": email} if email else {}
-        return await self.call("GET", "/staff/suppressions", params=params)  # type: ignore[no-any-return]
+        return await self.call("GET", "/staff/suppressions", params=params)
 
     async def lift(self, email: str) -> Json:
         return await self.call("POST", "/staff/suppressions/lift", json={"email": email})
