@@ -40,7 +40,7 @@ async def list_campaigns(
     status = status if status in STATUSES else ""
     kind = kind if kind in KINDS else ""
     listed, events = await asyncio.gather(
-        panel(services.notifications.campaigns(status=status, kind=kind, limit=100)),
+        panel(services.notifications.campaigns(status=status, kind=kind, limit=50)),
         panel(services.catalogue.events()),
     )
     return render(
