@@ -8,7 +8,14 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from services.notifications.api import public, staff_campaigns, staff_deliveries, staff_templates
+from services.notifications.api import (
+    public,
+    staff_audiences,
+    staff_campaigns,
+    staff_deliveries,
+    staff_suppressions,
+    staff_templates,
+)
 from services.notifications.consumers import consumer_specs
 from services.notifications.handlers import campaign_progress
 from services.notifications.privacy.retention import start_retention
@@ -50,6 +57,8 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
             staff_deliveries.router,
             staff_templates.router,
             staff_campaigns.router,
+            staff_audiences.router,
+            staff_suppressions.router,
             public.router,
         ],
         consumers=_consumers(workers),

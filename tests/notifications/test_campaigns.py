@@ -111,6 +111,9 @@ async def test_campaign_reaches_each_invitee_once_with_a_personal_link(
         "cancelled": 0,
         "opted_out": 0,
         "booked": 0,
+        "suppressed": 0,
+        "declined": 0,
+        "left_out": 0,
     }
     for address in everyone:
         assert len(smtp.to(address)) == 1, address

@@ -22,7 +22,7 @@ from services.notifications.composing.contexts import (
 )
 from services.notifications.composing.mime import compose
 from services.notifications.composing.rendering import TEMPLATE_NAMES, TEMPLATES, render
-from services.notifications.domain import campaigns, reminders
+from services.notifications.domain import audience, campaigns, reminders
 from services.notifications.domain.changes import what_changed
 from services.notifications.domain.emails import (
     calendar_sequence,
@@ -94,21 +94,57 @@ def test_every_template_renders_with_sample_data(name: str) -> None:
     assert "Programme" in rendered.text and "Programme" in rendered.html
 
 
-def test_audience_dedupes_case_insensitively_and_drops_opt_outs() -> None:
+def test_audience_dedupes_case_insensitively_and_says_who_is_left_out_and_why() -> None:
     members = [
         campaigns.Invitee("Ann@Example.org", "Ann"),
         campaigns.Invitee("bob@example.org", "Bob"),
+        campaigns.Invitee("dee@example.org", "Dee"),
+        campaigns.Invitee("eve@example.org", "Eve"),
     ]
-    audience = campaigns.resolve_audience(
-        members, [" ann@example.org ", "cy@example.org", "BOB@example.org"], {"bob@example.org"}
+    people = audience.candidates(
+        members, [" ann@example.org ", "cy@example.org", "BOB@example.org"]
     )
-    assert [(i.email, i.name) for i in audience.invitees] == [
+    facts = audience.Facts(
+        opted_out={"bob@example.org", "eve@example.org"},
+        booked={"dee@example.org"},
+        suppressed={"eve@example.org"},  # both: the bounce is named, staff can act on it
+    )
+    resolved = audience.resolve(audience.INVITATION, people, facts)
+    assert [(i.email, i.name) for i in resolved.invitees] == [
         ("Ann@Example.org", "Ann"),
         ("cy@example.org", ""),
     ]
-    assert audience.opted_out == 1
+    assert [(e.email, e.reason) for e in resolved.left_out] == [
+        ("bob@example.org", audience.LeftOut.OPTED_OUT),
+        ("dee@example.org", audience.LeftOut.BOOKED),
+        ("eve@example.org", audience.LeftOut.SUPPRESSED),
+    ]
+    assert resolved.counts()["opted_out"] == 1 and resolved.counts()["declined"] == 0
+    # An announcement to attendees ignores invitation opt-outs, never a bounce.
+    told = audience.resolve(audience.ANNOUNCEMENT, people, facts)
+    assert [e.email for e in told.left_out] == ["eve@example.org"]
+    # Removed from the roster and not in the audience another way: named as such.
+    gone = audience.off_roster(
+        [campaigns.Invitee("fay@example.org", "Fay"), campaigns.Invitee("ANN@example.org", "")],
+        people,
+    )
+    assert [(e.email, e.reason) for e in gone] == [("fay@example.org", "off_roster")]
     assert campaigns.chunk_ranges(5, 2) == [(0, 1), (2, 3), (4, 4)]
     assert campaigns.chunk_ranges(0, 2) == []
+
+
+def test_a_follow_up_leaves_out_who_declined_booked_or_left_the_roster() -> None:
+    people = [campaigns.Invitee(f"{n}@example.org", n) for n in ("a", "b", "c", "d")]
+    facts = audience.Facts(
+        declined={"a@example.org"}, booked={"b@example.org"}, off_roster={"c@example.org"}
+    )
+    resolved = audience.resolve(audience.FOLLOW_UP, people, facts)
+    assert [i.email for i in resolved.invitees] == ["d@example.org"]
+    assert {e.email: e.reason.value for e in resolved.left_out} == {
+        "a@example.org": "declined",
+        "b@example.org": "booked",
+        "c@example.org": "off_roster",
+    }
 
 
 def test_campaign_transitions_refuse_what_the_status_does_not_allow() -> None:

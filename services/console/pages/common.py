@@ -49,6 +49,8 @@ NAV = (
     ("Check-in", "/checkin", roles.CHECKIN),
     ("Events", "/events", roles.PROGRAMME),
     ("Cohorts", "/cohorts", roles.PROGRAMME),
+    ("Campaigns", "/campaigns", roles.PROGRAMME),
+    ("Deliveries", "/deliveries", roles.PROGRAMME),
     ("Partners", "/partners", roles.PROGRAMME),
     ("Staff", "/staff", roles.ADMIN),
     ("Audit log", "/audit", roles.AUDIT),
@@ -81,6 +83,16 @@ NOTICES = {
     "parked-replayed": "Every parked message of that service was put back on its queue.",
     "nothing-parked": "That service had no parked message to replay.",
     "privacy-asked": "The request was sent to every service; their answers appear below.",
+    "campaign-saved": "The campaign was saved as a draft. Check its audience and preview.",
+    "campaign-launched": "The campaign is launched.",
+    "campaign-paused": "The campaign is paused: nothing more is sent until it is resumed.",
+    "campaign-resumed": "The campaign is sending again.",
+    "campaign-cancelled": "The campaign is cancelled: no one else will be emailed.",
+    "test-sent": "A test was sent to your own address.",
+    "reminder-drafted": "A reminder to those who have not booked was drafted; its audience "
+    "is counted again when you launch it.",
+    "email-resent": "The email is being sent again.",
+    "suppression-lifted": "The address was lifted from the suppression list.",
     "resynced": "The service is republishing its current state to the others.",
 }
 

@@ -1,4 +1,5 @@
-"""Public routes: the one-click unsubscribe link of campaign emails (RFC 8058)."""
+"""Public routes: the one-click unsubscribe link of campaign emails (RFC 8058), and the
+"I can't come" link of invitations."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from html import escape
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from services.notifications.handlers import optouts
+from services.notifications.handlers import answers, optouts
 from shared.web import DbDep, Responses
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -41,3 +42,25 @@ async def unsubscribe(token: str, db: DbDep, request: Request) -> HTMLResponse:
     masked = await optouts.unsubscribe(db, token, request.app.state.settings)
     body = f"<p>Done: {escape(masked)} will receive no more invitations.</p>"
     return HTMLResponse(_PAGE.format(title="You are unsubscribed", body=body))
+
+
+@router.get("/answers/{token}", response_class=HTMLResponse, responses=_NOT_FOUND)
+async def decline_page(token: str, request: Request) -> HTMLResponse:
+    """The page behind "I can't come": a button, so a link scanner answers nothing."""
+    answers.check(token, request.app.state.settings)
+    action = escape(str(request.url), quote=True)
+    body = (
+        "<p>Tell the programme team you cannot come? You will get no more reminders about "
+        "this event; you can still book from the invitation if your plans change.</p>"
+        f'<form method="post" action="{action}"><button type="submit">I can\'t come</button>'
+        "</form>"
+    )
+    return HTMLResponse(_PAGE.format(title="Can't make it?", body=body))
+
+
+@router.post("/answers/{token}", response_class=HTMLResponse, responses=_NOT_FOUND)
+async def decline(token: str, db: DbDep, request: Request) -> HTMLResponse:
+    """Record "I can't come" for this invitee and event; reminders to them stop."""
+    await answers.decline(db, token, request.app.state.settings)
+    body = "<p>Thank you for letting us know. You will get no more reminders about it.</p>"
+    return HTMLResponse(_PAGE.format(title="Thank you", body=body))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
@@ -17,6 +17,8 @@ from shared.web import Responses
 # The template names, from composing/rendering.py's one list (a tuple in Literal[] spreads).
 TemplateName = Literal[TEMPLATE_NAMES]  # type: ignore[valid-type]
 DeliveryState = State
+CampaignStatus = Literal["draft", "scheduled", "running", "paused", "completed", "cancelled"]
+CampaignKind = Literal["invitation", "follow_up", "announcement"]
 
 ERRORS: Responses = {
     400: {"description": "the body is not valid JSON"},
@@ -87,6 +89,77 @@ class CampaignCreate(BaseModel):
     send_at: AwareDatetime | None = None
 
 
+class CampaignUpdate(BaseModel):
+    """A draft's changes: only the fields given are changed (`send_at: null` clears it)."""
+
+    event_id: uuid.UUID | None = None
+    audience: Audience | None = None
+    subject: str | None = Field(default=None, min_length=1, max_length=200)
+    message: str | None = Field(default=None, max_length=10_000)
+    send_at: AwareDatetime | None = None
+
+
+class FollowUpCreate(BaseModel):
+    """ "Remind those who have not booked": its audience is computed when it is launched."""
+
+    subject: str = Field(min_length=1, max_length=200)
+    message: str = Field(default="", max_length=10_000)
+    send_at: AwareDatetime | None = None
+
+
+class AnnouncementCreate(BaseModel):
+    """A message to the people booked on an event, narrowed by status and option."""
+
+    event_id: uuid.UUID
+    subject: str = Field(min_length=1, max_length=200)
+    message: str = Field(min_length=1, max_length=10_000)
+    statuses: list[Literal["confirmed", "waitlisted"]] = Field(
+        default=["confirmed"], min_length=1, max_length=2
+    )
+    option_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+    send_at: AwareDatetime | None = None
+
+
+class LeftOutPerson(BaseModel):
+    email: str
+    name: str
+    reason: Literal["booked", "opted_out", "suppressed", "off_roster", "declined", "no_reason"]
+
+
+class AudiencePublic(BaseModel):
+    """How many people the campaign reaches, and who it leaves out and why (computed now for a
+    draft; as resolved at launch otherwise)."""
+
+    reaches: int
+    left_out: dict[str, int]
+    people_left_out: list[LeftOutPerson]
+    resolved_at_launch: bool
+
+
+class AnswerPublic(BaseModel):
+    email: str
+    answer: Literal["declined"] = "declined"
+    answered_at: datetime
+
+
+class SuppressionPublic(BaseModel):
+    email: str
+    # opted_out: unsubscribed from campaign emails; bounced: refused permanently (5xx)
+    reason: Literal["opted_out", "bounced"]
+    since: datetime
+    detail: str | None = None
+
+
+class SuppressionLift(BaseModel):
+    email: Email
+
+
+class ResendRequest(BaseModel):
+    """A different address for a failed email (the old one was wrong); none: as it was."""
+
+    email: Email | None = None
+
+
 class CampaignCounts(BaseModel):
     recipients: int
     queued: int
@@ -95,6 +168,9 @@ class CampaignCounts(BaseModel):
     cancelled: int
     opted_out: int
     booked: int
+    suppressed: int = 0
+    declined: int = 0
+    left_out: int = 0
 
 
 class CampaignPublic(BaseModel):
@@ -107,6 +183,9 @@ class CampaignPublic(BaseModel):
     emails: list[str]
     send_at: datetime | None
     status: str
+    kind: str = "invitation"
+    parent_id: uuid.UUID | None = None
+    filters: dict[str, Any] | None = None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -18,6 +18,7 @@ from markupsafe import escape
 from services.notifications.composing.contexts import display_name, event_context
 from services.notifications.composing.mime import FastMime, domain_of
 from services.notifications.composing.rendering import render
+from services.notifications.domain.answers import DeclineSigner
 from services.notifications.domain.emails import clean_header
 from services.notifications.domain.unsubscribe import UnsubscribeSigner
 from services.notifications.settings import NotificationsSettings
@@ -27,6 +28,7 @@ from shared.invitations import InvitationSigner
 # Private-use characters: nothing a template or an event title would contain, and untouched by
 # HTML escaping.
 _NAME, _BOOK, _UNSUB = "\ue000n\ue001", "\ue000b\ue001", "\ue000u\ue001"
+_DECLINE = "\ue000d\ue001"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class CampaignMail:
             invitee={"name": _NAME},
             booking_url=_BOOK,
             unsubscribe_url=_UNSUB,
+            decline_url=_DECLINE,
             message_paragraphs=paragraphs,
         )
         self._text, self._html = content.text, content.html
@@ -87,6 +90,12 @@ class CampaignMail:
         )
         self._book_base = f"{settings.bookings_public_url.rstrip('/')}/book/{facts.event_id}"
         self._unsubscribe_base = f"{settings.public_base_url.rstrip('/')}/public/unsubscribe/"
+        self._answer_base = f"{settings.public_base_url.rstrip('/')}/public/answers/"
+        self._declines = DeclineSigner(
+            settings.unsubscribe_signing_key.get_secret_value(),
+            event_id=facts.event_id,
+            campaign_id=facts.campaign_id,
+        )
         self._domain = domain_of(settings.mail_from)
 
     def booking_url(self, email: str) -> str:
@@ -96,14 +105,25 @@ class CampaignMail:
     def unsubscribe_url(self, email: str) -> str:
         return self._unsubscribe_base + self._unsubscribes.sign(email)
 
+    def decline_url(self, email: str) -> str:
+        return self._answer_base + self._declines.sign(email)
+
     def personal(self, email: str, name: str) -> Personal:
         shown = display_name(name) or "colleague"
         book, unsub = self.booking_url(email), self.unsubscribe_url(email)
-        text = self._text.replace(_NAME, shown).replace(_BOOK, book).replace(_UNSUB, unsub)
+        # Signed only where the template shows it (announcements have no such link).
+        decline = self.decline_url(email) if _DECLINE in self._text else ""
+        text = (
+            self._text.replace(_NAME, shown)
+            .replace(_BOOK, book)
+            .replace(_UNSUB, unsub)
+            .replace(_DECLINE, decline)
+        )
         html = (
             self._html.replace(_NAME, str(escape(shown)))
             .replace(_BOOK, str(escape(book)))
             .replace(_UNSUB, str(escape(unsub)))
+            .replace(_DECLINE, str(escape(decline)))
         )
         return Personal(self.subject, text, html, book, unsub)
 

@@ -108,6 +108,7 @@ def sample_context(name: str) -> dict[str, Any]:
         "invitee": {"name": "Sam Leader"},
         "booking_url": "https://bookings.example.org/book/sample?invitation=sample",
         "unsubscribe_url": "https://notifications.example.org/public/unsubscribe/sample",
+        "decline_url": "https://notifications.example.org/public/answers/sample",
         "message_paragraphs": ["We would love to see you again."],
         # Previews and test sends carry no check-in code: a sample one would admit nobody.
         "checkin": None,

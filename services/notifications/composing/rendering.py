@@ -23,6 +23,7 @@ TEMPLATE_NAMES = (
     "reminder",
     "manage_link",
     "invitation",
+    "announcement",
 )
 
 _env = SandboxedEnvironment(

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from services.notifications.domain.emails import email_key
 from shared.errors import Conflict
 
 
@@ -32,10 +31,13 @@ class Campaign:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    kind: str = "invitation"
+    parent_id: uuid.UUID | None = None
+    filters: dict[str, Any] | None = None
 
 
 # Templates a campaign may use (files in templates/email/).
-CAMPAIGN_TEMPLATES = ("invitation",)
+CAMPAIGN_TEMPLATES = ("invitation", "announcement")
 
 # action -> the statuses it may start from
 _ALLOWED = {
@@ -45,6 +47,8 @@ _ALLOWED = {
     "resume": {"paused"},
     "cancel": {"draft", "scheduled", "running", "paused"},
     "complete": {"running"},
+    "edit": {"draft"},
+    "follow_up": {"running", "paused", "completed"},
 }
 
 
@@ -64,27 +68,6 @@ def status_after_launch(send_at: datetime | None, now: datetime) -> str:
 class Invitee:
     email: str
     name: str
-
-
-@dataclass(frozen=True)
-class Audience:
-    invitees: list[Invitee]
-    opted_out: int
-
-
-def resolve_audience(
-    members: Iterable[Invitee], extra_emails: Iterable[str], opted_out: set[str]
-) -> Audience:
-    """Roster members of the chosen cohorts plus the extra addresses, deduplicated
-    case-insensitively (a roster entry wins, for its name), minus those who opted out.
-    The order is stable: roster first, then the extras as given."""
-    seen: dict[str, Invitee] = {}
-    for member in members:
-        seen.setdefault(email_key(member.email), Invitee(member.email.strip(), member.name))
-    for email in extra_emails:
-        seen.setdefault(email_key(email), Invitee(email.strip(), ""))
-    kept = [invitee for key, invitee in seen.items() if key not in opted_out]
-    return Audience(invitees=kept, opted_out=len(seen) - len(kept))
 
 
 def chunk_ranges(count: int, size: int) -> list[tuple[int, int]]:

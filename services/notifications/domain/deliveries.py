@@ -53,6 +53,10 @@ class Reason(StrEnum):
     UNSENDABLE = "unsendable"  # cannot be written in SMTP or composed at all
     DEADLINE = "deadline"  # deferred for longer than SEND_DEADLINE
     RECIPIENT_CAP = "recipient_cap"  # over RECIPIENT_HOURLY_CAP
+    # Why a campaign email was cancelled before it went (in flight, not only at launch).
+    OPTED_OUT = "opted_out"
+    SUPPRESSED = "suppressed"  # the address hard-bounced (and staff have not lifted it)
+    DECLINED = "declined"  # the invitee answered "I can't come": no more reminders
 
 
 @dataclass(frozen=True)

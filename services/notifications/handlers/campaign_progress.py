@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from services.notifications import metrics
 from services.notifications.domain.campaigns import Campaign
 from services.notifications.persistence import bookings as booking_store
+from services.notifications.persistence import campaign_counts
 from services.notifications.persistence import campaigns as campaign_store
-from services.notifications.persistence import deliveries
 from shared.contracts import CampaignProgress
 from shared.db import Database, UnitOfWork
 from shared.logging import get_logger
@@ -27,25 +27,29 @@ class Counts:
     cancelled: int
     opted_out: int
     booked: int
+    suppressed: int = 0
+    declined: int = 0
+    left_out: int = 0
 
 
 async def counts(uow: UnitOfWork, campaign: Campaign) -> Counts:
-    """`queued` is everyone not yet sent nor given up (including invitees whose email is not
-    even composed yet, and those deferred); `failed` is those given up on."""
-    by_state = await deliveries.campaign_counts(uow, campaign.id)
-    sent, failed = by_state.get("sent", 0), by_state.get("failed", 0)
-    cancelled = by_state.get("cancelled", 0)
-    if campaign.status == "cancelled":
-        cancelled = max(campaign.recipients - sent - failed, 0)
-    queued = max(campaign.recipients - sent - failed - cancelled, 0)
+    """From the recipients' rows (persistence/campaign_counts.py). `queued` is everyone not
+    yet sent nor given up (including invitees whose email is not even composed yet, and those
+    deferred); `failed` is those given up on; `opted_out` counts those left out at launch for
+    it and those who opted out while it was sending."""
+    rows = await campaign_counts.of_campaign(uow, campaign.id)
+    b = rows.buckets
     return Counts(
-        recipients=campaign.recipients,
-        queued=queued,
-        sent=sent,
-        failed=failed,
-        cancelled=cancelled,
-        opted_out=campaign.opted_out,
+        recipients=rows.recipients,
+        queued=b["queued"],
+        sent=b["sent"],
+        failed=b["failed"],
+        cancelled=b["cancelled"],
+        opted_out=b["opted_out"] + rows.left_out.get("opted_out", 0),
         booked=await booking_store.booked_from_campaign(uow, campaign.id),
+        suppressed=b["suppressed"],
+        declined=b["declined"],
+        left_out=sum(rows.left_out.values()),
     )
 
 

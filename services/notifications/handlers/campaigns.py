@@ -7,13 +7,15 @@ import uuid
 from datetime import UTC, datetime
 
 from services.notifications.domain import campaigns as rules
+from services.notifications.domain.audience import LeftOut
 from services.notifications.domain.campaigns import Campaign
+from services.notifications.handlers import audience as audience_resolver
+from services.notifications.handlers import campaign_progress
 from services.notifications.handlers.campaign_progress import emit_progress
+from services.notifications.persistence import audience as facts_store
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
-from services.notifications.persistence import optouts, outcomes, rosters
-from services.notifications.privacy.reasons import without_reason
-from services.notifications.privacy.suppression import suppressed_among
+from services.notifications.persistence import outcomes
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import CampaignChunkQueued, EventState
 from shared.db import Database, UnitOfWork
@@ -34,6 +36,9 @@ async def create(
     subject: str,
     message: str,
     send_at: datetime | None,
+    kind: str = "invitation",
+    parent_id: uuid.UUID | None = None,
+    filters: dict[str, object] | None = None,
 ) -> Campaign:
     campaign_id = uuid.uuid4()
     describe_staff_action(target_id=campaign_id, event_id=event_id)
@@ -51,6 +56,9 @@ async def create(
             emails=emails,
             send_at=send_at,
             status="draft",
+            kind=kind,
+            parent_id=parent_id,
+            filters=filters,
         )
         campaign = await campaign_store.get(uow, campaign_id)
         await uow.commit()
@@ -76,22 +84,15 @@ def _expiry(event: EventState, now: datetime, settings: NotificationsSettings) -
 async def start(
     uow: UnitOfWork, campaign: Campaign, settings: NotificationsSettings, now: datetime
 ) -> None:
-    """Resolve the audience now (roster members of the cohorts plus the extra addresses,
-    deduplicated, minus opt-outs), number it, and queue its chunks."""
+    """Resolve the audience now (handlers/audience.py: who it reaches, who is left out and
+    why, recorded), number it, and queue its chunks."""
     event = await event_store.get(uow, campaign.event_id)
     if event is None:
         raise Invalid("event_id", "the campaign's event is no longer known")
-    members = await rosters.members(uow, [uuid.UUID(c) for c in campaign.cohort_ids])
-    addresses = [m.email for m in members] + list(campaign.emails)
-    # Erased people are suppressed like opt-outs (services/notifications/privacy/).
-    opted = await optouts.among(uow, addresses) | await suppressed_among(
-        uow, settings.privacy_hash_key.get_secret_value(), addresses
-    )
-    if settings.campaign_contact_reason_required:
-        # Typed addresses need a reason to be contacted: a roster, or consent when booking.
-        opted |= await without_reason(uow, campaign.emails)
-    audience = rules.resolve_audience(members, campaign.emails, opted)
+    audience = await audience_resolver.resolve(uow, campaign, settings)
+    opted_out = audience.counts()[LeftOut.OPTED_OUT]
     await campaign_store.add_recipients(uow, campaign.id, audience.invitees)
+    await facts_store.add_exclusions(uow, campaign.id, audience.left_out)
     ranges = rules.chunk_ranges(len(audience.invitees), settings.campaign_chunk_size)
     await campaign_store.add_chunks(uow, campaign.id, ranges)
     status = "running" if ranges else "completed"
@@ -100,7 +101,7 @@ async def start(
         campaign.id,
         status=status,
         recipients=len(audience.invitees),
-        opted_out=audience.opted_out,
+        opted_out=opted_out,
         chunks=len(ranges),
         invitation_expires_at=_expiry(event, now, settings),
         correlation_id=current_correlation_id(),
@@ -116,7 +117,7 @@ async def start(
         "campaign.started",
         campaign_id=str(campaign.id),
         recipients=len(audience.invitees),
-        opted_out=audience.opted_out,
+        left_out=len(audience.left_out),
         chunks=len(ranges),
     )
 
@@ -147,15 +148,32 @@ async def resume(db: Database, campaign_id: uuid.UUID) -> Campaign:
         campaign = await _locked(uow, campaign_id)
         rules.check_transition(campaign.status, "resume")
         status = "running" if campaign.started_at else "scheduled"
-        await campaign_store.update(uow, campaign_id, status=status)
-        for number in await campaign_store.pending_chunks(uow, campaign_id):
+        pending = await campaign_store.pending_chunks(uow, campaign_id)
+        if status == "running" and not pending:
+            # Its last chunk finished while it was paused: nothing is left to queue, and no
+            # chunk will finish again to complete it, so resuming completes it now.
+            status = "completed"
+        await campaign_store.update(
+            uow,
+            campaign_id,
+            status=status,
+            finished_at=datetime.now(UTC) if status == "completed" else None,
+        )
+        for number in pending:
             uow.emit(
                 "notifications.campaign_chunk.queued",
                 CampaignChunkQueued(campaign_id=campaign_id, chunk=number),
             )
         result = await campaign_store.get(uow, campaign_id)
+        assert result is not None
+        if status == "completed":
+            await emit_progress(uow, result, status)
+            c = await campaign_progress.counts(uow, result)
+            uow.emit(
+                "notifications.campaign.completed", campaign_progress.progress(result, status, c)
+            )
         await uow.commit()
-    assert result is not None
+    log.info("campaign.resumed", campaign_id=str(campaign_id), status=status)
     return result
 
 

@@ -1,4 +1,5 @@
-"""One-click unsubscribe from campaign emails (honoured by later campaigns only)."""
+"""One-click unsubscribe from campaign emails: honoured by later campaigns and by those
+sending now (their unsent emails to the address are cancelled in the same transaction)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from services.notifications.domain.unsubscribe import (
     Unsubscribe,
     verify_unsubscribe,
 )
-from services.notifications.persistence import optouts
+from services.notifications.persistence import in_flight, optouts
 from services.notifications.settings import NotificationsSettings
 from shared.db import Database
 from shared.errors import NotFound
@@ -29,6 +30,7 @@ async def unsubscribe(db: Database, token: str, settings: NotificationsSettings)
     request = check(token, settings)
     async with db.unit_of_work() as uow:
         added = await optouts.add(uow, request.email, request.campaign_id)
+        await in_flight.cancel_for_opt_out(uow, request.email)
         await uow.commit()
     masked = mask_email(request.email) or ""
     log.info("optout.recorded", recipient=masked, new=added, campaign_id=str(request.campaign_id))

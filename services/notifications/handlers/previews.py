@@ -39,7 +39,10 @@ _SAMPLE = {
     "reminder": BookingEmail("reminder", relative="tomorrow"),
     "manage_link": BookingEmail("manage_link"),
 }
-assert set(_SAMPLE) | {"invitation"} == set(TEMPLATE_NAMES), "a template without sample data"
+_CAMPAIGN_TEMPLATES = ("invitation", "announcement")
+assert set(_SAMPLE) | set(_CAMPAIGN_TEMPLATES) == set(TEMPLATE_NAMES), (
+    "a template without sample data"
+)
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,11 @@ class Preview:
     headers: dict[str, str]
 
 
-def _sample_campaign(settings: NotificationsSettings) -> CampaignMail:
+def _sample_campaign(settings: NotificationsSettings, template: str) -> CampaignMail:
     sample = CampaignFacts(
         campaign_id=uuid.UUID(int=3),
         event_id=SAMPLE_EVENT.event_id,
-        template="invitation",
+        template=template,
         subject="You are invited: Reunion and Reflection",
         message="We would love to see you again.",
         invitation_expires_at=datetime.now(UTC) + timedelta(days=30),
@@ -79,8 +82,9 @@ def _campaign_preview(mail: CampaignMail, email: str, name: str) -> Preview:
 
 
 def template_preview(name: str, settings: NotificationsSettings) -> Preview:
-    if name == "invitation":
-        return _campaign_preview(_sample_campaign(settings), "sam.leader@example.org", "Sam Leader")
+    if name in _CAMPAIGN_TEMPLATES:
+        mail = _sample_campaign(settings, name)
+        return _campaign_preview(mail, "sam.leader@example.org", "Sam Leader")
     email = _SAMPLE[name]
     subject = emails.subject(
         email.subject_kind or email.kind, title=SAMPLE_EVENT.title, relative=email.relative
@@ -111,8 +115,8 @@ async def template_test(
     db: Database, name: str, email: str, settings: NotificationsSettings, *, send: Send
 ) -> uuid.UUID:
     """Queued with `send` (the caller calls `send.committed()`)."""
-    if name == "invitation":
-        mail = _sample_campaign(settings)
+    if name in _CAMPAIGN_TEMPLATES:
+        mail = _sample_campaign(settings, name)
         return await _send_campaign_test(db, mail, email, "", settings, send=send)
     booking = SAMPLE_BOOKING.model_copy(
         update={"attendee": Attendee(name="Test recipient", email=email)}

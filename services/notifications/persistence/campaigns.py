@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.notifications.domain.campaigns import Campaign, Invitee
+from services.notifications.persistence.suppressions import bounced_sql
 from services.notifications.persistence.tables import (
     campaign_chunks,
     campaign_recipients,
@@ -34,11 +35,23 @@ async def get(
     return Campaign(**row._mapping) if row else None
 
 
-async def latest(uow: UnitOfWork, limit: int) -> list[Campaign]:
-    rows = await uow.execute(
-        sa.select(*_COLUMNS).order_by(campaigns.c.created_at.desc()).limit(limit)
-    )
-    return [Campaign(**row._mapping) for row in rows]
+async def search(
+    uow: UnitOfWork,
+    *,
+    status: str | None = None,
+    event_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+) -> list[Campaign]:
+    """Newest first, filtered by whatever is given."""
+    query = sa.select(*_COLUMNS).order_by(campaigns.c.created_at.desc(), campaigns.c.id)
+    if status is not None:
+        query = query.where(campaigns.c.status == status)
+    if event_id is not None:
+        query = query.where(campaigns.c.event_id == event_id)
+    if kind is not None:
+        query = query.where(campaigns.c.kind == kind)
+    return [Campaign(**row._mapping) for row in await uow.execute(query.limit(limit))]
 
 
 async def update(uow: UnitOfWork, campaign_id: uuid.UUID, **values: Any) -> None:
@@ -68,17 +81,31 @@ async def add_recipients(
         await uow.execute(sa.insert(campaign_recipients), rows[start : start + 5000])
 
 
+# Opt-outs, bounces and "I can't come" apply to a campaign in flight too: an invitee who
+# opted out (invitations and follow-ups), bounced elsewhere, or declined (follow-ups) since
+# launch is skipped when their chunk comes (persistence/campaign_counts.py counts them so).
+_SENDABLE = sa.text(
+    """
+    SELECT r.email, r.name FROM campaign_recipients r
+      JOIN campaigns c ON c.id = r.campaign_id
+     WHERE r.campaign_id = :campaign_id AND r.seq BETWEEN :first AND :last
+       AND NOT (c.kind <> 'announcement'
+                AND EXISTS (SELECT 1 FROM opt_outs o WHERE o.email_key = lower(trim(r.email))))
+       AND NOT (c.kind = 'follow_up'
+                AND EXISTS (SELECT 1 FROM invitee_answers a
+                             WHERE a.event_id = c.event_id
+                               AND a.email_key = lower(trim(r.email))))
+       AND NOT {bounced}
+     ORDER BY r.seq
+    """.format(bounced=bounced_sql("lower(trim(r.email))"))
+)
+
+
 async def recipients(
     uow: UnitOfWork, campaign_id: uuid.UUID, first: int, last: int
 ) -> list[Invitee]:
-    rows = await uow.execute(
-        sa.select(campaign_recipients.c.email, campaign_recipients.c.name)
-        .where(
-            campaign_recipients.c.campaign_id == campaign_id,
-            campaign_recipients.c.seq.between(first, last),
-        )
-        .order_by(campaign_recipients.c.seq)
-    )
+    """The invitees at positions [first, last] still to be written to."""
+    rows = await uow.execute(_SENDABLE, {"campaign_id": campaign_id, "first": first, "last": last})
     return [Invitee(row.email, row.name) for row in rows]
 
 

@@ -171,9 +171,12 @@ async def search(
     booking_id: uuid.UUID | None = None,
     campaign_id: uuid.UUID | None = None,
     state: str | None = None,
+    email: str | None = None,
     limit: int = 100,
 ) -> list[Delivery]:
     query = sa.select(*_COLUMNS).order_by(deliveries.c.created_at, deliveries.c.id).limit(limit)
+    if email is not None:
+        query = query.where(sa.func.lower(deliveries.c.recipient) == email.strip().lower())
     if booking_id is not None:
         query = query.where(deliveries.c.booking_id == booking_id)
     if campaign_id is not None:
@@ -190,6 +193,20 @@ async def campaign_counts(uow: UnitOfWork, campaign_id: uuid.UUID) -> dict[str, 
         .group_by(deliveries.c.state)
     )
     return {row[0]: row[1] for row in rows}
+
+
+async def readdress(
+    uow: UnitOfWork, delivery_id: uuid.UUID, recipient: str, message: bytes | None
+) -> None:
+    """A failed email's corrected address (and its stored message, rewritten for it)."""
+    values: dict[str, object] = {"recipient": recipient, "updated_at": sa.func.now()}
+    if message is not None:
+        values["message"] = message
+    await uow.execute(
+        sa.update(deliveries)
+        .where(deliveries.c.id == delivery_id, deliveries.c.state == State.FAILED)
+        .values(**values)
+    )
 
 
 async def resend(uow: UnitOfWork, delivery_id: uuid.UUID) -> Delivery | None:

@@ -47,6 +47,12 @@ deliveries = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.Index("ix_deliveries_campaign", "campaign_id"),
+    sa.Index("ix_deliveries_recipient_lower", sa.text("lower(recipient)")),
+    sa.Index(
+        "ix_deliveries_rejected_recipient",
+        sa.text("lower(recipient)"),
+        postgresql_where=sa.text("state = 'failed' AND reason = 'rejected'"),
+    ),
     sa.Index(
         "ix_deliveries_transactional_created",
         "created_at",
@@ -75,7 +81,7 @@ deliveries = sa.Table(
     ),
     sa.CheckConstraint(
         "reason IS NULL OR reason IN ('server_unavailable','temporary_refusal','rejected',"
-        "'unsendable','deadline','recipient_cap')",
+        "'unsendable','deadline','recipient_cap','opted_out','suppressed','declined')",
         name="ck_deliveries_reason",
     ),
     postgresql_with={"fillfactor": 70},
@@ -145,6 +151,12 @@ campaigns = sa.Table(
     _now(),
     sa.Column("started_at", sa.DateTime(timezone=True)),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
+    # invitation, follow_up (of `parent_id`: its invitees not booked) or announcement (to
+    # those booked, narrowed by `filters`: statuses, option ids).
+    sa.Column("kind", sa.Text, nullable=False, server_default="invitation"),
+    sa.Column("parent_id", UUID(as_uuid=True)),
+    sa.Column("filters", JSONB),
+    sa.Index("ix_campaigns_created", "created_at"),
     sa.Index("ix_campaigns_scheduled", "send_at", postgresql_where=sa.text("status = 'scheduled'")),
 )
 
@@ -188,4 +200,36 @@ reminders = sa.Table(
         "booking_id", "session_id", "offset_seconds", name="uq_reminders_booking_session_offset"
     ),
     sa.Index("ix_reminders_pending_due", "due_at", postgresql_where=sa.text("state = 'pending'")),
+)
+
+# Who a launched campaign left out, and why (domain/audience.py's reasons).
+campaign_exclusions = sa.Table(
+    "campaign_exclusions",
+    metadata,
+    sa.Column("campaign_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("email_key", sa.Text, primary_key=True),
+    sa.Column("email", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+# An invitee's answer from the email ("I can't come"), per event: no reminders after it.
+invitee_answers = sa.Table(
+    "invitee_answers",
+    metadata,
+    sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("email_key", sa.Text, primary_key=True),
+    sa.Column("campaign_id", UUID(as_uuid=True)),
+    sa.Column("answer", sa.Text, nullable=False),
+    _now(),
+)
+
+# Hard bounces (failed deliveries, reason `rejected`) are the suppression list; staff lifting
+# an address is recorded here, and only bounces after it count again.
+suppression_lifts = sa.Table(
+    "suppression_lifts",
+    metadata,
+    sa.Column("email_key", sa.Text, primary_key=True),
+    sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("lifted_by", sa.Text),
 )
