@@ -21,7 +21,7 @@ from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any
 
-from tests.support.infra import amqp_url
+from tests.support.infra import BrokerTarget, amqp_url
 from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 
@@ -107,6 +107,10 @@ class RabbitNode:
     def url(self) -> str:
         return amqp_url("/", port=self.port)
 
+    def target(self) -> BrokerTarget:
+        """This node as the broker of a session's infrastructure (see create_infra)."""
+        return BrokerTarget(self.name, lambda vhost: amqp_url(vhost, port=self.port))
+
     def _env(self) -> dict[str, str]:
         return {
             **os.environ,
@@ -182,6 +186,10 @@ class RabbitCluster:
         """The setting a service gets: every node, comma separated (see shared.messaging)."""
         first = amqp_url(vhost, port=self.nodes[0].port)
         return ",".join([first, *(f"127.0.0.1:{node.port}" for node in self.nodes[1:])])
+
+    def target(self) -> BrokerTarget:
+        """The cluster as the broker of a session's infrastructure: services get every node."""
+        return BrokerTarget(self.nodes[0].name, self.amqp_url)
 
     def node(self, name: str) -> RabbitNode:
         return next(node for node in self.nodes if node.name == name)
