@@ -85,9 +85,12 @@ _LIVE: dict[str, RabbitNode] = {}
 
 
 @atexit.register
-def _kill_leftover_nodes() -> None:
-    for name in list(_LIVE):
+def kill_leftover_nodes() -> list[str]:
+    """Kill every node this process started that is still running; returns their names."""
+    left = [name for name in list(_LIVE) if node_pids(name)]
+    for name in left:
         _kill(node_pids(name))
+    return left
 
 
 class RabbitNode:
