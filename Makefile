@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test install servers chromium pgbouncer promtool lint format bench-hot-event bench-campaign bench-confirmation-latency clean
+.PHONY: run test install servers chromium pgbouncer promtool lint format bench-hot-event bench-campaign bench-confirmation-latency bench-cluster clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ bench-campaign: install servers
 ## Booking 201 -> confirmation email at the sink, 100 bookings/s for 30 s (see README).
 bench-confirmation-latency: install servers
 	$(BIN)/python -m bench.confirmation_latency
+
+## One node against a test-owned three-node cluster, side by side: the booking rush and the
+## campaign on each (see deploy/SCALING.md). Its nodes run the RabbitMQ that `servers` brings.
+bench-cluster: install servers
+	$(BIN)/python -m bench.cluster $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

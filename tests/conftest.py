@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from shared.auth import sign_staff_token
 from tests.support.infra import Infra, create_infra, drop_infra
+from tests.support.rabbit_node import kill_leftover_nodes
 from tests.support.smtp import SmtpSink
 from tests.support.staff_keys import PUBLIC_KEY, SIGNING_KEY
 from tests.support.system import System, running_system
@@ -29,7 +30,8 @@ def _describe(task: asyncio.Task[object]) -> str:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session", autouse=True)
 async def _no_task_outlives_the_session() -> AsyncIterator[None]:
-    """Fail the run if a task is still running when every fixture has been torn down.
+    """Fail the run if a task (or a test-owned RabbitMQ node) is still running when every
+    fixture has been torn down.
 
     Each fixture stops what it started, so a task left here is a bug in the test or fixture
     that made it (its name and stack say which). It is cancelled with a deadline: pytest-asyncio
@@ -37,20 +39,23 @@ async def _no_task_outlives_the_session() -> AsyncIterator[None]:
     cancellation is also taken off the loop's list, and the run ends with pytest's summary
     (this error in it) instead of hanging."""
     yield
+    problems = []
+    if nodes := kill_leftover_nodes():
+        problems.append(f"RabbitMQ nodes left running by the tests (now killed): {nodes}")
     current = asyncio.current_task()
     left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
-    if not left:
-        return
-    report = [_describe(task) for task in left]
-    for task in left:
-        task.cancel()
-    _, survivors = await asyncio.wait(left, timeout=20)
-    for task in survivors:
-        asyncio.tasks._unregister_task(task)  # private, but the only way not to hang the close
-    raise AssertionError(
-        f"{len(left)} task(s) outlived the session's fixtures "
-        f"({len(survivors)} survived cancellation):\n" + "\n".join(report)
-    )
+    if left:
+        report = [_describe(task) for task in left]
+        for task in left:
+            task.cancel()
+        _, survivors = await asyncio.wait(left, timeout=20)
+        for task in survivors:
+            asyncio.tasks._unregister_task(task)  # private, but the only way not to hang the close
+        problems.append(
+            f"{len(left)} task(s) outlived the session's fixtures "
+            f"({len(survivors)} survived cancellation):\n" + "\n".join(report)
+        )
+    assert not problems, "\n".join(problems)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -29,7 +29,7 @@ from bench.campaign.audience import audience_ms, follow_up_launch_seconds
 from bench.campaign.setup import LOGS, bench_event, declare, notifications_process, seed_roster
 from bench.campaign.sink import CountingSink
 from tests.conftest import token
-from tests.support.infra import Infra, create_infra, drop_infra
+from tests.support.infra import BrokerTarget, Infra, create_infra, drop_infra
 from tests.support.processes import ROOT, ServiceProcess
 
 STAFF = {"Authorization": f"Bearer {token('staff')}"}
@@ -169,8 +169,9 @@ def raw_ceiling(port: int, connections: int, count: int) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-async def bench(args: argparse.Namespace) -> dict[str, object]:
-    infra = await create_infra()
+async def bench(args: argparse.Namespace, broker: BrokerTarget | None = None) -> dict[str, object]:
+    """One run; on the machine's broker, or on `broker` (a test-owned node or cluster)."""
+    infra = await create_infra(broker)
     sink = await CountingSink().start()
     procs: list[ServiceProcess] = []
     results: dict[str, object] = {

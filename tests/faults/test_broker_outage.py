@@ -31,7 +31,7 @@ async def launch_campaign(
     replication_timeout: float = 30,
 ) -> list[str]:
     """A cohort of `invitees` on the catalogue, replicated to notifications, invited."""
-    catalogue, notifications = system.url("catalogue"), system.url("notifications")
+    catalogue = system.url("catalogue")
     tag = uuid.uuid4().hex[:6]
     programme = (
         await client.post(
@@ -74,6 +74,13 @@ async def launch_campaign(
         interval=0.5,
         message="roster in notifications",
     )
+    await invite(client, system, event_id, cohort["id"])
+    return emails
+
+
+async def invite(client: httpx.AsyncClient, system: System, event_id: str, cohort_id: str) -> None:
+    """Create and launch a campaign inviting the cohort to the event."""
+    notifications = system.url("notifications")
     campaign = (
         await client.post(
             f"{notifications}/staff/campaigns",
@@ -81,7 +88,7 @@ async def launch_campaign(
             json={
                 "event_id": event_id,
                 "subject": "Come along",
-                "audience": {"cohort_ids": [cohort["id"]]},
+                "audience": {"cohort_ids": [cohort_id]},
             },
         )
     ).json()
@@ -89,7 +96,6 @@ async def launch_campaign(
         f"{notifications}/staff/campaigns/{campaign['id']}/launch", headers=STAFF
     )
     assert launched.status_code == 200, launched.text
-    return emails
 
 
 async def test_broker_outage_loses_nothing_and_sends_nothing_twice(

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -22,9 +23,10 @@ AMQP_HOST = os.environ.get("TEST_AMQP_HOST", "127.0.0.1")
 AMQP_PORT = int(os.environ.get("TEST_AMQP_PORT", "5672"))
 
 
-def rabbitmqctl(*args: str) -> None:
+def rabbitmqctl(*args: str, node: str | None = None) -> None:
     exe = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    done = subprocess.run([exe, *args], capture_output=True, timeout=60, text=True)
+    where = ["-n", node] if node else []
+    done = subprocess.run([exe, *where, *args], capture_output=True, timeout=60, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stdout} {done.stderr}")
 
@@ -37,12 +39,22 @@ def amqp_url(vhost: str, *, host: str = AMQP_HOST, port: int = AMQP_PORT) -> str
     return f"amqp://guest:guest@{host}:{port}/{quote(vhost, safe='')}"
 
 
+@dataclass(frozen=True)
+class BrokerTarget:
+    """A broker other than the machine's own (a test-owned node or cluster): the node that
+    `rabbitmqctl` talks to, and the AMQP_URL the services get for a vhost."""
+
+    ctl_node: str
+    url_for: Callable[[str], str]
+
+
 @dataclass
 class Infra:
     tag: str
     vhost: str
     amqp_url: str
     database_urls: dict[str, str] = field(default_factory=dict)
+    ctl_node: str | None = None
 
     def env_for(self, service: str) -> dict[str, str]:
         return {
@@ -54,12 +66,16 @@ class Infra:
         }
 
 
-async def create_infra() -> Infra:
+async def create_infra(broker: BrokerTarget | None = None) -> Infra:
     tag = uuid.uuid4().hex[:10]
     vhost = f"test-{tag}"
-    await asyncio.to_thread(rabbitmqctl, "add_vhost", vhost)
-    await asyncio.to_thread(rabbitmqctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    infra = Infra(tag=tag, vhost=vhost, amqp_url=amqp_url(vhost))
+    node = broker.ctl_node if broker else None
+    await asyncio.to_thread(rabbitmqctl, "add_vhost", vhost, node=node)
+    await asyncio.to_thread(
+        rabbitmqctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*", node=node
+    )
+    url = broker.url_for(vhost) if broker else amqp_url(vhost)
+    infra = Infra(tag=tag, vhost=vhost, amqp_url=url, ctl_node=node)
     for service in SERVICES:
         url = pg_url(f"t_{tag}_{service}")
         await migrate(service, url)
@@ -75,4 +91,4 @@ async def drop_infra(infra: Infra) -> None:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
-    await asyncio.to_thread(rabbitmqctl, "delete_vhost", infra.vhost)
+    await asyncio.to_thread(rabbitmqctl, "delete_vhost", infra.vhost, node=infra.ctl_node)

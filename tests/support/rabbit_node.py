@@ -21,7 +21,7 @@ from collections.abc import Coroutine, Iterable
 from pathlib import Path
 from typing import Any
 
-from tests.support.infra import amqp_url
+from tests.support.infra import BrokerTarget, amqp_url
 from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 
@@ -85,9 +85,12 @@ _LIVE: dict[str, RabbitNode] = {}
 
 
 @atexit.register
-def _kill_leftover_nodes() -> None:
-    for name in list(_LIVE):
+def kill_leftover_nodes() -> list[str]:
+    """Kill every node this process started that is still running; returns their names."""
+    left = [name for name in list(_LIVE) if node_pids(name)]
+    for name in left:
         _kill(node_pids(name))
+    return left
 
 
 class RabbitNode:
@@ -106,6 +109,10 @@ class RabbitNode:
     @property
     def url(self) -> str:
         return amqp_url("/", port=self.port)
+
+    def target(self) -> BrokerTarget:
+        """This node as the broker of a session's infrastructure (see create_infra)."""
+        return BrokerTarget(self.name, lambda vhost: amqp_url(vhost, port=self.port))
 
     def _env(self) -> dict[str, str]:
         return {
@@ -182,6 +189,10 @@ class RabbitCluster:
         """The setting a service gets: every node, comma separated (see shared.messaging)."""
         first = amqp_url(vhost, port=self.nodes[0].port)
         return ",".join([first, *(f"127.0.0.1:{node.port}" for node in self.nodes[1:])])
+
+    def target(self) -> BrokerTarget:
+        """The cluster as the broker of a session's infrastructure: services get every node."""
+        return BrokerTarget(self.nodes[0].name, self.amqp_url)
 
     def node(self, name: str) -> RabbitNode:
         return next(node for node in self.nodes if node.name == name)

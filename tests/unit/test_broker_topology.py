@@ -9,7 +9,11 @@ from pathlib import Path
 
 from shared.messaging.declare import definitions
 from shared.messaging.queues import BY_SERVICE
-from shared.messaging.topology import parked_queue_name, retry_queue_name
+from shared.messaging.topology import (
+    PARKED_DELIVERY_LIMIT,
+    parked_queue_name,
+    retry_queue_name,
+)
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +59,13 @@ def test_main_retry_and_parked_queues_say_where_messages_go() -> None:
                 retry = by_name[retry_queue_name(sub.queue, delay)]
                 assert retry["x-message-ttl"] == round(delay * 1000)  # type: ignore[index]
                 assert retry["x-dead-letter-routing-key"] == sub.queue  # type: ignore[index]
-            assert by_name[parked_queue_name(sub.queue)] == {"x-queue-type": "quorum"}
+            # Explicit and out of reach: listing counts as a delivery (RabbitMQ 4's default
+            # limit of 20 would drop a parked message at the twentieth listing).
+            assert by_name[parked_queue_name(sub.queue)] == {
+                "x-queue-type": "quorum",
+                "x-delivery-limit": PARKED_DELIVERY_LIMIT,
+            }
+            assert PARKED_DELIVERY_LIMIT >= 10**9
 
 
 def test_no_code_asks_for_global_qos_or_a_transient_queue() -> None:

@@ -16,6 +16,7 @@ NEEDS = {
     "bench-hot-event": {"wrk": "wrk"},
     "bench-campaign": {},
     "bench-confirmation-latency": {},
+    "bench-cluster": {},
     "test": {"chromium": "chromium"},
 }
 
