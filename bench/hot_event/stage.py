@@ -74,7 +74,9 @@ class Stage:
             "STAFF_TOKEN_PUBLIC_KEY": generate_keypair()[1],
             "INVITATION_SIGNING_KEY": secrets.token_urlsafe(32),
             "MANAGE_TOKEN_KEY": secrets.token_urlsafe(32),
+            "PRIVACY_HASH_KEY": secrets.token_urlsafe(32),
             "PUBLIC_BASE_URL": "https://bookings.example.org",
+            "CONSOLE_PUBLIC_URL": "https://console.example.org",
             # 5,000 different people arrive from many addresses; wrk sends them all from one,
             # which the per-client rate limit would (rightly) refuse.
             "RATE_LIMIT_ENABLED": "false",
