@@ -77,7 +77,11 @@ async def test_two_groups_one_optional_by_keyboard_then_the_manage_page_changes_
     await expect(outcome).to_be_focused()
     await no_sideways_scroll(tab.page)
     assert await serious_violations(tab.page) == []
-    manage_url = str(await outcome.locator("a").get_attribute("href"))
+    manage_url = str(
+        await outcome.get_by_role("link", name="Change or cancel your booking").get_attribute(
+            "href"
+        )
+    )
 
     # The manage page lists each group's choice and changes the workshop only.
     page = tab.page

@@ -25,6 +25,8 @@ def full_event() -> tuple[rules.Event, EventContext]:
         "leading-gm",
         "Leading GM",
         expectations=(Expectation("build-trust", "Build trust"),),
+        privacy_notice_url="https://leadinggm.example.org/privacy",
+        privacy_notice_version="2026-11",
     )
     venue = Venue(
         uuid.uuid4(),
