@@ -115,10 +115,16 @@ async def known_person(client: httpx.AsyncClient, system: System) -> Person:
         message="roster replicated to notifications",
     )
     notifications = system.url("notifications")
+    # An event of its own: a campaign leaves out whoever is already booked on its event.
+    reunion = await _event(client, system, f"Reunion {tag}", capacity=5)
     campaign = await _post(
         client,
         f"{notifications}/staff/campaigns",
-        json={"event_id": second, "subject": "Join us", "audience": {"cohort_ids": [cohort["id"]]}},
+        json={
+            "event_id": reunion,
+            "subject": "Join us",
+            "audience": {"cohort_ids": [cohort["id"]]},
+        },
     )
 
     await _post(client, f"{notifications}/staff/campaigns/{campaign['id']}/launch")

@@ -123,4 +123,13 @@ async def test_erasure_while_notifications_is_down_completes_when_it_returns(
             return found if found["status"] == "completed" else None
 
         done = await wait_for(resolved, timeout=30, message="second campaign resolved")
-        assert done["counts"]["recipients"] == 0 and done["counts"]["opted_out"] == 1, done
+        # The erased address is left out as suppressed (kept only as a keyed hash), with its
+        # reason recorded at launch.
+        assert done["counts"]["recipients"] == 0, done
+        audience = (
+            await client.get(
+                f"{system.url('notifications')}/staff/campaigns/{campaign['id']}/audience",
+                headers=STAFF,
+            )
+        ).json()
+        assert audience["left_out"]["suppressed"] == 1, audience
