@@ -40,7 +40,7 @@ programmes = sa.Table(
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("description", sa.Text, nullable=False, server_default=""),
     *_timestamps(),
-    # Privacy (migration 0004_h17privacy): the notice beside the optional booking fields.
+    # Privacy (migration 0004): the notice beside the optional booking fields.
     sa.Column("privacy_notice_url", sa.Text, nullable=False, server_default=""),
     sa.Column("privacy_notice_version", sa.Text, nullable=False, server_default=""),
 )

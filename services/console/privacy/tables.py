@@ -1,4 +1,4 @@
-"""Privacy requests and the services' answers (migration 0002_h17privacy creates them). An
+"""Privacy requests and the services' answers (migration 0002 creates them). An
 erasure request holds only the address's keyed hash, never the address."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The suppression list: erased addresses, kept only as their keyed hash, so no campaign ever
-reaches them again. Migration 0004_h17privacy creates it."""
+reaches them again. Migration 0005 creates it."""
 
 from __future__ import annotations
 
