@@ -147,6 +147,7 @@ async def run(args: argparse.Namespace) -> int:
         workers=1,
     )
     grouped: Rush | None = None
+    again: Rush | None = None
     try:
         if args.relay == "separate":
             relay.start().wait_ready("/readyz")
@@ -154,6 +155,11 @@ async def run(args: argparse.Namespace) -> int:
         with_groups = await stage.add_event(
             capacity=args.places, title="Hot dinner", groups=groups_of(args.places)
         )
+        # A plain event rushed after the grouped one too: each rush leaves the database a
+        # little bigger, so the grouped rush is compared with the mean of the plain one before
+        # it and this one after it (first measured: grouped 89 % of the plain rush before it,
+        # in runs where CPU per answer differed by half that).
+        plain_after = await stage.add_event(capacity=args.places, title="Hot masterclass, again")
         warm = await stage.add_event(capacity=100, title="Warm-up")
         asgi = ceiling_of_asgi(stage, args)
         server.start().wait_ready("/readyz")
@@ -176,6 +182,8 @@ async def run(args: argparse.Namespace) -> int:
                 stage, server, groups, args, with_groups.event_id, f"g{stage.tag}",
                 choices_of(with_groups),
             )  # fmt: skip
+            await stage.purge_queues()
+            again = await rush(stage, server, groups, args, plain_after.event_id, f"p{stage.tag}")
         reads = measure.wrk(
             f"{server.url}/public/events/{plain.event_id}",
             script="read.lua",
@@ -188,14 +196,16 @@ async def run(args: argparse.Namespace) -> int:
         await stage.teardown()
     pg = await measure.pgbench_ceiling(clients=args.concurrency, seconds=args.pgbench_seconds)
     status = report(args, asgi, health, first.result, reads, first.outcome, pg, first.cpu)
-    if grouped is not None:
-        status = max(status, report_groups(first, grouped))
+    if grouped is not None and again is not None:
+        status = max(status, report_groups(first, grouped, again))
     return status
 
 
-def report_groups(plain: Rush, grouped: Rush) -> int:
-    """The event of two option groups beside the plain one, measured in the same run."""
+def report_groups(plain: Rush, grouped: Rush, again: Rush) -> int:
+    """The event of two option groups beside the plain rushes before and after it, measured
+    in the same run."""
     r, o = grouped.result, grouped.outcome
+    print(_line("booking answers, plain event again", again.result))
     print(_line("booking answers, two option groups", r))
     print(f"    during that rush, {grouped.cpu.line()}")
     print(
@@ -208,13 +218,15 @@ def report_groups(plain: Rush, grouped: Rush) -> int:
     # per answer does not, so it is printed beside the ratio.
     print(
         f"  HTTP workers' CPU per answer:       plain {_cpu_ms(plain):.2f} ms, "
-        f"two option groups {_cpu_ms(grouped):.2f} ms"
+        f"two option groups {_cpu_ms(grouped):.2f} ms, plain again {_cpu_ms(again):.2f} ms"
     )
-    ratio = r.rate / plain.result.rate if plain.result.rate else 0.0
+    plain_rate = (plain.result.rate + again.result.rate) / 2
+    ratio = r.rate / plain_rate if plain_rate else 0.0
     real = set(r.statuses) == {"201"} and r.errors == 0 and o.confirmed == o.capacity
     held = real and ratio >= 1 - GROUPS_WITHIN
     print(
-        f"  two option groups ÷ plain event:    {ratio:.1%} (goal ≥ {1 - GROUPS_WITHIN:.0%}): "
+        f"  two option groups ÷ plain (mean of before and after): {ratio:.1%} "
+        f"(goal ≥ {1 - GROUPS_WITHIN:.0%}): "
         f"{'met' if held else 'NOT met'}" + ("" if real else " (these figures do not count)")
     )
     return 0 if o.oversold == 0 else 1
