@@ -70,14 +70,19 @@ async def attendees(
     ]
 
 
-_SUPPRESSED = sa.text("SELECT k FROM unnest(CAST(:keys AS text[])) AS k WHERE " + bounced_sql("k"))
+# Every hard-bounced address (few, found through the partial index on rejected deliveries),
+# then matched in Python: one probe per candidate cost ~10 µs each, 100 ms for 10,000 people.
+_SUPPRESSED = sa.text(
+    "SELECT DISTINCT k FROM (SELECT lower(recipient) AS k FROM deliveries"
+    " WHERE state = 'failed' AND reason = 'rejected') AS r WHERE " + bounced_sql("k")
+)
 
 
 async def suppressed(uow: UnitOfWork, emails: Iterable[str]) -> set[str]:
-    keys = sorted({email_key(e) for e in emails})
+    keys = {email_key(e) for e in emails}
     if not keys:
         return set()
-    return {row[0] for row in await uow.execute(_SUPPRESSED, {"keys": keys})}
+    return {row[0] for row in await uow.execute(_SUPPRESSED)} & keys
 
 
 async def declined(uow: UnitOfWork, event_id: uuid.UUID) -> set[str]:

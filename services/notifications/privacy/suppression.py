@@ -17,6 +17,9 @@ from shared.privacy.hashing import address_hash, address_key, is_erased_address
 
 async def suppressed_among(uow: UnitOfWork, key: str, emails: Iterable[str]) -> set[str]:
     """The address keys among `emails` that were erased."""
+    # Hashing a 10,000-person audience costs milliseconds; most databases have erased nobody.
+    if (await uow.execute(sa.select(sa.exists().select_from(erased_addresses)))).scalar() is False:
+        return set()
     by_hash = {address_hash(key, e): address_key(e) for e in emails}
     if not by_hash:
         return set()
