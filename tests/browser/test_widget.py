@@ -333,7 +333,7 @@ async def test_campaign_link_books_an_option_and_the_manage_page_changes_then_ca
     await fill(form, {"name": "Invited Leader", "organisation": "Oldham Council"})
     await form.get_by_label("Street Wisdom walk (2 left)").check()
     await form.locator("button").click()
-    link = form.locator(".o a")
+    link = form.locator(".o").get_by_role("link", name="Change or cancel your booking")
     await expect(link).to_have_text("Change or cancel your booking")
     manage_url = str(await link.get_attribute("href"))
     await tab.shot("booking-page-confirmed")
