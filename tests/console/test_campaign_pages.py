@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import pytest
 
 from services.console.domain import address_list
 from tests.conftest import token
@@ -16,7 +15,6 @@ from tests.console.conftest import console_system, csrf_of  # noqa: F401
 from tests.support.system import System
 from tests.support.waiting import wait_for
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 STAFF = {"Authorization": f"Bearer {token('staff')}"}
 
 

@@ -28,7 +28,6 @@ from services.notifications.settings import NotificationsSettings
 from tests.support.smtp import SmtpSink
 from tests.support.staff_keys import PUBLIC_KEY
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 USER, PASSWORD = "programme", "correct horse battery staple"
 
 
