@@ -147,16 +147,26 @@ def _message(
     )
 
 
-async def _checked_booking(
-    uow: UnitOfWork, door: Door, booking_id: uuid.UUID, *, confirmed_only: bool
-) -> Booking:
+async def _at_the_door(
+    uow: UnitOfWork,
+    settings: BookingsSettings,
+    event_id: uuid.UUID,
+    session_id: uuid.UUID,
+    booking_id: uuid.UUID,
+    now: datetime,
+    *,
+    confirmed_only: bool,
+) -> tuple[Door, Booking, Mark | None]:
+    """What check-in and its undo both need: an open door, a booking of this event, its mark."""
+    door = await _door(uow, event_id, session_id)
+    rules.require_door_open(door.state, door.session, now, window(settings))
     booking = await store.booking_for_checkin(uow, booking_id)
     if booking is None:
         raise NotFound("no such booking", code="booking_not_found")
     # Undo checks only the event: a check-in made before a cancellation can still be undone.
     if confirmed_only or booking.event_id != door.state.event_id:
         rules.require_checkable(booking, door.state.event_id)
-    return booking
+    return door, booking, await store.mark_of(uow, booking_id, session_id)
 
 
 async def check_in(
@@ -171,10 +181,9 @@ async def check_in(
 ) -> Outcome:
     describe_staff_action(action="attendance.marked", target_type="booking", target_id=booking_id)
     async with db.unit_of_work() as uow:
-        door = await _door(uow, event_id, session_id)
-        rules.require_door_open(door.state, door.session, now, window(settings))
-        booking = await _checked_booking(uow, door, booking_id, confirmed_only=True)
-        existing = await store.mark_of(uow, booking_id, session_id)
+        door, booking, existing = await _at_the_door(
+            uow, settings, event_id, session_id, booking_id, now, confirmed_only=True
+        )
         if existing is None:
             mark = await store.insert_mark(uow, booking_id, session_id, "attended", by)
         elif existing.status != "attended":
@@ -205,10 +214,9 @@ async def undo(
     """Undo a check-in at the door (a wrong tap). A no-show mark is left alone."""
     describe_staff_action(action="attendance.unmarked", target_type="booking", target_id=booking_id)
     async with db.unit_of_work() as uow:
-        door = await _door(uow, event_id, session_id)
-        rules.require_door_open(door.state, door.session, now, window(settings))
-        booking = await _checked_booking(uow, door, booking_id, confirmed_only=False)
-        existing = await store.mark_of(uow, booking_id, session_id)
+        door, booking, existing = await _at_the_door(
+            uow, settings, event_id, session_id, booking_id, now, confirmed_only=False
+        )
         if existing is None or existing.status != "attended":
             return Outcome("was_not_checked_in", booking, existing, await _counts(uow, door))
         await store.delete_mark(uow, booking_id, session_id)
