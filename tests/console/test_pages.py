@@ -82,9 +82,7 @@ async def test_an_event_from_form_to_published_with_bookings(
 
     await wait_for(replicated, timeout=30, message="event in bookings")
     attendees = await admin.get(f"{event_url}/attendees")
-    options = {
-        o["name"]: o["option_id"] for o in (await _event(console_system, event_id))["options"]
-    }
+    options = {o["name"]: o for o in (await _event(console_system, event_id))["options"]}
     for name, email, option in (
         ("Ada", "ada@example.org", "Canal walk"),
         ("Grace", "grace@example.org", "Cookery"),
@@ -97,7 +95,7 @@ async def test_an_event_from_form_to_published_with_bookings(
                 "name": name,
                 "email": email,
                 "organisation": '=HYPERLINK("x")',
-                "option_id": options[option],
+                **_chosen(options[option]),
             },
         )
         assert booked.status_code == 303, booked.text
@@ -110,7 +108,7 @@ async def test_an_event_from_form_to_published_with_bookings(
             "name": "X",
             "email": "",
             "organisation": "Y",
-            "option_id": options["Canal walk"],
+            **_chosen(options["Canal walk"]),
         },
     )
     assert missing_email.status_code == 422 and 'id="f-email-error"' in missing_email.text
@@ -118,6 +116,11 @@ async def test_an_event_from_form_to_published_with_bookings(
     export = await admin.get(f"{event_url}/attendees.csv")
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert "grace@example.org" in export.text
+
+
+def _chosen(option: dict) -> dict[str, str]:
+    """The booking form's field for an option: its group's select."""
+    return {f"option.{option['group_id']}": option["option_id"]}
 
 
 async def _event(system: System, event_id: str) -> dict:
@@ -320,9 +323,7 @@ async def test_staff_change_a_booking_option_from_the_attendees_page(
             return r.status_code == 200
 
     await wait_for(replicated, timeout=30, message="event in bookings")
-    options = {
-        o["name"]: o["option_id"] for o in (await _event(console_system, event_id))["options"]
-    }
+    options = {o["name"]: o for o in (await _event(console_system, event_id))["options"]}
     attendees = await admin.get(f"{event_url}/attendees")
     for name, option in (("Ada <i>", "Canal walk"), ("Grace", "Cookery")):
         booked = await admin.post(
@@ -332,7 +333,7 @@ async def test_staff_change_a_booking_option_from_the_attendees_page(
                 "name": name,
                 "email": f"{name[:3].lower()}@example.org",
                 "organisation": "Salford",
-                "option_id": options[option],
+                **_chosen(options[option]),
             },
         )
         assert booked.status_code == 303, booked.text
@@ -343,7 +344,7 @@ async def test_staff_change_a_booking_option_from_the_attendees_page(
     # Cookery's one place is Grace's: moving Ada there is refused with bookings' reason.
     full = await admin.post(
         f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
-        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]},
+        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]["option_id"]},
     )
     assert full.status_code == 409 and "Cookery is full" in full.text, full.text
     unknown = await admin.post(
@@ -359,7 +360,7 @@ async def test_staff_change_a_booking_option_from_the_attendees_page(
     assert cancelled.status_code == 303
     moved = await admin.post(
         f"{event_url}/attendees/{bookings['Ada <i>']['booking_id']}/change",
-        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]},
+        data={"csrf_token": csrf_of(listing.text), "option_id": options["Cookery"]["option_id"]},
     )
     assert moved.status_code == 303, moved.text
     after = {b["name"]: b for b in await _bookings(console_system, event_id)}
@@ -410,6 +411,73 @@ async def test_the_event_form_makes_option_groups_and_shows_their_errors_in_plac
     assert edit.status_code == 200
     assert 'value="Workshop slot"' in edit.text
     assert 'name="options.2.group_optional" checked' in edit.text
+
+
+async def test_staff_book_someone_in_with_a_choice_in_each_option_group(
+    console_system: System, admin: httpx.AsyncClient
+) -> None:
+    groups = {
+        "options.0.group": "Dinner <b>",
+        "options.1.group": "Dinner <b>",
+        "options.2.name": "Morning slot",
+        "options.2.capacity": "2",
+        "options.2.group": "Workshop",
+        "options.2.group_optional": "on",
+    }
+    page = await admin.get("/events/new")
+    made = await admin.post("/events/new", data=_event_form(page.text, "Two groups", **groups))
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[-1]
+    shown = await admin.get(event_url)
+    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
+    assert published.status_code == 303
+
+    async def replicated() -> bool:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(f"{console_system.url('bookings')}/public/events/{event_id}")
+            return r.status_code == 200
+
+    await wait_for(replicated, timeout=30, message="event in bookings")
+    event = await _event(console_system, event_id)
+    options = {o["name"]: o for o in event["options"]}
+    dinner = options["Cookery"]["group_id"]
+    attendees = await admin.get(f"{event_url}/attendees")
+    assert '<label for="f-option-' + dinner + '">Dinner &lt;b&gt;</label>' in attendees.text
+    workshop_select = attendees.text.split(f'name="option.{options["Morning slot"]["group_id"]}"')
+    assert len(workshop_select) == 2 and '<option value="">none</option>' in workshop_select[1]
+
+    person = {"csrf_token": csrf_of(attendees.text), "name": "Ada", "organisation": "Salford"}
+    # The required group left empty: refused beside its own select, nothing booked.
+    refused = await admin.post(
+        f"{event_url}/attendees",
+        data={**person, "email": "ada@example.org", **_chosen(options["Morning slot"])},
+    )
+    assert refused.status_code == 422
+    assert f'id="f-option-{dinner}-error"' in refused.text and "Dinner" in refused.text
+    both = await admin.post(
+        f"{event_url}/attendees",
+        data={
+            **person,
+            "email": "ada@example.org",
+            **_chosen(options["Cookery"]),
+            **_chosen(options["Morning slot"]),
+        },
+    )
+    assert both.status_code == 303, both.text
+    dinner_only = await admin.post(
+        f"{event_url}/attendees",
+        data={
+            **person,
+            "name": "Grace",
+            "email": "grace@example.org",
+            **_chosen(options["Canal walk"]),
+        },
+    )
+    assert dinner_only.status_code == 303, dinner_only.text
+    listing = await admin.get(f"{event_url}/attendees")
+    assert "Dinner &lt;b&gt;: Cookery; Workshop: Morning slot" in listing.text
+    assert "Dinner &lt;b&gt;: Canal walk</td>" in listing.text
 
 
 # Last: it takes a service down for the rest of the session.

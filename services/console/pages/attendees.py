@@ -20,7 +20,9 @@ from shared.contracts.attendees import ATTENDEE_FIELDS
 
 router = console_router(roles.PROGRAMME)
 STATUSES = ("confirmed", "waitlisted", "cancelled")
-BOOKING_FIELDS = (*ATTENDEE_FIELDS, "option_id")
+BOOKING_FIELDS = ATTENDEE_FIELDS
+# One select per option group, named by the group (the group ids are the catalogue's).
+GROUP_FIELD = "option."
 
 
 async def _page(
@@ -54,6 +56,7 @@ async def _page(
         errors=errors or {},
         values=values or {},
         option_choices=_option_choices(event),
+        groups=_group_selects(event),
         sessions=sessions,
         mark_of=attendance.mark_of,
     )
@@ -78,14 +81,16 @@ async def book_in(request: Request, event_id: str, services: ServicesDep) -> Res
     """Book someone in (any audience, any time, never beyond capacity)."""
     form = await form_of(request)
     body: dict[str, object] = {k: form.get(k, "") for k in BOOKING_FIELDS}
-    for choice in ("option_id", "sector"):  # a choice left empty is no choice, not ""
-        if not body[choice]:
-            body.pop(choice)
+    if not body["sector"]:  # a choice left empty is no choice, not ""
+        body.pop("sector")
+    # An empty select is "none" in that group (refused by bookings if the group is required).
+    body["option_ids"] = [v for k, v in form.items() if k.startswith(GROUP_FIELD) and v]
     body["consent_to_contact"] = form.get("consent_to_contact") == "on"
     try:
         await services.bookings.book(event_id, body)
     except ServiceRefused as exc:
-        errors = exc.fields or {"_": exc.detail}
+        event = await services.catalogue.event(event_id)
+        errors = _beside_the_groups(exc.fields, event, form) if exc.fields else {"_": exc.detail}
         return await _page(request, services, event_id, errors=errors, values=form, status_code=422)
     return redirect(f"/events/{event_id}/attendees", "booked")
 
@@ -164,3 +169,30 @@ def _option_choices(event: dict) -> list[tuple[str, str]]:
         )
         for o in event["options"]
     ]
+
+
+def _group_selects(event: dict) -> list[dict[str, object]]:
+    """The booking form's selects: one per option group, "none" offered where it is optional."""
+    return [
+        {
+            "field": f"{GROUP_FIELD}{g['group_id']}",
+            "label": g.get("name") or "Option",
+            "choices": [(o["option_id"], o["name"]) for o in g.get("options", [])],
+            "blank": "choose one" if g.get("required", True) else "none",
+        }
+        for g in event.get("option_groups", [])
+        if g.get("options")
+    ]
+
+
+def _beside_the_groups(fields: dict[str, str], event: dict, form: dict[str, str]) -> dict[str, str]:
+    """Bookings names `option_ids` for any choice problem; staff see it beside the select it is
+    about: the first required group left empty, else the first group."""
+    selects = _group_selects(event)
+    problem = fields.get("option_ids") or fields.get("option_id")
+    errors = {k: v for k, v in fields.items() if k not in ("option_ids", "option_id")}
+    if problem is None or not selects:
+        return fields
+    empty = [s for s in selects if s["blank"] == "choose one" and not form.get(str(s["field"]))]
+    errors[str((empty or selects)[0]["field"])] = problem
+    return errors
