@@ -4,16 +4,26 @@ counts as published only when the broker has acknowledged it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractChannel, AbstractExchange
 
+from shared.messaging.batch_publish import publish_confirmed
 from shared.messaging.broker import Broker
 from shared.messaging.topology import declare_exchange
 from shared.metrics import MESSAGES_PUBLISHED, PUBLISH_FAILURES
+
+
+class Outgoing(NamedTuple):
+    """One envelope to publish to the topic exchange."""
+
+    routing_key: str
+    body: bytes
+    message_id: str
+    correlation_id: str
 
 
 class Publisher:
@@ -54,6 +64,42 @@ class Publisher:
             PUBLISH_FAILURES.labels(routing_key).inc()
             raise
         MESSAGES_PUBLISHED.labels(routing_key).inc()
+
+    async def publish_many(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        """Publish envelopes in order, in one write to the broker, each with its own confirm;
+        one result per message: None when confirmed, else the error. Raises when nothing
+        could be sent (broker down, channel closed)."""
+        channel, exchange = await self._ready()
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        async with asyncio.timeout_at(deadline):
+            underlay = await channel.get_underlay_channel()
+        frames = [
+            (
+                item.routing_key,
+                item.body,
+                self._message(
+                    item.body, item.message_id, item.correlation_id, item.routing_key, None
+                ).properties,
+            )
+            for item in messages
+        ]
+        try:
+            results = await publish_confirmed(
+                underlay,
+                exchange.name,
+                frames,
+                timeout=max(deadline - asyncio.get_running_loop().time(), 0.001),
+            )
+        except BaseException:
+            for item in messages:
+                PUBLISH_FAILURES.labels(item.routing_key).inc()
+            raise
+        for item, result in zip(messages, results, strict=True):
+            if result is None:
+                MESSAGES_PUBLISHED.labels(item.routing_key).inc()
+            else:
+                PUBLISH_FAILURES.labels(item.routing_key).inc()
+        return results
 
     async def send_to_queue(
         self,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from shared.db import Database
 from shared.logging import describe_error, get_logger, log_context
-from shared.messaging.publisher import Publisher
+from shared.messaging.publisher import Outgoing, Publisher
 from shared.messaging.schema import outbox_table as outbox
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 
@@ -96,18 +96,16 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            results = await asyncio.gather(
-                *(
-                    self._publisher.publish(
-                        row.routing_key,
-                        row.body,
-                        message_id=str(row.message_id),
-                        correlation_id=row.correlation_id,
-                    )
-                    for row in rows
-                ),
-                return_exceptions=True,
-            )
+            outgoing = [
+                Outgoing(row.routing_key, row.body, str(row.message_id), row.correlation_id)
+                for row in rows
+            ]
+            results: list[BaseException | None]
+            try:
+                results = await self._publisher.publish_many(outgoing)
+            except Exception as exc:
+                # Nothing was confirmed: every row stays unpublished and says why.
+                results = [exc] * len(rows)
             confirmed = [
                 row
                 for row, result in zip(rows, results, strict=True)
