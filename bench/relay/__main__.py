@@ -109,7 +109,7 @@ class Bench:
             await conn.run_sync(messaging_metadata.create_all)
         self.broker = Broker(AMQP_URL, name="bench-relay")
         self.broker.start()
-        await asyncio.wait_for(self.broker.wait_connected(), 10)
+        await asyncio.wait_for(self.broker.wait_connected(), 30)
         channel = await self.broker.channel(confirms=False)
         exchange = await channel.declare_exchange(
             self.exchange, aio_pika.ExchangeType.TOPIC, durable=True
@@ -123,11 +123,15 @@ class Bench:
         self.relay = OutboxRelay(self.db, self.publisher, batch_size=self.args.batch)
 
     async def teardown(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.admin_channel.queue_delete(self.queue)
-            await self.admin_channel.exchange_delete(self.exchange)
-        await self.broker.close()
-        await self.db.engine.dispose()
+        """Whatever `setup` got as far as making, removed."""
+        if hasattr(self, "admin_channel"):
+            with contextlib.suppress(Exception):
+                await self.admin_channel.queue_delete(self.queue)
+                await self.admin_channel.exchange_delete(self.exchange)
+        if hasattr(self, "broker"):
+            await self.broker.close()
+        if hasattr(self, "db"):
+            await self.db.engine.dispose()
         admin = await asyncpg.connect(host=HOST, user="postgres", database="postgres")
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
@@ -250,9 +254,9 @@ async def main(args: argparse.Namespace) -> None:
     (LOG_DIR / "relay.log").unlink(missing_ok=True)
     configure_logging("bench-relay", "INFO")
     bench = Bench(args)
-    await bench.setup()
     n = args.messages
     try:
+        await bench.setup()
         relay_runs, ceiling_runs = [], []
         for _ in range(args.rounds):
             await bench.fill()

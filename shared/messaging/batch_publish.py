@@ -24,7 +24,8 @@ from collections.abc import Sequence
 import aiormq
 from aiormq.abc import ChannelFrame
 from pamqp import commands as spec
-from pamqp.header import ContentHeader
+
+from shared.messaging.frames import marshal_publish
 
 
 async def publish_confirmed(
@@ -45,7 +46,7 @@ async def publish_confirmed(
         if channel.is_closed:
             raise aiormq.exceptions.ChannelInvalidStateError(f"{channel!r} closed")
         first_tag = channel.delivery_tag
-        frames: list[object] = []
+        frames: list[bytes] = []
         try:
             for routing_key, body, properties in messages:
                 if len(routing_key) > 255:
@@ -54,16 +55,19 @@ async def publish_confirmed(
                 confirmation = channel.create_future()
                 channel.confirmations[channel.delivery_tag] = confirmation
                 confirmations.append(confirmation)
-                frames.append(spec.Basic.Publish(exchange=exchange, routing_key=routing_key))
-                frames.append(ContentHeader(properties=properties, body_size=len(body)))
-                frames.extend(channel._split_body(body))
+                frames.append(
+                    marshal_publish(
+                        channel.number,
+                        exchange,
+                        routing_key,
+                        properties,
+                        body,
+                        channel.max_content_size,
+                    )
+                )
             drained = channel.create_future()
             await channel.write_queue.put(
-                ChannelFrame.marshall(
-                    frames=frames,  # type: ignore[arg-type]
-                    channel_number=channel.number,
-                    drain_future=drained,
-                )
+                ChannelFrame(payload=b"".join(frames), should_close=False, drain_future=drained)
             )
         except BaseException:
             # Nothing reached the writer: give the sequence numbers back, as aiormq does.

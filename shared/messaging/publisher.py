@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractChannel, AbstractExchange
+from pamqp import commands as spec
 
 from shared.messaging.batch_publish import publish_confirmed
 from shared.messaging.broker import Broker
@@ -24,6 +25,7 @@ class Outgoing(NamedTuple):
     body: bytes
     message_id: str
     correlation_id: str
+    headers: Mapping[str, Any] | None = None
 
 
 class Publisher:
@@ -55,15 +57,10 @@ class Publisher:
         headers: Mapping[str, Any] | None = None,
     ) -> None:
         """Publish an envelope to the topic exchange; raises unless the broker confirmed it."""
-        _, exchange = await self._ready()
-        message = self._message(body, message_id, correlation_id, routing_key, headers)
-        try:
-            # Not mandatory: an event nobody subscribes to yet is not an error.
-            await exchange.publish(message, routing_key, mandatory=False, timeout=self._timeout)
-        except BaseException:
-            PUBLISH_FAILURES.labels(routing_key).inc()
-            raise
-        MESSAGES_PUBLISHED.labels(routing_key).inc()
+        item = Outgoing(routing_key, body, message_id, correlation_id, headers)
+        (error,) = await self.publish_many([item])
+        if error is not None:
+            raise error
 
     async def publish_many(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
         """Publish envelopes in order, in one write to the broker, each with its own confirm;
@@ -77,9 +74,7 @@ class Publisher:
             (
                 item.routing_key,
                 item.body,
-                self._message(
-                    item.body, item.message_id, item.correlation_id, item.routing_key, None
-                ).properties,
+                self._properties(item),
             )
             for item in messages
         ]
@@ -118,6 +113,28 @@ class Publisher:
             message, queue, mandatory=True, timeout=self._timeout
         )
 
+    def _properties(self, item: Outgoing) -> spec.Basic.Properties:
+        """What `_message(...).properties` gives for an envelope, without building an aio-pika
+        message first (a third of the relay's CPU per message went to that and its encoding)."""
+        return spec.Basic.Properties(
+            app_id=self._producer,
+            content_type="application/json",
+            correlation_id=item.correlation_id,
+            delivery_mode=int(DeliveryMode.PERSISTENT),
+            headers=self._headers(item.correlation_id, item.headers),
+            message_id=item.message_id,
+            message_type=item.routing_key,
+            priority=0,
+            timestamp=datetime.now(UTC),
+        )
+
+    @staticmethod
+    def _headers(correlation_id: str | None, headers: Mapping[str, Any] | None) -> dict[str, Any]:
+        all_headers: dict[str, Any] = {"x-correlation-id": correlation_id or ""}
+        if headers:
+            all_headers.update(headers)
+        return all_headers
+
     def _message(
         self,
         body: bytes,
@@ -126,9 +143,6 @@ class Publisher:
         type_: str | None,
         headers: Mapping[str, Any] | None,
     ) -> Message:
-        all_headers: dict[str, Any] = {"x-correlation-id": correlation_id or ""}
-        if headers:
-            all_headers.update(headers)
         return Message(
             body,
             content_type="application/json",
@@ -138,5 +152,5 @@ class Publisher:
             type=type_,
             app_id=self._producer,
             timestamp=datetime.now(UTC),
-            headers=all_headers,
+            headers=self._headers(correlation_id, headers),
         )

@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.db import Database
 from shared.logging import describe_error, get_logger, log_context
@@ -120,7 +121,16 @@ class OutboxRelay:
             if confirmed:
                 await conn.execute(
                     sa.update(outbox)
-                    .where(outbox.c.id.in_([row.id for row in confirmed]))
+                    # One array parameter: the same statement text (and prepared statement)
+                    # whatever the batch's size, not one bind parameter per row.
+                    .where(
+                        outbox.c.id
+                        == sa.any_(
+                            sa.bindparam(
+                                "ids", [row.id for row in confirmed], type_=ARRAY(sa.BigInteger)
+                            )
+                        )
+                    )
                     .values(published_at=now, attempts=outbox.c.attempts + 1)
                 )
             for row, error in failed:
