@@ -66,6 +66,8 @@ class Publisher:
         """Publish envelopes in order, in one write to the broker, each with its own confirm;
         one result per message: None when confirmed, else the error. Raises when nothing
         could be sent (broker down, channel closed)."""
+        if not messages:
+            return []
         channel, exchange = await self._ready()
         deadline = asyncio.get_running_loop().time() + self._timeout
         async with asyncio.timeout_at(deadline):
