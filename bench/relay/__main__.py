@@ -35,6 +35,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -271,6 +272,64 @@ def sockets_to(port: int) -> set[int]:
     return found
 
 
+Runs = dict[str, list[tuple[float, float]]]  # phase -> (seconds, CPU seconds) per round
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The best round's figures, for another bench to print beside its own."""
+
+    relay_rate: float
+    ceiling_rate: float
+    ceiling: str
+    relay_cpu_us: float
+
+    def line(self) -> str:
+        return (
+            f"relay {self.relay_rate:.0f} msg/s, ceiling ({self.ceiling}) "
+            f"{self.ceiling_rate:.0f} msg/s, relay/ceiling "
+            f"{self.relay_rate / self.ceiling_rate:.0%}; relay CPU {self.relay_cpu_us:.1f} µs/msg"
+        )
+
+
+async def rounds(bench: Bench, count: int) -> Runs:
+    runs: Runs = {"relay": [], "aio-pika": [], "broker": []}
+    for _ in range(count):
+        await bench.fill()
+        await bench.purge()
+        runs["relay"].append(await bench.drain())
+        await bench.purge()
+        runs["aio-pika"].append(await bench.ceiling())
+        await bench.purge()
+        if (batched := await bench.broker_ceiling()) is not None:
+            runs["broker"].append(batched)
+    return runs
+
+
+def best_of(runs: Runs, n: int) -> Figures:
+    best = {name: min(results) for name, results in runs.items() if results}
+    ceiling = "broker" if "broker" in best else "aio-pika"
+    return Figures(
+        relay_rate=n / best["relay"][0],
+        ceiling_rate=n / best[ceiling][0],
+        ceiling=ceiling,
+        relay_cpu_us=min(c for _, c in runs["relay"]) / n * 1e6,
+    )
+
+
+async def measure(messages: int = 5000, batch: int = 200) -> Figures:
+    """One bounded round (a few seconds), for `bench.hot_event` or any other bench to print
+    the relay beside its ceiling: `print((await measure()).line())`."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    args = argparse.Namespace(messages=messages, batch=batch, rounds=1, syscalls=False)
+    bench = Bench(args)
+    try:
+        await bench.setup()
+        return best_of(await rounds(bench, 1), messages)
+    finally:
+        await bench.teardown()
+
+
 async def main(args: argparse.Namespace) -> None:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     (LOG_DIR / "relay.log").unlink(missing_ok=True)
@@ -279,16 +338,7 @@ async def main(args: argparse.Namespace) -> None:
     n = args.messages
     try:
         await bench.setup()
-        runs: dict[str, list[tuple[float, float]]] = {"relay": [], "aio-pika": [], "broker": []}
-        for _ in range(args.rounds):
-            await bench.fill()
-            await bench.purge()
-            runs["relay"].append(await bench.drain())
-            await bench.purge()
-            runs["aio-pika"].append(await bench.ceiling())
-            await bench.purge()
-            if (batched := await bench.broker_ceiling()) is not None:
-                runs["broker"].append(batched)
+        runs = await rounds(bench, args.rounds)
         print(f"relay bench: {n} messages per run, batch {args.batch}, quorum queue, confirms")
         print("  relay = outbox drained; aio-pika = gathered exchange.publish with confirms;")
         print("  broker = the relay's batched publish without the database (the ceiling)")
@@ -299,14 +349,7 @@ async def main(args: argparse.Namespace) -> None:
         for i in range(args.rounds):
             parts = [line(name, *results[i]) for name, results in runs.items() if results]
             print("  " + " | ".join(parts))
-        best = {name: min(results) for name, results in runs.items() if results}
-        ceiling_name = "broker" if "broker" in best else "aio-pika"
-        relay_rate, ceiling_rate = n / best["relay"][0], n / best[ceiling_name][0]
-        print(
-            f"best: relay {relay_rate:.0f} msg/s, ceiling ({ceiling_name}) {ceiling_rate:.0f}"
-            f" msg/s, relay/ceiling {relay_rate / ceiling_rate:.0%}; relay CPU "
-            f"{min(c for _, c in runs['relay']) / n * 1e6:.1f} µs/msg"
-        )
+        print(f"best: {best_of(runs, n).line()}")
         if args.syscalls:
             await bench.purge()
             broker, database = await bench.syscalls()
