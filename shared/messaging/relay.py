@@ -28,6 +28,12 @@ log = get_logger(__name__)
 PUBLISHED_RETENTION = timedelta(days=1)
 
 
+def _id_in(ids: list[int]) -> sa.ColumnElement[bool]:
+    # One array parameter: the same statement text (and prepared statement) whatever the
+    # number of rows, not one bind parameter per row.
+    return outbox.c.id == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.BigInteger)))
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -121,23 +127,19 @@ class OutboxRelay:
             if confirmed:
                 await conn.execute(
                     sa.update(outbox)
-                    # One array parameter: the same statement text (and prepared statement)
-                    # whatever the batch's size, not one bind parameter per row.
-                    .where(
-                        outbox.c.id
-                        == sa.any_(
-                            sa.bindparam(
-                                "ids", [row.id for row in confirmed], type_=ARRAY(sa.BigInteger)
-                            )
-                        )
-                    )
+                    .where(_id_in([row.id for row in confirmed]))
                     .values(published_at=now, attempts=outbox.c.attempts + 1)
                 )
+            # Usually one reason for the whole batch (broker gone, no confirm in time): one
+            # statement per distinct reason, not one per row.
+            by_reason: dict[str, list[int]] = {}
             for row, error in failed:
+                by_reason.setdefault(str(error)[:1000], []).append(row.id)
+            for reason, ids in by_reason.items():
                 await conn.execute(
                     sa.update(outbox)
-                    .where(outbox.c.id == row.id)
-                    .values(attempts=outbox.c.attempts + 1, last_error=str(error)[:1000])
+                    .where(_id_in(ids))
+                    .values(attempts=outbox.c.attempts + 1, last_error=reason)
                 )
         for row in confirmed:
             with log_context(correlation_id=row.correlation_id, message_id=str(row.message_id)):
