@@ -77,8 +77,8 @@ async def publish_confirmed(
             for confirmation in confirmations:
                 confirmation.cancel()
             raise
-        # The lock is held until the buffer is written, as aiormq holds it for one publish,
-        # so no other publish on this channel slips in between tags.
+        # The lock is held until the buffer is written, as aiormq holds it for one publish:
+        # the writer's back-pressure reaches every publisher of this channel.
         await drained
     remaining = deadline - asyncio.get_running_loop().time()
     if confirmations and remaining > 0:
