@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test install servers chromium pgbouncer promtool lint format bench-hot-event bench-campaign bench-confirmation-latency bench-cluster clean
+.PHONY: run test install servers chromium pgbouncer promtool lint format bench-hot-event bench-campaign bench-confirmation-latency bench-relay bench-cluster clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench-campaign: install servers
 ## Booking 201 -> confirmation email at the sink, 100 bookings/s for 30 s (see README).
 bench-confirmation-latency: install servers
 	$(BIN)/python -m bench.confirmation_latency
+
+## Outbox relay: messages/s and CPU per message against a raw confirmed publisher, same run.
+bench-relay: install servers
+	$(BIN)/python -m bench.relay $(BENCH_ARGS)
 
 ## One node against a test-owned three-node cluster, side by side: the booking rush and the
 ## campaign on each (see deploy/SCALING.md). Its nodes run the RabbitMQ that `servers` brings.

@@ -4,16 +4,28 @@ counts as published only when the broker has acknowledged it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractChannel, AbstractExchange
+from pamqp import commands as spec
 
+from shared.messaging.batch_publish import publish_confirmed
 from shared.messaging.broker import Broker
 from shared.messaging.topology import declare_exchange
 from shared.metrics import MESSAGES_PUBLISHED, PUBLISH_FAILURES
+
+
+class Outgoing(NamedTuple):
+    """One envelope to publish to the topic exchange."""
+
+    routing_key: str
+    body: bytes
+    message_id: str
+    correlation_id: str
+    headers: Mapping[str, Any] | None = None
 
 
 class Publisher:
@@ -45,15 +57,46 @@ class Publisher:
         headers: Mapping[str, Any] | None = None,
     ) -> None:
         """Publish an envelope to the topic exchange; raises unless the broker confirmed it."""
-        _, exchange = await self._ready()
-        message = self._message(body, message_id, correlation_id, routing_key, headers)
+        item = Outgoing(routing_key, body, message_id, correlation_id, headers)
+        (error,) = await self.publish_many([item])
+        if error is not None:
+            raise error
+
+    async def publish_many(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        """Publish envelopes in order, in one write to the broker, each with its own confirm;
+        one result per message: None when confirmed, else the error. Raises when nothing
+        could be sent (broker down, channel closed)."""
+        if not messages:
+            return []
+        channel, exchange = await self._ready()
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        async with asyncio.timeout_at(deadline):
+            underlay = await channel.get_underlay_channel()
+        frames = [
+            (
+                item.routing_key,
+                item.body,
+                self._properties(item),
+            )
+            for item in messages
+        ]
         try:
-            # Not mandatory: an event nobody subscribes to yet is not an error.
-            await exchange.publish(message, routing_key, mandatory=False, timeout=self._timeout)
+            results = await publish_confirmed(
+                underlay,
+                exchange.name,
+                frames,
+                timeout=max(deadline - asyncio.get_running_loop().time(), 0.001),
+            )
         except BaseException:
-            PUBLISH_FAILURES.labels(routing_key).inc()
+            for item in messages:
+                PUBLISH_FAILURES.labels(item.routing_key).inc()
             raise
-        MESSAGES_PUBLISHED.labels(routing_key).inc()
+        for item, result in zip(messages, results, strict=True):
+            if result is None:
+                MESSAGES_PUBLISHED.labels(item.routing_key).inc()
+            else:
+                PUBLISH_FAILURES.labels(item.routing_key).inc()
+        return results
 
     async def send_to_queue(
         self,
@@ -72,6 +115,28 @@ class Publisher:
             message, queue, mandatory=True, timeout=self._timeout
         )
 
+    def _properties(self, item: Outgoing) -> spec.Basic.Properties:
+        """What `_message(...).properties` gives for an envelope, without building an aio-pika
+        message first (a third of the relay's CPU per message went to that and its encoding)."""
+        return spec.Basic.Properties(
+            app_id=self._producer,
+            content_type="application/json",
+            correlation_id=item.correlation_id,
+            delivery_mode=int(DeliveryMode.PERSISTENT),
+            headers=self._headers(item.correlation_id, item.headers),
+            message_id=item.message_id,
+            message_type=item.routing_key,
+            priority=0,
+            timestamp=datetime.now(UTC),
+        )
+
+    @staticmethod
+    def _headers(correlation_id: str | None, headers: Mapping[str, Any] | None) -> dict[str, Any]:
+        all_headers: dict[str, Any] = {"x-correlation-id": correlation_id or ""}
+        if headers:
+            all_headers.update(headers)
+        return all_headers
+
     def _message(
         self,
         body: bytes,
@@ -80,9 +145,6 @@ class Publisher:
         type_: str | None,
         headers: Mapping[str, Any] | None,
     ) -> Message:
-        all_headers: dict[str, Any] = {"x-correlation-id": correlation_id or ""}
-        if headers:
-            all_headers.update(headers)
         return Message(
             body,
             content_type="application/json",
@@ -92,5 +154,5 @@ class Publisher:
             type=type_,
             app_id=self._producer,
             timestamp=datetime.now(UTC),
-            headers=all_headers,
+            headers=self._headers(correlation_id, headers),
         )

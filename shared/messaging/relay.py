@@ -15,16 +15,23 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.db import Database
 from shared.logging import describe_error, get_logger, log_context
-from shared.messaging.publisher import Publisher
+from shared.messaging.publisher import Outgoing, Publisher
 from shared.messaging.schema import outbox_table as outbox
 from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 
 log = get_logger(__name__)
 
 PUBLISHED_RETENTION = timedelta(days=1)
+
+
+def _id_in(ids: list[int]) -> sa.ColumnElement[bool]:
+    # One array parameter: the same statement text (and prepared statement) whatever the
+    # number of rows, not one bind parameter per row.
+    return outbox.c.id == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.BigInteger)))
 
 
 class OutboxRelay:
@@ -96,18 +103,16 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            results = await asyncio.gather(
-                *(
-                    self._publisher.publish(
-                        row.routing_key,
-                        row.body,
-                        message_id=str(row.message_id),
-                        correlation_id=row.correlation_id,
-                    )
-                    for row in rows
-                ),
-                return_exceptions=True,
-            )
+            outgoing = [
+                Outgoing(row.routing_key, row.body, str(row.message_id), row.correlation_id)
+                for row in rows
+            ]
+            results: list[BaseException | None]
+            try:
+                results = await self._publisher.publish_many(outgoing)
+            except Exception as exc:
+                # Nothing was confirmed: every row stays unpublished and says why.
+                results = [exc] * len(rows)
             confirmed = [
                 row
                 for row, result in zip(rows, results, strict=True)
@@ -122,14 +127,19 @@ class OutboxRelay:
             if confirmed:
                 await conn.execute(
                     sa.update(outbox)
-                    .where(outbox.c.id.in_([row.id for row in confirmed]))
+                    .where(_id_in([row.id for row in confirmed]))
                     .values(published_at=now, attempts=outbox.c.attempts + 1)
                 )
+            # Usually one reason for the whole batch (broker gone, no confirm in time): one
+            # statement per distinct reason, not one per row.
+            by_reason: dict[str, list[int]] = {}
             for row, error in failed:
+                by_reason.setdefault(str(error)[:1000], []).append(row.id)
+            for reason, ids in by_reason.items():
                 await conn.execute(
                     sa.update(outbox)
-                    .where(outbox.c.id == row.id)
-                    .values(attempts=outbox.c.attempts + 1, last_error=str(error)[:1000])
+                    .where(_id_in(ids))
+                    .values(attempts=outbox.c.attempts + 1, last_error=reason)
                 )
         for row in confirmed:
             with log_context(correlation_id=row.correlation_id, message_id=str(row.message_id)):
