@@ -3,6 +3,7 @@ id, request log line, metrics), health, readiness and metrics routes, and typed 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -73,10 +74,18 @@ def correlation_id_of(scope: Scope) -> str:
     return accept_correlation_id(incoming.decode("latin-1") if incoming else None)
 
 
+@functools.lru_cache(maxsize=1024)
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    # `labels()` validates and looks its child up under a lock on every call; the routes are
+    # templates, so the series are few and kept.
+    return HTTP_REQUESTS.labels(method, route, str(status)), HTTP_LATENCY.labels(method, route)
+
+
 def record_request(method: str, route: str, status: int, elapsed: float) -> None:
     """The request's metrics and its one log line (none for health, readiness and metrics)."""
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route).observe(elapsed)
+    requests, latency = _series(method, route, status)
+    requests.inc()
+    latency.observe(elapsed)
     if route not in _QUIET:
         log.info(
             "http.request",

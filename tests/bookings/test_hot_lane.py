@@ -88,7 +88,10 @@ async def test_the_lane_answers_as_the_full_stack(
         if sent.get("json") == "person":
             sent["json"] = person(10 + n)
         if "headers" in sent and "Idempotency-Key" in sent["headers"]:
-            sent["headers"] = {**sent["headers"], "Idempotency-Key": f"{case}-{n}".replace(" ", "-")}
+            sent["headers"] = {
+                **sent["headers"],
+                "Idempotency-Key": f"{case}-{n}".replace(" ", "-"),
+            }
             if case == "bad key":
                 sent["headers"]["Idempotency-Key"] = "a b"
         answers.append(await via.post(f"/public/events/{state.event_id}/bookings", **sent))
