@@ -39,11 +39,16 @@ class Answer:
     status: int
     body: bytes
     headers: Headers = field(default_factory=list)
+    # False for the edge's own refusals, given before any route was chosen.
+    routed: bool = True
     content_type: bytes = b"application/json"
 
 
-def json_answer(status: int, body: object, headers: Headers | None = None) -> Answer:
-    return Answer(status, orjson.dumps(body), list(headers or []))
+def json_answer(
+    status: int, body: object, headers: Headers | None = None, *, routed: bool = False
+) -> Answer:
+    """An answer in the services' error shape; by default one of the edge's refusals."""
+    return Answer(status, orjson.dumps(body), list(headers or []), routed)
 
 
 class PASS:
@@ -105,26 +110,38 @@ class HotLane:
         correlation_id = correlation_id_of(scope)
         request_id = (REQUEST_ID, correlation_id.encode())
         status = 500  # as the request context records a request that was never answered
+        label = _UNMATCHED
         with log_context(correlation_id=correlation_id, message_id=None), staff_command_scope():
             try:
                 answer, handed = await self._answer(route, matched, scope, receive)
                 if handed is not None:
                     extra, body = handed
+                    started_answer = False
 
                     async def sending(message: Message) -> None:
-                        nonlocal status
+                        nonlocal status, started_answer
                         if message["type"] == "http.response.start":
-                            status = message["status"]
+                            status, started_answer = message["status"], True
                             message["headers"] = _finish(message.get("headers", []), extra)
                             message["headers"].append(request_id)
                         await send(message)
 
-                    await self.inner(scope, _replay(body, receive), sending)
+                    try:
+                        await self.inner(scope, _replay(body, receive), sending)
+                    except Exception as exc:
+                        # What the app's outermost handler (ServerErrorMiddleware) answered.
+                        if started_answer:
+                            raise
+                        status = 500
+                        await _send(send, _error(exc, routed=False), request_id)
+                    label = getattr(scope.get("route"), "path", None) or _UNMATCHED
                 elif answer is not None:
                     status = answer.status
+                    if answer.routed:
+                        label = route.path
                     await _send(send, answer, request_id)
             finally:
-                record_request(scope["method"], route.path, status, time.perf_counter() - started)
+                record_request(scope["method"], label, status, time.perf_counter() - started)
 
     async def _answer(
         self, route: HotRoute, matched: Any, scope: Scope, receive: Receive
@@ -134,7 +151,10 @@ class HotLane:
         refused = scope_refusal(scope, self.max_bytes)
         if refused is not None:
             return json_answer(*refused), None
-        refusal, extra = await route.admit(scope)
+        try:
+            refusal, extra = await route.admit(scope)
+        except Exception as exc:  # the edge's own lookups (a partner key) met the database
+            return _error(exc, routed=False), None
         if refusal is not None:
             return refusal, None
         try:
@@ -147,13 +167,22 @@ class HotLane:
         try:
             answer = await route.handle(scope, matched, body)
         except Exception as exc:
-            response = error_answer(exc)
-            answer = Answer(response.status_code, bytes(response.body), _own(response.raw_headers))
+            answer = _error(exc, routed=True)
         if answer is PASS:
             return None, (extra, body)
         assert isinstance(answer, Answer)
         answer.headers += [(k, v) for k, v in extra if k not in {n for n, _ in answer.headers}]
         return answer, None
+
+
+# The log line's and metrics' route for answers given before the router chose a route, as
+# the request context labels them.
+_UNMATCHED = "unmatched"
+
+
+def _error(exc: Exception, *, routed: bool) -> Answer:
+    response = error_answer(exc)
+    return Answer(response.status_code, bytes(response.body), _own(response.raw_headers), routed)
 
 
 def _code(exc: Refused) -> str:
