@@ -120,6 +120,22 @@ def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 _INFRASTRUCTURE_ERRORS = (DBAPIError, ConnectionError, TimeoutError, OSError)
 
 
+def error_answer(exc: Exception) -> JSONResponse:
+    """The answer the installed handlers give for `exc`, for a caller outside the app's own
+    exception handling (the hot lane, shared/hot_lane.py)."""
+    if isinstance(exc, DomainError):
+        return _domain_error(_NO_REQUEST, exc)
+    if isinstance(exc, RequestValidationError):
+        return _validation_error(_NO_REQUEST, exc)
+    if isinstance(exc, StarletteHTTPException):
+        return _http_error(_NO_REQUEST, exc)
+    return _unexpected(_NO_REQUEST, exc)
+
+
+# The handlers take a request as Starlette calls them, and read nothing from it.
+_NO_REQUEST: Request = None  # type: ignore[assignment]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

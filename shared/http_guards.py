@@ -3,6 +3,8 @@ bodies that are too large or carry NUL characters before any route sees them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import orjson
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,26 +36,31 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                ]
-                content_type = dict(headers).get(b"content-type", b"")
-                if content_type.startswith(b"text/html") and not docs:
-                    extra += [
-                        (b"content-security-policy", _HTML_POLICY.encode()),
-                        (b"x-frame-options", b"DENY"),
-                    ]
-                headers += [(k, v) for k, v in extra if k not in present]
-                message["headers"] = headers
+                message["headers"] = with_security_headers(message.get("headers", []), docs=docs)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-class _Refused(HTTPException):
+_ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+_HTML_ONLY = [(b"content-security-policy", _HTML_POLICY.encode()), (b"x-frame-options", b"DENY")]
+
+
+def with_security_headers(
+    raw: Iterable[tuple[bytes, bytes]], *, docs: bool = False
+) -> list[tuple[bytes, bytes]]:
+    """A response's headers plus the security headers it lacks (shared with the hot lane)."""
+    headers = list(raw)
+    present = {name.lower() for name, _ in headers}
+    extra = _ALWAYS
+    content_type = dict(headers).get(b"content-type", b"")
+    if content_type.startswith(b"text/html") and not docs:
+        extra = _ALWAYS + _HTML_ONLY
+    headers += [(k, v) for k, v in extra if k not in present]
+    return headers
+
+
+class Refused(HTTPException):
     """Raised from `receive`, so the app's own error handling answers wherever the body is
     being read; FastAPI passes HTTPExceptions raised while reading a body through. FastAPI's
     (not Starlette's) because the detail may be a list of field errors."""
@@ -76,34 +83,17 @@ class RequestGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if (
-            "\x00" in scope["path"]
-            or b"%00" in scope["query_string"]
-            or b"\x00" in scope["query_string"]
-        ):
-            where = "path" if "\x00" in scope["path"] else "query"
-            await send_json(send, 422, {"detail": _nul_error(where), "code": "validation_error"})
+        refused = scope_refusal(scope, self.max_bytes)
+        if refused is not None:
+            await send_json(send, *refused)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await send_json(send, 413, _TOO_LARGE)
-            return
-        received = 0
-        tail = b""
+        check = BodyCheck(self.max_bytes)
         started = False
 
         async def guarded_receive() -> Message:
-            nonlocal received, tail
             message = await receive()
             if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                received += len(chunk)
-                if received > self.max_bytes:
-                    raise _Refused(413, _TOO_LARGE["detail"])
-                window = tail + chunk
-                if _JSON_NUL in window or b"\x00" in chunk:
-                    raise _Refused(422, _nul_error("body"))
-                tail = window[-(len(_JSON_NUL) - 1) :]
+                check.feed(message.get("body", b""))
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -113,16 +103,45 @@ class RequestGuardMiddleware:
 
         try:
             await self.app(scope, guarded_receive, tracking_send)
-        except _Refused as refused:
+        except Refused as exc:
             if not started:
                 await send_json(
-                    send,
-                    refused.status_code,
-                    {"detail": refused.detail, "code": f"http_{refused.status_code}"},
+                    send, exc.status_code, {"detail": exc.detail, "code": f"http_{exc.status_code}"}
                 )
 
 
 _TOO_LARGE = {"detail": "request body too large", "code": "http_413"}
+
+
+def scope_refusal(scope: Scope, max_bytes: int) -> tuple[int, object] | None:
+    """The guard's answer from the request line and headers alone: NUL in the path or query,
+    or a declared length over the limit."""
+    path, query = scope["path"], scope["query_string"]
+    if "\x00" in path or b"%00" in query or b"\x00" in query:
+        where = "path" if "\x00" in path else "query"
+        return 422, {"detail": _nul_error(where), "code": "validation_error"}
+    declared = dict(scope["headers"]).get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        return 413, _TOO_LARGE
+    return None
+
+
+class BodyCheck:
+    """The body's part of the guard, chunk by chunk as it arrives: raises `Refused`."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.received = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received > self.max_bytes:
+            raise Refused(413, _TOO_LARGE["detail"])
+        window = self.tail + chunk
+        if _JSON_NUL in window or b"\x00" in chunk:
+            raise Refused(422, _nul_error("body"))
+        self.tail = window[-(len(_JSON_NUL) - 1) :]
 
 
 async def send_json(

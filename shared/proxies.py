@@ -54,6 +54,18 @@ class TrustedProxies:
     def _contains(self, address: Address) -> bool:
         return any(address in network for network in self.networks)
 
+    def rewrite(self, scope: Scope) -> None:
+        """Set the scope's client and scheme from the forwarded headers, if the peer is trusted."""
+        client = scope.get("client")
+        if client and self.trusts(client[0]):
+            forwarded = [v for k, v in scope["headers"] if k == b"x-forwarded-for"]
+            if forwarded:
+                header = b",".join(forwarded).decode("latin-1")
+                scope["client"] = (self.client_of(header, client[0]), 0)
+            for name, value in scope["headers"]:
+                if name == b"x-forwarded-proto" and value.strip().lower() in _SCHEMES:
+                    scope["scheme"] = _SCHEMES[value.strip().lower()]
+
     def client_of(self, forwarded_for: str, peer: str) -> str:
         """The nearest untrusted hop of the header; a hop that is not an address ends the
         walk at the last address known (a trusted proxy never writes one)."""
@@ -78,13 +90,6 @@ class ForwardedClientMiddleware:
         self.trusted = TrustedProxies(trusted)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        client = scope.get("client") if scope["type"] in ("http", "websocket") else None
-        if client and self.trusted.trusts(client[0]):
-            forwarded = [v for k, v in scope["headers"] if k == b"x-forwarded-for"]
-            if forwarded:
-                header = b",".join(forwarded).decode("latin-1")
-                scope["client"] = (self.trusted.client_of(header, client[0]), 0)
-            for name, value in scope["headers"]:
-                if name == b"x-forwarded-proto" and value.strip().lower() in _SCHEMES:
-                    scope["scheme"] = _SCHEMES[value.strip().lower()]
+        if scope["type"] in ("http", "websocket"):
+            self.trusted.rewrite(scope)
         await self.app(scope, receive, send)

@@ -3,6 +3,7 @@ id, request log line, metrics), health, readiness and metrics routes, and typed 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -41,8 +42,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode())
-        correlation_id = accept_correlation_id(incoming.decode("latin-1") if incoming else None)
+        correlation_id = correlation_id_of(scope)
         status = 500
         started = time.perf_counter()
 
@@ -51,7 +51,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((REQUEST_ID_HEADER.encode(), correlation_id.encode()))
+                headers.append((REQUEST_ID, correlation_id.encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -59,20 +59,41 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                elapsed = time.perf_counter() - started
                 route = scope.get("route")
                 path = getattr(route, "path", None) or "unmatched"
-                method = scope["method"]
-                HTTP_REQUESTS.labels(method, path, str(status)).inc()
-                HTTP_LATENCY.labels(method, path).observe(elapsed)
-                if path not in ("/healthz", "/readyz", "/metrics"):
-                    log.info(
-                        "http.request",
-                        method=method,
-                        route=path,
-                        status=status,
-                        duration_ms=round(elapsed * 1000, 2),
-                    )
+                record_request(scope["method"], path, status, time.perf_counter() - started)
+
+
+REQUEST_ID = REQUEST_ID_HEADER.encode()
+_QUIET = ("/healthz", "/readyz", "/metrics")
+
+
+def correlation_id_of(scope: Scope) -> str:
+    """The request's `X-Request-ID` if it is a plain token, else a new one."""
+    incoming = dict(scope["headers"]).get(REQUEST_ID)
+    return accept_correlation_id(incoming.decode("latin-1") if incoming else None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    # `labels()` validates and looks its child up under a lock on every call; the routes are
+    # templates, so the series are few and kept.
+    return HTTP_REQUESTS.labels(method, route, str(status)), HTTP_LATENCY.labels(method, route)
+
+
+def record_request(method: str, route: str, status: int, elapsed: float) -> None:
+    """The request's metrics and its one log line (none for health, readiness and metrics)."""
+    requests, latency = _series(method, route, status)
+    requests.inc()
+    latency.observe(elapsed)
+    if route not in _QUIET:
+        log.info(
+            "http.request",
+            method=method,
+            route=route,
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+        )
 
 
 ops_router = APIRouter(tags=["operations"])
@@ -116,6 +137,32 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 DbDep = Annotated[Database, Depends(get_db)]
 
 
+class ServiceApp(FastAPI):
+    """A FastAPI app whose hot routes (`add_hot_route`) skip the middleware chain."""
+
+    hot_routes: list[Any]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        full = super().build_middleware_stack()
+        if not getattr(self, "hot_routes", None):
+            return full
+        from shared.hot_lane import HotLane  # the lane builds on this module
+
+        settings: ServiceSettings = self.state.settings
+        return HotLane(
+            full,
+            self.hot_routes,
+            max_bytes=settings.max_body_bytes,
+            trusted_proxies=settings.trusted_proxies,
+        )
+
+
+def add_hot_route(app: FastAPI, route: Any) -> None:
+    """Serve `route` (a `shared.hot_lane.HotRoute`) through the hot lane."""
+    assert isinstance(app, ServiceApp), "hot routes need create_service_app's app"
+    app.hot_routes = [*getattr(app, "hot_routes", []), route]
+
+
 def create_service_app(
     settings: ServiceSettings,
     *,
@@ -155,7 +202,7 @@ def create_service_app(
 
     # The API pages describe every route, staff ones included: not served in production.
     docs = api_pages and settings.environment != "production"
-    app = FastAPI(
+    app = ServiceApp(
         title=title,
         description=description,
         version="1.0.0",

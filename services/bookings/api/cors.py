@@ -13,6 +13,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.bookings.api.asgi_answers import Headers as AnswerHeaders
 from services.bookings.api.asgi_answers import send_json, with_headers
 from services.bookings.domain.origins import origin_allowed, same_origin
 from services.bookings.usecases import partners
@@ -41,6 +42,48 @@ def lookups(scope: Scope) -> WidgetLookups:
     return found
 
 
+async def partner_check(
+    scope: Scope, headers: Headers, origin: str | None
+) -> tuple[dict[str, str] | None, AnswerHeaders]:
+    """The 403 body of a refused request (or None), and the CORS headers of every answer to
+    it; shared by the middleware and the hot booking route."""
+    key = headers.get("x-partner-key") or QueryParams(scope["query_string"]).get("partner")
+    # The origin of a cross-origin request; None for no origin or this service's own pages.
+    cross = origin if origin is not None and not _own(scope, headers, origin) else None
+    extra = [(b"vary", b"origin")]
+    if cross is not None:
+        extra += [
+            (b"access-control-allow-origin", cross.encode("latin-1")),
+            (b"access-control-expose-headers", _EXPOSE),
+        ]
+    refusal = await _refusal(scope, key, cross)
+    if refusal is not None:
+        return {"detail": _REFUSALS[refusal], "code": refusal}, extra
+    return None, extra
+
+
+def _own(scope: Scope, headers: Headers, origin: str) -> bool:
+    settings = scope["app"].state.bookings.settings
+    return same_origin(origin, headers.get("host", ""), settings.public_base_url)
+
+
+async def _refusal(scope: Scope, key: str | None, cross_origin: str | None) -> str | None:
+    partner = None
+    if key is not None:
+        process = scope["app"].state.bookings
+        if len(key) <= _MAX_KEY:
+            partner = await partners.active_by_key(process.db, process.partner_keys, key)
+        if partner is None:
+            return "unknown_partner"
+    if cross_origin is None:
+        return None
+    if partner is None:
+        return "partner_required"
+    if not origin_allowed(cross_origin, partner.allowed_origins):
+        return "origin_not_allowed"
+    return None
+
+
 class PartnerCorsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -54,50 +97,18 @@ class PartnerCorsMiddleware:
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             await self._preflight(scope, send, origin)
             return
-        key = headers.get("x-partner-key") or QueryParams(scope["query_string"]).get("partner")
-        # The origin of a cross-origin request; None for no origin or this service's own pages.
-        cross = origin if origin is not None and not self._own(scope, headers, origin) else None
-        extra = [(b"vary", b"origin")]
-        if cross is not None:
-            extra += [
-                (b"access-control-allow-origin", cross.encode("latin-1")),
-                (b"access-control-expose-headers", _EXPOSE),
-            ]
-        refusal = await self._refusal(scope, key, cross)
+        refusal, extra = await partner_check(scope, headers, origin)
         if refusal is not None:
-            body = {"detail": _REFUSALS[refusal], "code": refusal}
-            await send_json(send, 403, body, extra)
+            await send_json(send, 403, refusal, extra)
             return
         await self.app(scope, receive, with_headers(send, extra))
-
-    @staticmethod
-    def _own(scope: Scope, headers: Headers, origin: str) -> bool:
-        settings = scope["app"].state.bookings.settings
-        return same_origin(origin, headers.get("host", ""), settings.public_base_url)
-
-    @staticmethod
-    async def _refusal(scope: Scope, key: str | None, cross_origin: str | None) -> str | None:
-        partner = None
-        if key is not None:
-            process = scope["app"].state.bookings
-            if len(key) <= _MAX_KEY:
-                partner = await partners.active_by_key(process.db, process.partner_keys, key)
-            if partner is None:
-                return "unknown_partner"
-        if cross_origin is None:
-            return None
-        if partner is None:
-            return "partner_required"
-        if not origin_allowed(cross_origin, partner.allowed_origins):
-            return "origin_not_allowed"
-        return None
 
     async def _preflight(self, scope: Scope, send: Send, origin: str | None) -> None:
         """A preflight carries no key, so it is answered for any origin some active partner
         registered; the request that follows is checked against its own key."""
         headers = Headers(scope=scope)
         allowed = origin is not None and (
-            self._own(scope, headers, origin) or await lookups(scope).origin_registered(origin)
+            _own(scope, headers, origin) or await lookups(scope).origin_registered(origin)
         )
         if not allowed:
             body = {"detail": _REFUSALS["origin_not_allowed"], "code": "origin_not_allowed"}

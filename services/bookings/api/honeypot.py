@@ -36,6 +36,15 @@ def _filled(body: bytes) -> bool:
     return isinstance(parsed, dict) and bool(parsed.get(FIELD))
 
 
+def refusal(body: bytes) -> dict[str, object] | None:
+    """The 422 body for a booking request with the field filled in, else None."""
+    if not _filled(body):
+        return None
+    log.warning("booking.honeypot_filled")
+    detail = [{"loc": ["body", FIELD], "msg": "leave this field empty", "type": "honeypot"}]
+    return {"detail": detail, "code": "validation_error"}
+
+
 class HoneypotMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -55,10 +64,9 @@ class HoneypotMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if _filled(body):
-            log.warning("booking.honeypot_filled")
-            detail = [{"loc": ["body", FIELD], "msg": "leave this field empty", "type": "honeypot"}]
-            await send_json(send, 422, {"detail": detail, "code": "validation_error"})
+        refused = refusal(body)
+        if refused is not None:
+            await send_json(send, 422, refused)
             return
         delivered = False
 

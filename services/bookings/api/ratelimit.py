@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import time
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers as StarletteHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.bookings.api.asgi_answers import send_json
+from services.bookings.api.asgi_answers import Headers, send_json
 from services.bookings.domain.rate_limits import (
     Buckets,
     Limit,
@@ -30,23 +30,23 @@ log = get_logger(__name__)
 _LOG_EVERY = 100
 
 
-class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, limits: dict[str, Limit]) -> None:
-        self.app = app
+class RateLimiter:
+    """The buckets of one process, shared by the middleware and the hot lane."""
+
+    def __init__(self, limits: dict[str, Limit]) -> None:
         self.buckets = Buckets(limits)
         self.refused = 0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        group = route_group(scope["method"], scope["path"]) if scope["type"] == "http" else None
+    def refusal(self, scope: Scope) -> tuple[int, dict[str, str], Headers] | None:
+        """None if the request may go ahead, else the 429 to answer."""
+        group = route_group(scope["method"], scope["path"])
         if group is None:
-            await self.app(scope, receive, send)
-            return
+            return None
         client = scope.get("client")
         address = client_key(client[0]) if client else "unknown"
         wait = self.buckets.take(group, address, time.monotonic())
         if not wait:
-            await self.app(scope, receive, send)
-            return
+            return None
         seconds = retry_after(wait)
         self.refused += 1
         if self.refused % _LOG_EVERY == 1:
@@ -54,7 +54,7 @@ class RateLimitMiddleware:
             # (each refusal is still counted in http_requests_total with status 429).
             log.warning("http.rate_limited", group=group, retry_after=seconds, refused=self.refused)
         headers = [(b"retry-after", str(seconds).encode())]
-        origin = Headers(scope=scope).get("origin")
+        origin = StarletteHeaders(scope=scope).get("origin")
         if origin:
             # Readable by the widget on any site, so it can ask the person to wait; the
             # answer says nothing but "wait".
@@ -64,4 +64,17 @@ class RateLimitMiddleware:
                 (b"vary", b"origin"),
             ]
         body = {"detail": f"too many requests: try again in {seconds} s", "code": "rate_limited"}
-        await send_json(send, 429, body, headers)
+        return 429, body, headers
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refused = self.limiter.refusal(scope) if scope["type"] == "http" else None
+        if refused is None:
+            await self.app(scope, receive, send)
+            return
+        await send_json(send, *refused)

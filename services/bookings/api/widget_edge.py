@@ -10,9 +10,11 @@ from starlette.middleware import Middleware
 
 from services.bookings.api.cors import PREFIX, PartnerCorsMiddleware
 from services.bookings.api.honeypot import HoneypotMiddleware
-from services.bookings.api.ratelimit import RateLimitMiddleware
+from services.bookings.api.hot_booking import HotBooking
+from services.bookings.api.ratelimit import RateLimiter, RateLimitMiddleware
 from services.bookings.domain.rate_limits import Limit
 from services.bookings.settings import BookingsSettings
+from shared.web import add_hot_route
 
 # Reads are cheap (cached per event) and a whole office may sit behind one address;
 # bookings and manage actions do real work and a person makes a handful.
@@ -41,9 +43,15 @@ def install_widget_edge(app: FastAPI, settings: BookingsSettings) -> None:
     # a log line, a metric and the security headers. Cheapest check first; the honeypot
     # reads a body only for requests the partner check let through.
     inner = [Middleware(PartnerCorsMiddleware), Middleware(HoneypotMiddleware)]
-    if settings.rate_limit_enabled:
-        inner.insert(0, Middleware(RateLimitMiddleware, limits=limits(settings)))
+    # One set of buckets for the middleware and the hot lane: a booking counts once, wherever
+    # it is answered.
+    limiter = RateLimiter(limits(settings)) if settings.rate_limit_enabled else None
+    if limiter is not None:
+        inner.insert(0, Middleware(RateLimitMiddleware, limiter=limiter))
     app.user_middleware.extend(inner)
+    # The widget's booking POST, the hot route under a rush, skips the chain: the same edge
+    # and route, inline (api/hot_booking.py).
+    add_hot_route(app, HotBooking(limiter))
     _document(app)
 
 
