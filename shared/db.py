@@ -37,6 +37,13 @@ OUTBOX_INSERT = (
 )
 _OUTBOX_INSERT = text(OUTBOX_INSERT)
 
+# Claims a batch's messages in one statement (see `UnitOfWork.first_deliveries`).
+_INBOX_CLAIM = text(
+    "INSERT INTO inbox (consumer, message_id)"
+    " SELECT CAST(:consumer AS text), id FROM unnest(CAST(:ids AS uuid[])) AS claimed(id)"
+    " ON CONFLICT DO NOTHING RETURNING message_id"
+)
+
 
 def outbox_params(envelopes: Sequence[Envelope]) -> dict[str, list[Any]]:
     return {
@@ -182,6 +189,15 @@ class UnitOfWork:
             .returning(inbox_table.c.message_id)
         )
         return result.first() is not None
+
+    async def first_deliveries(
+        self, consumer: str, message_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """`first_delivery` for several messages in one statement: the ones not handled before
+        (the same message twice in `message_ids` is claimed once)."""
+        unique = list(dict.fromkeys(message_ids))
+        result = await self.session.execute(_INBOX_CLAIM, {"consumer": consumer, "ids": unique})
+        return {row[0] for row in result}
 
     async def commit(self) -> None:
         # A staff request's first commit carries its audit record, in the same transaction.

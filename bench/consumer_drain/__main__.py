@@ -24,12 +24,13 @@ from services.catalogue.consumers import consumers
 from services.catalogue.persistence.tables import booking_tally
 from shared.contracts import new_envelope
 from shared.contracts.bookings import Attendee, BookingState
+from shared.logging import configure_logging
 from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS
 from shared.messaging.topology import declare_exchange, declare_subscription
-from shared.logging import configure_logging
 from shared.runtime import Runtime
 from tests.conftest import settings_for
 from tests.support.infra import create_infra, drop_infra
+from tests.support.waiting import wait_for
 
 
 def booking(event_id: uuid.UUID) -> BookingState:
@@ -48,7 +49,8 @@ def booking(event_id: uuid.UUID) -> BookingState:
 
 async def tally_rows(rt: Runtime) -> int:
     async with rt.db.engine.connect() as conn:
-        return int((await conn.execute(sa.select(sa.func.count()).select_from(booking_tally))).scalar_one())
+        count = sa.select(sa.func.count()).select_from(booking_tally)
+        return int((await conn.execute(count)).scalar_one())
 
 
 async def drain(messages: int, profile: str | None) -> dict[str, float]:
@@ -85,8 +87,11 @@ async def drain(messages: int, profile: str | None) -> dict[str, float]:
         if profiler:
             profiler.enable()
         await rt.start(lambda runtime: consumers(runtime)[:1])
-        while await tally_rows(rt) < messages:
-            await asyncio.sleep(0.05)
+
+        async def drained() -> bool:
+            return await tally_rows(rt) >= messages
+
+        await wait_for(drained, timeout=600, message="every message applied to the tally")
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
