@@ -168,6 +168,9 @@ class ConsumerRunner:
 
     async def _drain(self, batch: BatchHandler) -> None:
         unacked = CONSUMER_UNACKED.labels(self.queue_name)
+        # Deliveries that came in one read have their callbacks scheduled already: let them
+        # join before the first batch is taken.
+        await asyncio.sleep(0)
         while self._waiting:
             taken = self._waiting[: self._batch_size]
             del self._waiting[: len(taken)]
@@ -176,6 +179,12 @@ class ConsumerRunner:
                     await self._process(taken[0])
                 else:
                     await self._process_batch(taken, batch)
+            except Exception as exc:
+                # An ack on a channel that closed meanwhile: the broker redelivers those
+                # messages, whose inbox rows make them change nothing. The rest still drains.
+                log.error(
+                    "batch.settle_failed", queue=self.queue_name, error=describe_error(exc)[:500]
+                )
             finally:
                 unacked.dec(len(taken))
 
