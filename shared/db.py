@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.contracts.envelope import Envelope, new_envelope
-from shared.messaging.schema import inbox_table
 from shared.staff_actions import claim_staff_action, unclaim_staff_action
 
 AfterCommit = Callable[[], None]
@@ -182,13 +181,7 @@ class UnitOfWork:
         A concurrent redelivery blocks on the primary key until this transaction ends, then
         finds the row and backs off, so an effect happens once even under a race.
         """
-        result = await self.session.execute(
-            pg_insert(inbox_table)
-            .values(consumer=consumer, message_id=message_id)
-            .on_conflict_do_nothing()
-            .returning(inbox_table.c.message_id)
-        )
-        return result.first() is not None
+        return bool(await self.first_deliveries(consumer, [message_id]))
 
     async def first_deliveries(
         self, consumer: str, message_ids: Sequence[uuid.UUID]
