@@ -1,11 +1,13 @@
 """The consumer runner's own cost: CPU per message while catalogue's tally consumer drains a
 queue that already holds N booking events.
 
-    python -m bench.consumer_drain [--messages 3000] [--profile out.prof]
+    python -m bench.consumer_drain [--messages 3000] [--one-by-one] [--profile out.prof]
 
 The messages are published first, then the consumer starts in this process; what is measured
 is this process's CPU from the consumer's start until the tally
 holds every booking, divided by N. CPU, not wall time, so a busy machine changes little.
+`--one-by-one` runs the same consumer without its batch handler: the cost of a message that
+arrives alone at an idle consumer (a quiet queue) rather than into a busy one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import dataclasses
 import sys
 import time
 import uuid
@@ -27,7 +30,7 @@ from shared.contracts.bookings import Attendee, BookingState
 from shared.logging import configure_logging
 from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS
 from shared.messaging.topology import declare_exchange, declare_subscription
-from shared.runtime import Runtime
+from shared.runtime import ConsumerSpec, Runtime
 from tests.conftest import settings_for
 from tests.support.infra import create_infra, drop_infra
 from tests.support.waiting import wait_for
@@ -53,7 +56,12 @@ async def tally_rows(rt: Runtime) -> int:
         return int((await conn.execute(count)).scalar_one())
 
 
-async def drain(messages: int, profile: str | None) -> dict[str, float]:
+def tally_consumer(runtime: Runtime, *, batches: bool) -> list[ConsumerSpec]:
+    spec = consumers(runtime)[0]
+    return [spec if batches else dataclasses.replace(spec, batch=None)]
+
+
+async def drain(messages: int, profile: str | None, *, batches: bool) -> dict[str, float]:
     infra = await create_infra()
     try:
         settings = settings_for("catalogue", infra, outbox_poll_interval=1.0)
@@ -86,7 +94,7 @@ async def drain(messages: int, profile: str | None) -> dict[str, float]:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        await rt.start(lambda runtime: consumers(runtime)[:1])
+        await rt.start(lambda runtime: tally_consumer(runtime, batches=batches))
 
         async def drained() -> bool:
             return await tally_rows(rt) >= messages
@@ -109,11 +117,13 @@ async def drain(messages: int, profile: str | None) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--one-by-one", action="store_true", help="no batches")
     parser.add_argument("--profile", help="write a cProfile of the drain to this file")
     args = parser.parse_args()
-    r = asyncio.run(drain(args.messages, args.profile))
+    r = asyncio.run(drain(args.messages, args.profile, batches=not args.one_by_one))
     print(
-        f"{int(r['messages'])} tally messages drained: consumer CPU "
+        f"{int(r['messages'])} tally messages drained"
+        f"{' one by one' if args.one_by_one else ''}: consumer CPU "
         f"{r['consumer_cpu_ms_per_message']:.3f} ms/message, "
         f"{r['messages_per_s']:.0f} messages/s",
         # stdout carries the service's log lines (send them to /dev/null).
