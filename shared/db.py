@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.contracts.envelope import Envelope, new_envelope
-from shared.messaging.schema import inbox_table
 from shared.staff_actions import claim_staff_action, unclaim_staff_action
 
 AfterCommit = Callable[[], None]
@@ -36,6 +35,13 @@ OUTBOX_INSERT = (
     " CAST(:outbox_bodies AS bytea[]), CAST(:outbox_correlation AS text[]))"
 )
 _OUTBOX_INSERT = text(OUTBOX_INSERT)
+
+# Claims a batch's messages in one statement (see `UnitOfWork.first_deliveries`).
+_INBOX_CLAIM = text(
+    "INSERT INTO inbox (consumer, message_id)"
+    " SELECT CAST(:consumer AS text), id FROM unnest(CAST(:ids AS uuid[])) AS claimed(id)"
+    " ON CONFLICT DO NOTHING RETURNING message_id"
+)
 
 
 def outbox_params(envelopes: Sequence[Envelope]) -> dict[str, list[Any]]:
@@ -175,13 +181,16 @@ class UnitOfWork:
         A concurrent redelivery blocks on the primary key until this transaction ends, then
         finds the row and backs off, so an effect happens once even under a race.
         """
-        result = await self.session.execute(
-            pg_insert(inbox_table)
-            .values(consumer=consumer, message_id=message_id)
-            .on_conflict_do_nothing()
-            .returning(inbox_table.c.message_id)
-        )
-        return result.first() is not None
+        return bool(await self.first_deliveries(consumer, [message_id]))
+
+    async def first_deliveries(
+        self, consumer: str, message_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """`first_delivery` for several messages in one statement: the ones not handled before
+        (the same message twice in `message_ids` is claimed once)."""
+        unique = list(dict.fromkeys(message_ids))
+        result = await self.session.execute(_INBOX_CLAIM, {"consumer": consumer, "ids": unique})
+        return {row[0] for row in result}
 
     async def commit(self) -> None:
         # A staff request's first commit carries its audit record, in the same transaction.

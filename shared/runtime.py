@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from shared.db import Database, make_engine
 from shared.logging import describe_error, get_logger
 from shared.messaging.broker import Broker
-from shared.messaging.consumer import ConsumerRunner, Handler, OnPark
+from shared.messaging.consumer import BatchHandler, ConsumerRunner, Handler, OnPark
 from shared.messaging.depths import DepthSampler
 from shared.messaging.publisher import Publisher
 from shared.messaging.queues import BY_SERVICE
@@ -30,6 +30,9 @@ class ConsumerSpec:
     prefetch: int | None = None
     # Optional: told about each message this consumer parks (see `ConsumerRunner`).
     on_park: OnPark | None = None
+    # Optional: applies what is already delivered, several messages at once (see
+    # `ConsumerRunner`); for a busy queue whose handlers are short transactions.
+    batch: BatchHandler | None = None
 
 
 ConsumerFactory = Callable[["Runtime"], Sequence[ConsumerSpec]]
@@ -87,6 +90,7 @@ class Runtime:
                 retry_delays=self.settings.retry_delays,
                 delivery_limit=self.settings.delivery_limit,
                 on_park=spec.on_park,
+                batch=spec.batch,
             )
             for spec in specs
         ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
@@ -12,17 +13,57 @@ from shared.contracts import BookingState
 from shared.db import UnitOfWork, upsert_if_newer
 
 
+def _option_ids(booking: BookingState) -> list[uuid.UUID]:
+    return [c.option_id for c in booking.choices] or (
+        [booking.option_id] if booking.option_id else []
+    )
+
+
 async def apply(uow: UnitOfWork, booking: BookingState) -> bool:
     """Record a booking's status if this version is newer than the one held."""
     values = {
         "booking_id": booking.booking_id,
         "event_id": booking.event_id,
-        "option_ids": [c.option_id for c in booking.choices]
-        or ([booking.option_id] if booking.option_id else []),
+        "option_ids": _option_ids(booking),
         "status": booking.status,
         "version": booking.version,
     }
     return await upsert_if_newer(uow, booking_tally, values, key=["booking_id"])
+
+
+# `apply` for many bookings in one statement. The option lists travel as array literals (one
+# text each), since an array of arrays must be rectangular; the SQL text never changes, so
+# its prepared statement is reused.
+_APPLY_MANY = sa.text(
+    "INSERT INTO booking_tally AS t (booking_id, event_id, option_ids, status, version)"
+    " SELECT b, e, CAST(o AS uuid[]), s, v FROM unnest(CAST(:bookings AS uuid[]),"
+    " CAST(:events AS uuid[]), CAST(:options AS text[]), CAST(:statuses AS text[]),"
+    " CAST(:versions AS integer[])) AS x(b, e, o, s, v)"
+    " ON CONFLICT (booking_id) DO UPDATE SET event_id = excluded.event_id,"
+    " option_ids = excluded.option_ids, status = excluded.status, version = excluded.version"
+    " WHERE t.version < excluded.version"
+)
+
+
+async def apply_many(uow: UnitOfWork, bookings: Sequence[BookingState]) -> None:
+    """`apply` for each booking, in one statement: the same end state, since only the newest
+    version of a booking is kept either way (and one statement may not touch a row twice)."""
+    newest: dict[uuid.UUID, BookingState] = {}
+    for booking in bookings:
+        held = newest.get(booking.booking_id)
+        if held is None or booking.version > held.version:
+            newest[booking.booking_id] = booking
+    rows = list(newest.values())
+    await uow.execute(
+        _APPLY_MANY,
+        {
+            "bookings": [b.booking_id for b in rows],
+            "events": [b.event_id for b in rows],
+            "options": ["{" + ",".join(str(o) for o in _option_ids(b)) + "}" for b in rows],
+            "statuses": [b.status for b in rows],
+            "versions": [b.version for b in rows],
+        },
+    )
 
 
 async def confirmed(uow: UnitOfWork, event_id: uuid.UUID) -> ConfirmedPlaces:
