@@ -90,7 +90,11 @@ def candidates(members: Iterable[Invitee], extra_emails: Iterable[str]) -> list[
     wins, for its name), in a stable order."""
     seen: dict[str, Invitee] = {}
     for member in members:
-        seen.setdefault(email_key(member.email), Invitee(member.email.strip(), member.name))
+        key = email_key(member.email)
+        if key not in seen:
+            email = member.email.strip()
+            # Rosters hold trimmed addresses: the member itself, not a copy per person.
+            seen[key] = member if email == member.email else Invitee(email, member.name)
     for email in extra_emails:
         seen.setdefault(email_key(email), Invitee(email.strip(), ""))
     return list(seen.values())
@@ -98,6 +102,9 @@ def candidates(members: Iterable[Invitee], extra_emails: Iterable[str]) -> list[
 
 def off_roster(removed: Iterable[Invitee], kept: Iterable[Invitee]) -> list[Excluded]:
     """Removed members of the chosen cohorts who are not in the audience by another way."""
+    removed = list(removed)
+    if not removed:  # the usual case: no need to key the whole audience
+        return []
     present = {email_key(i.email) for i in kept}
     gone: dict[str, Excluded] = {}
     for member in removed:
@@ -110,14 +117,16 @@ def off_roster(removed: Iterable[Invitee], kept: Iterable[Invitee]) -> list[Excl
 def resolve(kind: str, people: Iterable[Invitee], facts: Facts) -> Resolved:
     """Each candidate is sent to, or left out for the first reason that applies (a bounced
     address before an opt-out, an opt-out before a booking: the reason staff can act on)."""
-    reasons = _REASONS[kind]
+    reasons = [(reason, facts.get(reason)) for reason in _REASONS[kind]]
+    # Most candidates are sent to: one look-up says so; only those left out find their reason.
+    any_reason = set().union(*(found for _, found in reasons))
     invitees: list[Invitee] = []
     left_out: list[Excluded] = []
     for person in people:
         key = email_key(person.email)
-        reason = next((r for r in reasons if key in facts.get(r)), None)
-        if reason is None:
+        if key not in any_reason:
             invitees.append(person)
-        else:
-            left_out.append(Excluded(person.email, person.name, reason))
+            continue
+        reason = next(r for r, found in reasons if key in found)
+        left_out.append(Excluded(person.email, person.name, reason))
     return Resolved(invitees, left_out)

@@ -58,6 +58,7 @@ async def _facts(
     settings: NotificationsSettings,
 ) -> Facts:
     emails = [p.email for p in people]
+    keys = {email_key(e) for e in emails}  # once, however many facts are matched against them
     announcement = campaign.kind == rules.ANNOUNCEMENT
     # Erased people are kept only as a keyed hash; they count as suppressed (privacy/).
     erased = await suppressed_among(uow, settings.privacy_hash_key.get_secret_value(), emails)
@@ -68,8 +69,8 @@ async def _facts(
     )
     return Facts(
         booked=set() if announcement else await facts_store.booked(uow, campaign.event_id),
-        opted_out=set() if announcement else await optouts.among(uow, emails),
-        suppressed=await facts_store.suppressed(uow, emails) | erased,
+        opted_out=set() if announcement else await optouts.among(uow, keys),
+        suppressed=await facts_store.suppressed(uow, keys) | erased,
         declined=(
             await facts_store.declined(uow, campaign.event_id)
             if campaign.kind == rules.FOLLOW_UP

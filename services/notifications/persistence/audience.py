@@ -5,7 +5,7 @@ the event, bounced addresses, answers; each read in one statement, however large
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -78,11 +78,11 @@ _SUPPRESSED = sa.text(
 )
 
 
-async def suppressed(uow: UnitOfWork, emails: Iterable[str]) -> set[str]:
-    keys = {email_key(e) for e in emails}
+async def suppressed(uow: UnitOfWork, keys: Collection[str]) -> set[str]:
+    """The hard-bounced among `keys` (email keys, domain.emails.email_key)."""
     if not keys:
         return set()
-    return {row[0] for row in await uow.execute(_SUPPRESSED)} & keys
+    return {row[0] for row in await uow.execute(_SUPPRESSED) if row[0] in keys}
 
 
 async def declined(uow: UnitOfWork, event_id: uuid.UUID) -> set[str]:

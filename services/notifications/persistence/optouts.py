@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -24,14 +24,13 @@ async def add(uow: UnitOfWork, email: str, campaign_id: uuid.UUID | None) -> boo
     return result.first() is not None
 
 
-async def among(uow: UnitOfWork, emails: Iterable[str]) -> set[str]:
-    keys = list({email_key(e) for e in emails})
+async def among(uow: UnitOfWork, keys: Collection[str]) -> set[str]:
+    """The opted-out among `keys` (email keys, domain.emails.email_key)."""
     if not keys:
         return set()
     # One array parameter, however large the audience (an IN list has a parameter limit).
+    wanted = sa.bindparam("keys", list(keys), type_=ARRAY(sa.Text))
     rows = await uow.execute(
-        sa.select(opt_outs.c.email_key).where(
-            opt_outs.c.email_key == sa.any_(sa.bindparam("keys", keys, type_=ARRAY(sa.Text)))
-        )
+        sa.select(opt_outs.c.email_key).where(opt_outs.c.email_key == sa.any_(wanted))
     )
     return {row.email_key for row in rows}

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 
 from services.notifications.domain.campaigns import Invitee
 from services.notifications.persistence.tables import cohort_members
@@ -49,14 +50,23 @@ async def members(uow: UnitOfWork, cohort_ids: Sequence[uuid.UUID]) -> list[Invi
     """Current members of the cohorts, in a stable order (cohort as given, then address)."""
     if not cohort_ids:
         return []
-    rows = await uow.execute(
-        sa.select(cohort_members.c.cohort_id, cohort_members.c.email, cohort_members.c.name)
-        .where(cohort_members.c.cohort_id.in_(list(cohort_ids)), ~cohort_members.c.removed)
-        .order_by(cohort_members.c.email)
+    # Two arrays in one row, ordered by the database: a 10,000-person roster as 10,000 rows
+    # cost more in building rows than everything else the audience count does.
+    cohorts = sa.bindparam("cohorts", list(cohort_ids), type_=ARRAY(UUID(as_uuid=True)))
+    order = (
+        sa.func.array_position(cohorts, cohort_members.c.cohort_id),
+        cohort_members.c.email,
+        cohort_members.c.member_id,
     )
-    order = {cohort: n for n, cohort in enumerate(cohort_ids)}
-    found = sorted(rows, key=lambda row: order[row.cohort_id])
-    return [Invitee(row.email, row.name) for row in found]
+    emails, names = (
+        await uow.execute(
+            sa.select(
+                sa.func.array_agg(aggregate_order_by(cohort_members.c.email, *order)),
+                sa.func.array_agg(aggregate_order_by(cohort_members.c.name, *order)),
+            ).where(cohort_members.c.cohort_id == sa.any_(cohorts), ~cohort_members.c.removed)
+        )
+    ).one()
+    return [Invitee(email, name) for email, name in zip(emails or [], names or [], strict=True)]
 
 
 async def name_for(uow: UnitOfWork, email: str) -> str:
