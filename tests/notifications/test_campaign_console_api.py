@@ -268,8 +268,16 @@ async def test_an_announcement_reaches_the_attendees_chosen_with_its_own_templat
     async with notifications(infra, smtp) as (app, client):
         event = await ready_event(bus, client)
         dinner = uuid.uuid4()
-        diner, walker, waiting, opted = (unique_email(p) for p in ("diner", "walk", "wait", "opt"))
+        diner, walker, waiting, opted, second = (
+            unique_email(p) for p in ("diner", "walk", "wait", "opt", "second")
+        )
         await book(bus, event, diner, option_id=dinner, option_name="Dinner")
+        # Dinner chosen in the booking's second option group: not its v1 `option_id`.
+        choices = [
+            {"group_id": str(uuid.uuid4()), "option_id": str(uuid.uuid4())},
+            {"group_id": str(uuid.uuid4()), "option_id": str(dinner)},
+        ]
+        await book(bus, event, second, option_id=choices[0]["option_id"], choices=choices)
         await book(bus, event, walker)
         await book(bus, event, opted, option_id=dinner, option_name="Dinner")
         await book(bus, event, waiting, status="waitlisted", option_id=dinner)
@@ -286,7 +294,7 @@ async def test_an_announcement_reaches_the_attendees_chosen_with_its_own_templat
 
         async def settled() -> dict | None:  # type: ignore[type-arg]
             shown = await audience_of(client, made.json()["id"])
-            return shown if shown["reaches"] == 2 else None
+            return shown if shown["reaches"] == 3 else None
 
         await wait_for(settled, timeout=15, message="the bookings replicated")
         preview = await client.get(f"/staff/campaigns/{made.json()['id']}/preview", headers=STAFF)
@@ -296,6 +304,7 @@ async def test_an_announcement_reaches_the_attendees_chosen_with_its_own_templat
         await wait_for(lambda: completed(client, made.json()["id"]), timeout=20)
         told = "The room has changed"
         assert subjects(smtp, diner).count(told) == 1 and subjects(smtp, opted).count(told) == 1
+        assert subjects(smtp, second).count(told) == 1
         assert told not in subjects(smtp, walker) and told not in subjects(smtp, waiting)
         text = next(m for m in smtp.to(diner) if m["Subject"] == told)
         text = text.get_body(("plain",)).get_content()

@@ -62,7 +62,15 @@ async def attendees(
         .order_by(bookings.c.state["created_at"].astext, bookings.c.booking_id)
     )
     if option_ids:
-        query = query.where(bookings.c.state["option_id"].astext.in_([str(o) for o in option_ids]))
+        # `option_id` is only the first group's choice (as v1 carried it); a choice in any
+        # group counts, so the message's `choices` are searched too.
+        chosen = [str(o) for o in option_ids]
+        query = query.where(
+            sa.or_(
+                bookings.c.state["option_id"].astext.in_(chosen),
+                *(bookings.c.state["choices"].contains([{"option_id": o}]) for o in chosen),
+            )
+        )
     rows = await uow.execute(query)
     return [
         Invitee(str(r.state["attendee"]["email"]), str(r.state["attendee"].get("name") or ""))
