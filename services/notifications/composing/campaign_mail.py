@@ -8,6 +8,7 @@ that invitee, at a few tens of microseconds instead of milliseconds.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,24 @@ from shared.invitations import InvitationSigner
 # HTML escaping.
 _NAME, _BOOK, _UNSUB = "\ue000n\ue001", "\ue000b\ue001", "\ue000u\ue001"
 _DECLINE = "\ue000d\ue001"
+_PLACEHOLDER = re.compile("(\ue000[nbud]\ue001)")
+
+
+class _Filled:
+    """A rendered part cut at its placeholders once, so each invitee's copy is one join
+    instead of four `str.replace` passes over the whole text (~25 us an email)."""
+
+    def __init__(self, rendered: str) -> None:
+        self._parts = _PLACEHOLDER.split(rendered)  # placeholders at the odd indexes
+
+    def __contains__(self, placeholder: str) -> bool:
+        return placeholder in self._parts[1::2]
+
+    def fill(self, values: dict[str, str]) -> str:
+        parts = self._parts.copy()
+        for n in range(1, len(parts), 2):
+            parts[n] = values[parts[n]]
+        return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -72,7 +91,9 @@ class CampaignMail:
             decline_url=_DECLINE,
             message_paragraphs=paragraphs,
         )
-        self._text, self._html = content.text, content.html
+        self._text, self._html = _Filled(content.text), _Filled(content.html)
+        # Signed only where the template shows it (announcements have no such link).
+        self._with_decline = _DECLINE in self._text
         self._mime = FastMime(
             mail_from=settings.mail_from,
             subject=self.subject,
@@ -111,20 +132,10 @@ class CampaignMail:
     def personal(self, email: str, name: str) -> Personal:
         shown = display_name(name) or "colleague"
         book, unsub = self.booking_url(email), self.unsubscribe_url(email)
-        # Signed only where the template shows it (announcements have no such link).
-        decline = self.decline_url(email) if _DECLINE in self._text else ""
-        text = (
-            self._text.replace(_NAME, shown)
-            .replace(_BOOK, book)
-            .replace(_UNSUB, unsub)
-            .replace(_DECLINE, decline)
-        )
-        html = (
-            self._html.replace(_NAME, str(escape(shown)))
-            .replace(_BOOK, str(escape(book)))
-            .replace(_UNSUB, str(escape(unsub)))
-            .replace(_DECLINE, str(escape(decline)))
-        )
+        decline = self.decline_url(email) if self._with_decline else ""
+        values = {_NAME: shown, _BOOK: book, _UNSUB: unsub, _DECLINE: decline}
+        text = self._text.fill(values)
+        html = self._html.fill({key: str(escape(value)) for key, value in values.items()})
         return Personal(self.subject, text, html, book, unsub)
 
     def build(self, *, delivery_id: uuid.UUID, email: str, name: str) -> bytes:

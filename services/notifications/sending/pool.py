@@ -26,6 +26,7 @@ import aiosmtplib
 from prometheus_client import Counter, Histogram
 
 from services.notifications.domain.outcomes import Outcome, of_error
+from services.notifications.sending import transaction
 from services.notifications.sending.ratelimit import TokenBucket
 from shared.logging import background_task, get_logger
 
@@ -100,25 +101,33 @@ class _Connection:
         self._count = 0
         return self._smtp
 
-    async def send(self, sender: str, recipient: str, raw: bytes) -> Outcome:
+    async def send(self, recipient: str, raw: bytes) -> Outcome:
+        pool = self._pool
         try:
             smtp = self._smtp if self.is_open else await self._open()
             assert smtp is not None
-            if self._count >= self._pool.config.max_per_connection:
+            if self._count >= pool.config.max_per_connection:
                 smtp = await self._open()
             try:
-                await smtp.mail(sender)
+                async with transaction.deadline(pool.config.timeout):
+                    await transaction.mail(smtp, pool.sender, pool.sender_line)
             except aiosmtplib.SMTPServerDisconnected:
                 # A pooled connection the server closed while idle: nothing of this email
                 # reached it, so one fresh connection and a second try are safe.
                 smtp = await self._open()
-                await smtp.mail(sender)
-            await smtp.rcpt(recipient)
-            answer = await smtp.data(raw)
+                async with transaction.deadline(pool.config.timeout):
+                    await transaction.mail(smtp, pool.sender, pool.sender_line)
+            async with transaction.deadline(pool.config.timeout):
+                answer = await transaction.rcpt_and_data(smtp, recipient, raw)
             self._count += 1
             return Outcome("sent", answer.message)
         except _ANSWERED as exc:
             await self._reset()
+            return of_error(exc)
+        except TimeoutError as exc:
+            await self.close()
+            if not isinstance(exc, aiosmtplib.SMTPException):  # the transaction's deadline
+                exc = aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response")
             return of_error(exc)
         except Exception as exc:
             await self.close()
@@ -140,11 +149,26 @@ class _Connection:
             smtp.close()
 
 
+async def _greet(smtp: aiosmtplib.SMTP) -> None:
+    """EHLO (HELO if the server knows no better) where connect() did not say it: the
+    transactions (transaction.py) assume a greeted connection, as aiosmtplib's `mail` would
+    have greeted lazily."""
+    if not smtp.is_ehlo_or_helo_needed:
+        return
+    try:
+        await smtp.ehlo()
+    except aiosmtplib.SMTPHeloError:
+        if not smtp.is_connected:
+            raise
+        await smtp.helo()
+
+
 class SmtpPool:
     def __init__(self, config: PoolConfig, bucket: TokenBucket) -> None:
         self.config = config
         self._bucket = bucket
-        self._sender = parseaddr(config.mail_from)[1]
+        self.sender = parseaddr(config.mail_from)[1]
+        self.sender_line = b"MAIL FROM:" + transaction.envelope_address(self.sender) + b"\r\n"
         self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
         self._seq = itertools.count()
         self._workers: list[asyncio.Task[None]] = []
@@ -188,6 +212,7 @@ class SmtpPool:
         try:
             # With start_tls, connect() says EHLO, upgrades, and logs in after the upgrade.
             await smtp.connect()
+            await _greet(smtp)
         except Exception as exc:
             self._down_until, self._down_error = time.monotonic() + 0.5, str(exc)
             self.reachable = False
@@ -232,7 +257,7 @@ class SmtpPool:
             await self._bucket.acquire()
             started = time.perf_counter()
             SMTP_WAIT_SECONDS.labels(_PRIORITY_NAMES[job.priority]).observe(started - job.submitted)
-            outcome = await connection.send(self._sender, job.recipient, job.raw)
+            outcome = await connection.send(job.recipient, job.raw)
         except asyncio.CancelledError:
             if not job.future.done():
                 job.future.set_result(Outcome("unavailable", "the sender stopped"))
