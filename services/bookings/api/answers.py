@@ -34,13 +34,13 @@ def booking_request(
     on_behalf: bool = False,
 ) -> BookingRequest:
     campaign = campaign_for(settings, event_id, body.email, invitation) if invitation else None
-    # An empty `option_ids` is left out, so a request retried across the upgrade that added it
-    # keeps its fingerprint.
-    fields = body.model_dump(
-        mode="json", exclude={"invitation", *(() if body.option_ids else ("option_ids",))}
-    )
     request_fingerprint = None
     if idempotency_key is not None:
+        # An empty `option_ids` is left out, so a request retried across the upgrade that
+        # added it keeps its fingerprint. (Dumped only here: most requests carry no key.)
+        fields = body.model_dump(
+            mode="json", exclude={"invitation", *(() if body.option_ids else ("option_ids",))}
+        )
         request_fingerprint = fingerprint(
             event_id,
             {**fields, "invitation": invitation, "partner": str(partner_id), "staff": on_behalf},
