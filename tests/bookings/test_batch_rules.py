@@ -141,3 +141,42 @@ def test_a_bad_option_answers_the_same_to_members_and_outsiders_in_either_order(
         assert isinstance(by_email["member@example.org"], Accepted)
         refused = by_email["stranger@example.org"]
         assert isinstance(refused, Refused) and refused.error.code == "not_on_roster"
+
+
+def test_repeated_choices_in_one_batch_are_each_decided_on_their_own_places() -> None:
+    """A batch checks each combination of choices once: repeats still get the groups' order,
+    a bad combination is refused every time it comes, and each option's places are counted
+    per request (the third walker of a two-place walk waits)."""
+    from services.bookings.domain.capacity import OptionPlaces
+
+    snap = _snapshot(capacity=10)
+    dinner, workshop = uuid.uuid4(), uuid.uuid4()
+    walk = OptionPlaces(uuid.uuid4(), "Walk", 2, group_id=dinner, group_name="Dinner")
+    talk = OptionPlaces(uuid.uuid4(), "Talk", 5, group_id=dinner, group_name="Dinner")
+    morning = OptionPlaces(
+        uuid.uuid4(), "Morning", 5, group_id=workshop, group_required=False, group_position=1
+    )
+    for option in (walk, talk, morning):
+        snap.places.options[option.option_id] = option
+    both = (morning.option_id, walk.option_id)  # sent workshop first
+    two_dinners = (walk.option_id, talk.option_id)
+    out = decide_batch(
+        snap,
+        [
+            _req("a@example.org", option_ids=both),
+            _req("b@example.org", option_ids=two_dinners),
+            _req("c@example.org", option_ids=both),
+            _req("d@example.org", option_ids=two_dinners),
+            _req("e@example.org", option_ids=both),
+            _req("f@example.org", option_ids=(morning.option_id,)),
+        ],
+        now=NOW,
+    )
+    accepted = [o for o in out if isinstance(o, Accepted)]
+    assert [o.booking.option_ids for o in accepted[:3]] == [(walk.option_id, morning.option_id)] * 3
+    assert [o.booking.status for o in accepted[:3]] == ["confirmed", "confirmed", "waitlisted"]
+    for refused in (out[1], out[3]):
+        assert isinstance(refused, Refused) and refused.error.status_code == 422
+    last = out[5]
+    assert isinstance(last, Refused) and "choose one of the options in 'Dinner'" in str(last.error)
+    assert (walk.confirmed, walk.waiting, morning.confirmed, morning.waiting) == (2, 1, 2, 1)

@@ -37,7 +37,7 @@ def booking_request(
     request_fingerprint = None
     if idempotency_key is not None:
         # An empty `option_ids` is left out, so a request retried across the upgrade that
-        # added it keeps its fingerprint.
+        # added it keeps its fingerprint. (Dumped only here: most requests carry no key.)
         fields = body.model_dump(
             mode="json", exclude={"invitation", *(() if body.option_ids else ("option_ids",))}
         )

@@ -91,11 +91,21 @@ def check_choices(
         if other is not None and other.option_id != option_id:
             raise Invalid("option_ids", f"choose at most one option in {_group(option)}")
         by_group[option.group_id] = option
-    for option in sorted(options.values(), key=lambda o: (o.group_position, o.position)):
-        if option.group_required and not option.withdrawn and option.group_id not in by_group:
-            raise Invalid("option_ids", f"choose one of the options in {_group(option)}")
-    chosen = sorted(by_group.values(), key=lambda o: (o.group_position, o.position))
-    return tuple(o.option_id for o in chosen)
+    missing = [
+        o
+        for o in options.values()
+        if o.group_required and not o.withdrawn and o.group_id not in by_group
+    ]
+    if missing:
+        first = min(missing, key=_order)
+        raise Invalid("option_ids", f"choose one of the options in {_group(first)}")
+    if len(by_group) == 1:
+        return tuple(o.option_id for o in by_group.values())
+    return tuple(o.option_id for o in sorted(by_group.values(), key=_order))
+
+
+def _order(option: OptionPlaces) -> tuple[int, int]:
+    return option.group_position, option.position
 
 
 def changed_choices(
@@ -124,7 +134,7 @@ def lone_pick(
     """A lone `option_id`, as clients sent before groups: that option in its own group; None
     leaves the first group (an error if it is required)."""
     if option_id is None:
-        first = min(options.values(), key=lambda o: (o.group_position, o.position), default=None)
+        first = min(options.values(), key=_order, default=None)
         return {first.group_id: None} if first else {}
     option = options.get(option_id)
     if option is None:

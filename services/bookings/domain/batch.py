@@ -93,6 +93,10 @@ class Snapshot:
     active: dict[str, Booking] = field(default_factory=dict)
     on_roster: frozenset[str] = frozenset()
     stored: dict[str, StoredAnswer] = field(default_factory=dict)
+    # The choices already checked in this batch, by what was sent: a rush repeats a few
+    # combinations, and the options' groups, rules and withdrawals cannot change under the
+    # lock, so each combination is checked once per batch rather than once per request.
+    checked: dict[tuple[uuid.UUID, ...], Choices] = field(default_factory=dict)
 
 
 def decide_batch(
@@ -175,7 +179,10 @@ def _admissible(snapshot: Snapshot, request: BookingRequest, now: datetime) -> C
     admission.check_bookable(event)
     # What the request itself gets wrong comes before who is asking: an unknown option must
     # answer the same to a member and an outsider, or the answer tells who is on the roster.
-    choices = admission.check_choices(snapshot.places.options, request.option_ids)
+    choices = snapshot.checked.get(request.option_ids)
+    if choices is None:
+        choices = admission.check_choices(snapshot.places.options, request.option_ids)
+        snapshot.checked[request.option_ids] = choices
     if not request.on_behalf:
         admission.check_window(event, now)
         admission.check_audience(

@@ -173,7 +173,12 @@ async def write(
     outbox guarantee is unchanged, and the commit wakes the relay as usual."""
     rows = [to_row(b) for b in new]
     params: dict[str, Any] = {f"b_{name}": [r[name] for r in rows] for name, _ in _COLUMNS}
-    params["b_option_ids"] = [_array_literal(r["option_ids"]) for r in rows]
+    # A batch's bookings share a few combinations of options: each literal is made once.
+    literals: dict[tuple[uuid.UUID, ...], str] = {}
+    for b in new:
+        if b.option_ids not in literals:
+            literals[b.option_ids] = _array_literal(b.option_ids)
+    params["b_option_ids"] = [literals[b.option_ids] for b in new]
     options = list(places.options.values())
     params.update(
         event_id=event_id,

@@ -56,9 +56,14 @@ class Emitter:
         self._settings = settings
         self._facts = facts
         self._places = places
+        # A batch's bookings share a few combinations of choices: each is built once.
+        self._choices: dict[Choices, tuple[BookingChoice, ...]] = {}
 
     def choices(self, option_ids: Choices) -> tuple[BookingChoice, ...]:
-        return choices_of(self._places, option_ids)
+        built = self._choices.get(option_ids)
+        if built is None:
+            built = self._choices[option_ids] = choices_of(self._places, option_ids)
+        return built
 
     def context(self, booking: Booking, position: int | None = None) -> MessageContext:
         return MessageContext(
