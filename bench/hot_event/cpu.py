@@ -2,8 +2,10 @@
 from /proc (Linux), as a share of one core.
 
 PostgreSQL is shared with whoever else uses the machine, so its backends serving other
-databases are counted apart ("postgresql, other databases"): "postgresql" is the bench
-database's backends and the server's own processes (WAL writer, checkpointer...)."""
+databases are counted apart ("postgresql, other databases"), and the bench database's by whose
+queries they run ("postgresql for bookings HTTP workers", "... for bookings relay process");
+"postgresql" is the rest: the server's own processes (WAL writer, checkpointer...) and the
+bench's own connections."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -31,23 +32,68 @@ def _cpu_of(pid: int, *, single_threaded: bool = False) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-_ELSEWHERE = (
-    "SELECT pid FROM pg_stat_activity WHERE datname IS NOT NULL AND datname <> current_database()"
+ELSEWHERE = "postgresql, other databases"
+
+
+def postgresql(cores: dict[str, float]) -> float:
+    """PostgreSQL's share for the bench database: every label of it but other databases'."""
+    return sum(v for k, v in cores.items() if k.startswith("postgresql") and k != ELSEWHERE)
+
+
+_BACKENDS = (
+    "SELECT pid, datname = current_database(), client_port FROM pg_stat_activity"
+    " WHERE datname IS NOT NULL"
 )
 
 
-def backends_elsewhere(database: str) -> set[int]:
-    """PostgreSQL backends connected to another database than `database` (pg_stat_activity,
-    read with psql: this runs between two samples, outside any event loop)."""
+def backends(database: str, labels: dict[int, str]) -> dict[int, str]:
+    """PostgreSQL's backends labelled: those of other databases than `database` apart, and
+    each of `database`'s by the process group at the other end of its connection ("postgresql
+    for bookings relay process"), found through the client's port and socket. Read with psql:
+    this runs between two samples, outside any event loop."""
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-Atc",
-         _ELSEWHERE],
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-AtF", " ", "-c",
+         _BACKENDS],
         check=True, capture_output=True, text=True, timeout=30,
     )  # fmt: skip
-    return {int(line) for line in out.stdout.split()}
+    owners = _socket_owners(labels)
+    found = {}
+    for line in out.stdout.splitlines():
+        pid, ours, port = [*line.split(), ""][:3]
+        if ours != "t":
+            found[int(pid)] = ELSEWHERE
+        elif port and int(port) in owners:
+            found[int(pid)] = f"postgresql for {owners[int(port)]}"
+    return found
 
 
-def _groups(labels: dict[int, str], elsewhere: AbstractSet[int] = frozenset()) -> dict[int, str]:
+def _socket_owners(labels: dict[int, str]) -> dict[int, str]:
+    """Local TCP port -> label, for the sockets the labelled process groups hold."""
+    inodes: dict[str, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            label = labels.get(os.getpgid(int(entry)))
+            if label is None:
+                continue
+            for fd in os.listdir(f"/proc/{entry}/fd"):
+                target = os.readlink(f"/proc/{entry}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes[target[8:-1]] = label
+        except OSError:
+            continue
+    ports = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.readlines()[1:]:
+                fields = row.split()
+                if fields[9] in inodes:
+                    ports[int(fields[1].rsplit(":", 1)[1], 16)] = inodes[fields[9]]
+    return ports
+
+
+def _groups(labels: dict[int, str], backends: dict[int, str]) -> dict[int, str]:
     """Every process, labelled by the group it belongs to (a server's process group, or the
     database and broker by name); the rest is 'other'."""
     found: dict[int, str] = {}
@@ -64,7 +110,7 @@ def _groups(labels: dict[int, str], elsewhere: AbstractSet[int] = frozenset()) -
         if pgid in labels:
             found[pid] = labels[pgid]
         elif comm.startswith("postgres"):
-            found[pid] = "postgresql, other databases" if pid in elsewhere else "postgresql"
+            found[pid] = backends.get(pid, "postgresql")
         elif comm.startswith("beam"):
             found[pid] = "rabbitmq"
         else:
@@ -72,11 +118,9 @@ def _groups(labels: dict[int, str], elsewhere: AbstractSet[int] = frozenset()) -
     return found
 
 
-def _sample(
-    labels: dict[int, str], elsewhere: AbstractSet[int] = frozenset()
-) -> dict[int, tuple[str, float]]:
+def _sample(labels: dict[int, str], backends: dict[int, str]) -> dict[int, tuple[str, float]]:
     sample = {}
-    for pid, label in _groups(labels, elsewhere).items():
+    for pid, label in _groups(labels, backends).items():
         try:
             sample[pid] = (label, _cpu_of(pid, single_threaded=label.startswith("postgresql")))
         except OSError:
@@ -101,15 +145,15 @@ def measure(
 ) -> tuple[object, CpuShare]:
     """Run `run()` and report the cores each group used meanwhile (`labels`: process group id
     to name; wrk is counted as the finished child processes of this one). Given `database`,
-    backends of other databases are counted apart."""
-    elsewhere: set[int] = backends_elsewhere(database) if database else set()
-    before = _sample(labels, elsewhere)
+    PostgreSQL's backends are labelled as `backends` says."""
+    seen = backends(database, labels) if database else {}
+    before = _sample(labels, seen)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     result = run()
     seconds = time.monotonic() - started
-    elsewhere |= backends_elsewhere(database) if database else set()
-    after = _sample(labels, elsewhere)
+    seen |= backends(database, labels) if database else {}
+    after = _sample(labels, seen)
     used: Counter[str] = Counter()
     for pid, (label, cpu) in after.items():
         used[label] += cpu - before.get(pid, (label, 0.0))[1]

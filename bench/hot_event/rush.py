@@ -18,8 +18,11 @@ class Rush:
     outcome: measure.Outcome
 
     def cpu_ms(self, label: str) -> float:
-        """CPU milliseconds `label` (a group of `cpu.measure`) spent per answer."""
-        busy = self.cpu.cores.get(label, 0.0) * self.cpu.seconds
+        """CPU milliseconds `label` (a group of `cpu.measure`) spent per answer; "postgresql":
+        all PostgreSQL did for the bench database (`cpu.postgresql`)."""
+        cores = self.cpu.cores
+        share = cpu.postgresql(cores) if label == "postgresql" else cores.get(label, 0.0)
+        busy = share * self.cpu.seconds
         return 1000 * busy / self.result.requests if self.result.requests else 0.0
 
 
