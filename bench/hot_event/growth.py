@@ -2,7 +2,8 @@
 event rows' updates (HOT or not, dead versions, pages), the sizes of the tables and indexes the
 booking batch touches and, with `explain`, the plan and buffers of each statement of one more
 batch of the service's own (auto_explain, nested statements included, so the statements
-inside `bookings_lock_batch` show too)."""
+inside `bookings_lock_batch` show too); and PostgreSQL's CPU per booking for batches of a
+fixed size, which a busy machine does not change."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _TABLES = ("event_replicas", "bookings", "outbox", "idempotency_keys")
 class Growth:
     event_row: str
     sizes: dict[str, int]
+    batch_us: float
     plans: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -50,13 +52,22 @@ async def look(stage: Stage, event_id: uuid.UUID, *, explain: bool) -> Growth:
         sizes = {name: kb for name, kb in rows}
     finally:
         await conn.close()
-    plans = await probe(stage, event_id) if explain else []
-    return Growth(event_row, sizes, plans)
+    batch_us, plans = await probe(stage, event_id, explain=explain)
+    return Growth(event_row, sizes, batch_us, plans)
 
 
-async def probe(stage: Stage, event_id: uuid.UUID) -> list[str]:
-    """Every statement of one batch of the service's own code (`book_batch`) on the event,
-    explained with ANALYZE and BUFFERS by auto_explain in this connection only."""
+PROBE_BATCHES = 20
+PROBE_BATCH = 15
+
+
+async def probe(stage: Stage, event_id: uuid.UUID, *, explain: bool) -> tuple[float, list[str]]:
+    """`PROBE_BATCHES` batches of `PROBE_BATCH` new people through the service's own code
+    (`book_batch`) on the event, one after the other on one connection, with the server idle:
+    that backend's CPU per booking (µs), the same batch size at every size of the scale run,
+    however busy the machine made the rush's batches. With `explain`, every statement of the
+    last batch, explained with ANALYZE and BUFFERS by auto_explain in this connection only
+    (the batches before it let PL/pgSQL's and prepared statements' plans settle, as they go
+    generic after five runs)."""
     from services.bookings.domain.batch import BookingRequest
     from services.bookings.settings import BookingsSettings
     from services.bookings.usecases.booking import book_batch
@@ -64,40 +75,42 @@ async def probe(stage: Stage, event_id: uuid.UUID) -> list[str]:
 
     plans: list[str] = []
     engine = make_engine(stage.database_url, pool_size=1, max_overflow=0)
-
-    from sqlalchemy import event
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _explained(dbapi_connection: object, _: object) -> None:
-        raw = dbapi_connection.driver_connection  # type: ignore[attr-defined]
-        raw.add_log_listener(lambda _c, message: plans.append(str(message.message)))
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-        for sql in (
-            "LOAD 'auto_explain'",
-            "SET auto_explain.log_min_duration = 0",
-            "SET auto_explain.log_analyze = on",
-            "SET auto_explain.log_buffers = on",
-            "SET auto_explain.log_timing = on",
-            "SET auto_explain.log_nested_statements = on",
-            "SET client_min_messages = log",
-        ):
-            cursor.execute(sql)
-        cursor.close()
-        dbapi_connection.commit()  # type: ignore[attr-defined]
-
     db = Database(engine, producer="bench")
     settings = BookingsSettings(database_url=stage.database_url, amqp_url=stage.amqp_url)
     try:
-        # Six batches of fifteen new people; the last one's plans are kept: by then they are
-        # those a long-lived connection settles on (PL/pgSQL's and prepared statements' plans
-        # may go generic after five runs).
-        for _ in range(6):
-            plans.clear()
-            requests = [
-                BookingRequest(email=f"probe-{uuid.uuid4().hex[:12]}@example.org", name="Probe")
-                for _ in range(15)
-            ]
-            await book_batch(db, settings, event_id, requests)
+        async with engine.connect() as conn:
+            backend = (await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one()
+        started = _cpu_of(backend)
+        for _ in range(PROBE_BATCHES - 1 if explain else PROBE_BATCHES):
+            await book_batch(db, settings, event_id, _people(BookingRequest))
+        used = _cpu_of(backend) - started
+        if explain:
+            async with engine.connect() as conn:
+                raw = (await conn.get_raw_connection()).driver_connection
+                raw.add_log_listener(lambda _c, message: plans.append(str(message.message)))
+                for sql in (
+                    "LOAD 'auto_explain'",
+                    "SET auto_explain.log_min_duration = 0",
+                    "SET auto_explain.log_analyze = on",
+                    "SET auto_explain.log_buffers = on",
+                    "SET auto_explain.log_nested_statements = on",
+                    "SET client_min_messages = log",
+                ):
+                    await raw.execute(sql)
+            await book_batch(db, settings, event_id, _people(BookingRequest))
     finally:
         await db.dispose()
-    return [p for p in plans if p.startswith("duration")]
+    batches = PROBE_BATCHES - 1 if explain else PROBE_BATCHES
+    return 1e6 * used / (batches * PROBE_BATCH), [p for p in plans if p.startswith("duration")]
+
+
+def _people(request: type) -> list:  # type: ignore[type-arg]
+    return [
+        request(email=f"probe-{uuid.uuid4().hex[:12]}@example.org", name="Probe")
+        for _ in range(PROBE_BATCH)
+    ]
+
+
+def _cpu_of(pid: int) -> float:
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0]) / 1e9

@@ -74,8 +74,12 @@ def report_scale(sizes: list[Size], places: int) -> bool:
         "    CPU per booking in ms; postgresql: all it did for the bench database, then the"
         " part that ran the HTTP workers' queries (the batch) and the relay's"
     )
+    print(
+        "    probe: PostgreSQL's CPU per booking (µs) for 20 batches of 15 on the event right"
+        " after its rush, the machine's load aside (bench/hot_event/growth.py)"
+    )
     print("       people  answers/s  p99 ms   postgresql (batch, relay)   HTTP workers   relay"
-          "   rows")  # fmt: skip
+          "   probe   rows")  # fmt: skip
     measured = [s for s in sizes if s.rush is not None]
     for s in sizes:
         if s.rush is None:
@@ -95,7 +99,8 @@ def report_scale(sizes: list[Size], places: int) -> bool:
         )
         print(
             f"    {s.people:>9,}  {r.rate:>9,.0f}  {r.p99_ms:6.1f}   {pg[0]:6.3f} ({pg[1]:.3f}, "
-            f"{pg[2]:.3f})   {s.rush.cpu_ms(HTTP):>12.3f}   {s.rush.cpu_ms(RELAY):5.3f}   {checks}"
+            f"{pg[2]:.3f})   {s.rush.cpu_ms(HTTP):>12.3f}   {s.rush.cpu_ms(RELAY):5.3f}   "
+            f"{s.growth.batch_us if s.growth else 0:5.0f}   {checks}"
         )
     for s in measured:
         if s.growth is not None:
@@ -117,6 +122,12 @@ def report_scale(sizes: list[Size], places: int) -> bool:
             f"{'met' if ratio <= 1 + FLAT_WITHIN else 'NOT met'}"
         )
         flat = flat and (what != "all" or ratio <= 1 + FLAT_WITHIN)
+    if first.growth and last.growth and first.growth.batch_us:
+        ratio = last.growth.batch_us / first.growth.batch_us
+        print(
+            f"  probe (batches of 15), {last.people:,} ÷ {first.people:,} people: {ratio:.2f} "
+            f"(goal ≤ {1 + FLAT_WITHIN:.2f}): {'met' if ratio <= 1 + FLAT_WITHIN else 'NOT met'}"
+        )
     return flat
 
 
