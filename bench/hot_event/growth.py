@@ -37,9 +37,14 @@ async def look(stage: Stage, event_id: uuid.UUID, *, explain: bool) -> Growth:
             " pg_relation_size('event_replicas') / 8192"
             " FROM pg_stat_user_tables WHERE relname = 'event_replicas'"
         )
+        scans = await conn.fetchrow(
+            "SELECT seq_scan, seq_tup_read, idx_scan FROM pg_stat_user_tables"
+            " WHERE relname = 'bookings'"
+        )
         event_row = (
             f"event rows: {upd:,} updates, {hot / upd if upd else 0:.0%} HOT, {dead:,} dead, "
-            f"{pages} pages"
+            f"{pages} pages; bookings read by {scans[0]:,} sequential scans ({scans[1]:,} rows)"
+            f" and {scans[2]:,} index scans"
         )
         rows = await conn.fetch(
             "SELECT c.relname, pg_relation_size(c.oid) / 1024 FROM pg_class c"
