@@ -180,7 +180,5 @@ def report_spread(
     )
     print(f"    pgbench naive, {events} counter rows: {spread_tps:,.0f} tps ({clients} clients);"
           f" one row: {hot_tps:,.0f} tps")  # fmt: skip
-    print(
-        f"    bookings/s ÷ pgbench tps: spread {r.rate / spread_tps:.2f}, hot event "
-        f"{hot_rate / hot_tps:.2f}"
-    )
+    hot = f"{hot_rate / hot_tps:.2f}" if hot_rate else "not run"
+    print(f"    bookings/s ÷ pgbench tps: spread {r.rate / spread_tps:.2f}, hot event {hot}")
