@@ -19,11 +19,10 @@ import argparse
 import asyncio
 import json
 import os
-import uuid
-from dataclasses import dataclass
 
-from bench.hot_event import cpu, measure
+from bench.hot_event import cpu, measure, scale
 from bench.hot_event.measure import WrkResult
+from bench.hot_event.rush import Rush, rush
 from bench.hot_event.stage import Group, Server, Stage
 from shared.contracts import EventState
 
@@ -45,6 +44,39 @@ def _args() -> argparse.Namespace:
         "--no-groups", action="store_true", help="only the plain event (no option groups)"
     )
     parser.add_argument(
+        "--scale",
+        type=_sizes,
+        default=[1000, 10000, 100000],
+        help="the scale run: the same rush on --places places at each of these numbers of people"
+        " (comma-separated, smallest first; 'none' skips it)",
+    )
+    parser.add_argument(
+        "--scale-seconds",
+        type=float,
+        default=240,
+        help="time the scale run may take: a size that would not fit, at the rate of the size"
+        " before it, is skipped (and said so)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="after each size of the scale run, the plan and buffers of every statement of one"
+        " more batch (auto_explain)",
+    )
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=100,
+        help="the spread run: --people people over this many events at once, the places shared"
+        " out, against pgbench with as many counter rows (0 skips it)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("hot", "scale", "spread"),
+        help="run only the hot event's rushes (with the reads and ceilings), the scale run or"
+        " the spread run",
+    )
+    parser.add_argument(
         "--relay",
         choices=("separate", "in-process"),
         default="separate",
@@ -53,6 +85,10 @@ def _args() -> argparse.Namespace:
         " in-process: each HTTP worker also runs the relay and the consumers",
     )
     return parser.parse_args()
+
+
+def _sizes(text: str) -> list[int]:
+    return [] if text == "none" else sorted(int(n.replace("_", "")) for n in text.split(","))
 
 
 def _line(label: str, r: WrkResult) -> str:
@@ -100,33 +136,6 @@ def choices_of(state: EventState) -> str:
     return "|".join('"option_ids":' + json.dumps(p, separators=(",", ":")) for p in picks)
 
 
-@dataclass
-class Rush:
-    result: WrkResult
-    cpu: cpu.CpuShare
-    outcome: measure.Outcome
-
-
-async def rush(
-    stage: Stage, server: Server, groups: dict[int, str], args: argparse.Namespace,
-    event_id: uuid.UUID, tag: str, choices: str | None = None,
-) -> Rush:  # fmt: skip
-    per_thread = (args.people + 1) // 2
-    extra = (choices,) if choices else ()
-    result, share = cpu.measure(
-        groups,
-        lambda: measure.wrk(
-            f"{server.url}/public/events/{event_id}/bookings",
-            script="book.lua",
-            seconds=args.max_seconds,
-            connections=args.concurrency,
-            args=(tag, str(per_thread), *extra),
-        ),
-    )
-    # outcome() also lets the relay drain the outbox, so the next rush starts from quiet.
-    return Rush(result, share, await measure.outcome(stage.database, event_id))
-
-
 async def run(args: argparse.Namespace) -> int:
     stage = Stage()
     await stage.build()
@@ -146,8 +155,11 @@ async def run(args: argparse.Namespace) -> int:
         log_path=stage.log_dir / "relay.log",
         workers=1,
     )
+    hot = args.only in (None, "hot")
     grouped: Rush | None = None
     again: Rush | None = None
+    sizes: list[scale.Size] = []
+    spread: Rush | None = None
     try:
         if args.relay == "separate":
             relay.start().wait_ready("/readyz")
@@ -161,9 +173,13 @@ async def run(args: argparse.Namespace) -> int:
         # in runs where CPU per answer differed by half that).
         plain_after = await stage.add_event(capacity=args.places, title="Hot masterclass, again")
         warm = await stage.add_event(capacity=100, title="Warm-up")
-        asgi = ceiling_of_asgi(stage, args)
+        if hot:
+            asgi = ceiling_of_asgi(stage, args)
         server.start().wait_ready("/readyz")
-        health = measure.wrk(server.url + "/healthz", script="read.lua", seconds=3, connections=64)
+        if hot:
+            health = measure.wrk(
+                server.url + "/healthz", script="read.lua", seconds=3, connections=64
+            )
         # Warm-up on another event: connection pools, prepared statements, compiled SQL.
         measure.wrk(
             f"{server.url}/public/events/{warm.event_id}/bookings",
@@ -175,29 +191,57 @@ async def run(args: argparse.Namespace) -> int:
         groups = {server.pgid: "bookings HTTP workers"}
         if args.relay == "separate":
             groups[relay.pgid] = "bookings relay process"
-        first = await rush(stage, server, groups, args, plain.event_id, stage.tag)
-        if not args.no_groups:
-            await stage.purge_queues()
-            grouped = await rush(
-                stage, server, groups, args, with_groups.event_id, f"g{stage.tag}",
-                choices_of(with_groups),
+
+        async def hot_rush(event: EventState, tag: str, choices: str | None = None) -> Rush:
+            return await rush(
+                stage, server, groups, [event.event_id], people=args.people,
+                seconds=args.max_seconds, connections=args.concurrency, tag=tag, choices=choices,
             )  # fmt: skip
-            await stage.purge_queues()
-            again = await rush(stage, server, groups, args, plain_after.event_id, f"p{stage.tag}")
-        reads = measure.wrk(
-            f"{server.url}/public/events/{plain.event_id}",
-            script="read.lua",
-            seconds=args.read_seconds,
-            connections=args.concurrency,
-        )
+
+        if hot:
+            first = await hot_rush(plain, stage.tag)
+            if not args.no_groups:
+                await stage.purge_queues()
+                grouped = await hot_rush(with_groups, f"g{stage.tag}", choices_of(with_groups))
+                await stage.purge_queues()
+                again = await hot_rush(plain_after, f"p{stage.tag}")
+            reads = measure.wrk(
+                f"{server.url}/public/events/{plain.event_id}",
+                script="read.lua",
+                seconds=args.read_seconds,
+                connections=args.concurrency,
+            )
+        if args.only in (None, "spread") and args.spread:
+            spread = await scale.spread_run(
+                stage, server, groups, events=args.spread, people=args.people,
+                places=args.places, connections=args.concurrency, seconds=args.max_seconds,
+            )  # fmt: skip
+        if args.only in (None, "scale") and args.scale:
+            sizes = await scale.scale_run(
+                stage, server, groups, sizes=args.scale, places=args.places,
+                connections=args.concurrency, budget_seconds=args.scale_seconds,
+                explain=args.explain,
+            )  # fmt: skip
     finally:
         server.stop()
         relay.stop()
         await stage.teardown()
-    pg = await measure.pgbench_ceiling(clients=args.concurrency, seconds=args.pgbench_seconds)
-    status = report(args, asgi, health, first.result, reads, first.outcome, pg, first.cpu)
-    if grouped is not None and again is not None:
-        status = max(status, report_groups(first, grouped, again))
+    status = 0
+    if hot or spread is not None:
+        pg = await measure.pgbench_ceiling(clients=args.concurrency, seconds=args.pgbench_seconds)
+    if hot:
+        status = report(args, asgi, health, first.result, reads, first.outcome, pg, first.cpu)
+        if grouped is not None and again is not None:
+            status = max(status, report_groups(first, grouped, again))
+    if spread is not None:
+        pg_spread = await measure.pgbench_ceiling(
+            clients=args.concurrency, seconds=args.pgbench_seconds, rows=args.spread
+        )
+        scale.report_spread(spread, args.spread, first.result.rate if hot else 0.0, (pg, pg_spread))
+        status = max(status, 0 if spread.outcome.oversold == 0 else 1)
+    if sizes:
+        scale.report_scale(sizes, args.places)
+        status = max(status, max((s.rush.outcome.oversold > 0 for s in sizes if s.rush), default=0))
     return status
 
 
@@ -233,8 +277,7 @@ def report_groups(plain: Rush, grouped: Rush, again: Rush) -> int:
 
 
 def _cpu_ms(r: Rush) -> float:
-    busy = r.cpu.cores.get("bookings HTTP workers", 0.0) * r.cpu.seconds
-    return 1000 * busy / r.result.requests if r.result.requests else 0.0
+    return r.cpu_ms("bookings HTTP workers")
 
 
 def report(

@@ -1,6 +1,8 @@
 -- wrk script: every request books a new person (a unique email) on one event; given a list
 -- of choices (JSON fragments separated by "|"), each request takes the next one in turn
--- (the event of two option groups). Each thread
+-- (the event of two option groups); given a list of paths (separated by "|"), each request
+-- books on the next event in turn (the spread run). Arguments: run id, quota per thread,
+-- choices or "-", paths or "-", and the marker folder (appended by the harness). Each thread
 -- stops after its share of the people and leaves a marker file, so the harness can end wrk at
 -- once; done() prints the figures as one JSON line, the rate timed from the first request
 -- sent to the last answer received (wrk's own duration is the whole -d).
@@ -21,6 +23,7 @@ local quota = 0
 local run_id = "run"
 local marker_dir = nil
 local choices = {}
+local paths = {}
 statuses = {}
 first_us = 0
 last_us = 0
@@ -36,8 +39,11 @@ function init(args)
   quota = tonumber(args[2] or "0")
   -- The harness appends the marker folder as the last argument.
   marker_dir = args[#args]
-  if #args >= 4 then
+  if args[3] and args[3] ~= "-" and #args >= 4 then
     for choice in string.gmatch(args[3], "[^|]+") do table.insert(choices, choice) end
+  end
+  if args[4] and args[4] ~= "-" and #args >= 5 then
+    for path in string.gmatch(args[4], "[^|]+") do table.insert(paths, path) end
   end
 end
 
@@ -49,7 +55,9 @@ function request()
   local body = string.format(
     '{"name":"Leader %d-%d","email":"hot-%s-%d-%d@example.org","organisation":"Salford City Council"%s}',
     thread_no, counter, run_id, thread_no, counter, choice)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  local path = nil
+  if #paths > 0 then path = paths[((counter + thread_no) % #paths) + 1] end
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
 end
 
 function response(status, headers, body)

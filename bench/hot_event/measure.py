@@ -81,19 +81,23 @@ def wrk(
     )
 
 
+# Each transaction picks one of the counter rows at random (one row: the hot event).
 _NAIVE = """\
+\\set id random(1, {rows})
 BEGIN;
-SELECT n FROM bench_counter WHERE id = 1 FOR UPDATE;
-UPDATE bench_counter SET n = n + 1 WHERE id = 1;
+SELECT n FROM bench_counter WHERE id = :id FOR UPDATE;
+UPDATE bench_counter SET n = n + 1 WHERE id = :id;
 INSERT INTO bench_rows (payload) VALUES ('a booking');
 COMMIT;
 """
 
 
-async def pgbench_ceiling(*, clients: int, seconds: int) -> tuple[float, int]:
+async def pgbench_ceiling(*, clients: int, seconds: int, rows: int = 1) -> tuple[float, int]:
     """The database's rate for the naive shape (lock one counter row, bump it, insert a row,
     commit), in a scratch database of its own: what a one-lock-per-booking design tops at.
-    Returns (tps, clients used): fewer clients when others hold the server's connections."""
+    With `rows` counters (one per event), each transaction locks one of them at random: the
+    same load spread over that many events. Returns (tps, clients used): fewer clients when
+    others hold the server's connections."""
     name = f"bench_pg_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
     try:
@@ -105,13 +109,13 @@ async def pgbench_ceiling(*, clients: int, seconds: int) -> tuple[float, int]:
         scratch = await asyncpg.connect(host="127.0.0.1", user="postgres", database=name)
         await scratch.execute(
             "CREATE TABLE bench_counter (id int PRIMARY KEY, n int NOT NULL);"
-            "INSERT INTO bench_counter VALUES (1, 0);"
+            f"INSERT INTO bench_counter SELECT i, 0 FROM generate_series(1, {rows}) i;"
             "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, payload text,"
             " created_at timestamptz NOT NULL DEFAULT now());"
         )
         await scratch.close()
         with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
-            script.write(_NAIVE)
+            script.write(_NAIVE.format(rows=rows))
             script.flush()
             out = await asyncio.to_thread(
                 subprocess.run,
@@ -150,6 +154,13 @@ class Outcome:
 async def outcome(database: str, event_id: uuid.UUID, *, drain_seconds: float = 15) -> Outcome:
     """Counted from the rows themselves, not from the counters the service keeps; first given
     the relay up to `drain_seconds` to publish what the rush wrote to the outbox."""
+    return (await outcomes(database, [event_id], drain_seconds=drain_seconds))[0]
+
+
+async def outcomes(
+    database: str, event_ids: list[uuid.UUID], *, drain_seconds: float = 15
+) -> list[Outcome]:
+    """`outcome` of each event, after one wait for the outbox to drain."""
     conn = await asyncpg.connect(host="127.0.0.1", user="postgres", database=database)
     try:
         deadline = time.monotonic() + drain_seconds
@@ -158,37 +169,59 @@ async def outcome(database: str, event_id: uuid.UUID, *, drain_seconds: float = 
             if not await conn.fetchval(unsent):
                 break
             await asyncio.sleep(0.2)
-        capacity, confirmed_n, waiting_n = await conn.fetchrow(
-            "SELECT capacity, confirmed, waiting FROM event_replicas WHERE event_id = $1", event_id
-        )
-        counts = dict(
-            await conn.fetch(
-                "SELECT status, count(*) FROM bookings WHERE event_id = $1 GROUP BY status",
-                event_id,
-            )
-        )
-        seqs = [
-            r[0]
-            for r in await conn.fetch(
-                "SELECT waitlist_seq FROM bookings WHERE event_id = $1 AND status = 'waitlisted'"
-                " ORDER BY waitlist_seq",
-                event_id,
-            )
-        ]
         outbox, unpublished = await conn.fetchrow(
             "SELECT count(*), count(*) FILTER (WHERE published_at IS NULL) FROM outbox"
         )
-        options = await conn.fetch(
-            "SELECT o.capacity, o.confirmed, o.waiting,"
-            " (SELECT count(*) FROM bookings b WHERE b.event_id = o.event_id"
-            "   AND b.status = 'confirmed' AND o.option_id = ANY(b.option_ids)),"
-            " (SELECT count(*) FROM bookings b WHERE b.event_id = o.event_id"
-            "   AND b.status = 'waitlisted' AND o.option_id = ANY(b.option_ids))"
-            " FROM event_options o WHERE o.event_id = $1",
-            event_id,
-        )
+        return [await _outcome(conn, e, outbox, unpublished) for e in event_ids]
     finally:
         await conn.close()
+
+
+def combined(parts: list[Outcome]) -> Outcome:
+    """Several events' outcomes as one: sums, and every check held by every event (oversold
+    counted per event, so one event's spare places do not hide another's overbooking)."""
+    return Outcome(
+        capacity=sum(o.capacity for o in parts),
+        confirmed=sum(min(o.confirmed, o.capacity) for o in parts),
+        waiting=sum(o.waiting for o in parts),
+        counters_agree=all(o.counters_agree for o in parts),
+        positions_ok=all(o.positions_ok for o in parts),
+        outbox_rows=parts[0].outbox_rows,
+        outbox_unpublished=parts[0].outbox_unpublished,
+        options_oversold=sum(o.oversold for o in parts),
+        option_counters_agree=all(o.option_counters_agree for o in parts),
+    )
+
+
+async def _outcome(
+    conn: asyncpg.Connection, event_id: uuid.UUID, outbox: int, unpublished: int
+) -> Outcome:
+    capacity, confirmed_n, waiting_n = await conn.fetchrow(
+        "SELECT capacity, confirmed, waiting FROM event_replicas WHERE event_id = $1", event_id
+    )
+    counts = dict(
+        await conn.fetch(
+            "SELECT status, count(*) FROM bookings WHERE event_id = $1 GROUP BY status",
+            event_id,
+        )
+    )
+    seqs = [
+        r[0]
+        for r in await conn.fetch(
+            "SELECT waitlist_seq FROM bookings WHERE event_id = $1 AND status = 'waitlisted'"
+            " ORDER BY waitlist_seq",
+            event_id,
+        )
+    ]
+    options = await conn.fetch(
+        "SELECT o.capacity, o.confirmed, o.waiting,"
+        " (SELECT count(*) FROM bookings b WHERE b.event_id = o.event_id"
+        "   AND b.status = 'confirmed' AND o.option_id = ANY(b.option_ids)),"
+        " (SELECT count(*) FROM bookings b WHERE b.event_id = o.event_id"
+        "   AND b.status = 'waitlisted' AND o.option_id = ANY(b.option_ids))"
+        " FROM event_options o WHERE o.event_id = $1",
+        event_id,
+    )
     confirmed, waiting = counts.get("confirmed", 0), counts.get("waitlisted", 0)
     return Outcome(
         capacity=capacity,
