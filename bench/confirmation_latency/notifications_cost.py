@@ -88,7 +88,8 @@ async def send_confirmations(
         if delay > 0:
             await asyncio.sleep(delay)
         booking = confirmation(event, f"{tag}{n}-{uuid.uuid4().hex[:6]}@example.org")
-        await publish(exchange, new_envelope("bookings.booking.confirmed", booking, producer="bench"))
+        envelope = new_envelope("bookings.booking.confirmed", booking, producer="bench")
+        await publish(exchange, envelope)
         sent[booking.attendee.email] = time.perf_counter()
     return sent
 
@@ -114,18 +115,20 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
                 "gm.events", aio_pika.ExchangeType.TOPIC, durable=True
             )
             event = bench_event()
-            await publish(exchange, new_envelope("catalogue.event.published", event, producer="bench"))
+            published = new_envelope("catalogue.event.published", event, producer="bench")
+            await publish(exchange, published)
             warm = await send_confirmations(exchange, event, 50, args.rate, "warm")
             await wait_for_emails(sink, set(warm), 60)
             if args.py_spy:
                 assert proc.process is not None
                 py_spy = shutil.which("py-spy") or "py-spy"
-                spy = subprocess.Popen(
-                    [py_spy, "record", "-p", str(proc.process.pid), "-r", "250", "-f", "raw", "-o", args.py_spy,
-                     # Native frames (asyncpg's Cython) need the process paused per sample.
-                     *(args.spy_flags or ["--nonblocking"])],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                )  # fmt: skip
+                # Native frames (asyncpg's Cython) need the process paused per sample.
+                flags = args.spy_flags or ["--nonblocking"]
+                command = [py_spy, "record", "-p", str(proc.process.pid), "-r", "250"]
+                command += ["-f", "raw", "-o", args.py_spy, *flags]
+                spy = subprocess.Popen(  # noqa: ASYNC220 (started once, before the load)
+                    command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
                 await asyncio.sleep(1)
             before = cpu_seconds([proc])
             sent = await send_confirmations(exchange, event, args.messages, args.rate, "c")
@@ -161,8 +164,14 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--py-spy", default=None, help="write py-spy's raw stacks here")
-    parser.add_argument("--native", dest="spy_flags", action="store_const", const=["--native"],
-                        default=[], help="py-spy also samples native (Cython, C) frames")
+    parser.add_argument(
+        "--native",
+        dest="spy_flags",
+        action="store_const",
+        const=["--native"],
+        default=[],
+        help="py-spy also samples native (Cython, C) frames",
+    )
     args = parser.parse_args()
     result = uvloop.run(bench(args))
     print(
