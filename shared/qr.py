@@ -6,16 +6,48 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import zip_longest
+from typing import cast
 
 import segno
+from segno import consts, encoder
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+# A fixed mask: every mask is valid (a reader learns it from the code's format bits), and
+# segno's search for the best one costs about 6 ms a code, paid by every confirmation.
+_MASK = 0
+
+
 def _make(text: str) -> segno.QRCode:
-    # A fixed mask: every mask is valid (a reader learns it from the code's format bits), and
-    # segno's search for the best one costs about 6 ms a code, paid by every confirmation.
-    return segno.make(text, error="m", micro=False, mask=0)
+    return segno.make(text, error="m", micro=False, mask=_MASK)
+
+
+def matrix(text: str) -> tuple[bytearray, ...]:
+    """The code's modules (1 dark), exactly as segno makes them for `_make(text)`.
+
+    A check-in link is ASCII with lower-case letters, which segno always encodes in byte mode;
+    for such text the symbol is built here from a layout made once per version (segno's own
+    function patterns, format and version information, and the order in which its placement
+    fills the data modules), so a code costs its Reed-Solomon blocks and one pass over its set
+    bits: about a fifth of segno's 0.8 ms, which every confirmation paid. Other text goes to
+    segno; tests/unit/test_qr.py compares the two over many texts and versions."""
+    data = text.encode("ascii") if text.isascii() else b""
+    if not data or _ALPHANUMERIC.issuperset(text):
+        return _make(text).matrix
+    version, error = _byte_mode_version(len(data))
+    layout = _layout(version, error)
+    bits = _final_message(version, error, data)
+    cells = bytearray(layout.base)
+    positions = layout.positions
+    for n in _set_bits(bits):
+        cells[positions[n]] ^= 1
+    width = layout.width
+    return tuple(cells[row * width : (row + 1) * width] for row in range(width))
 
 
 def png(text: str, *, scale: int = 6, border: int = 4) -> bytes:
@@ -23,14 +55,14 @@ def png(text: str, *, scale: int = 6, border: int = 4) -> bytes:
     own pure-Python writer costs about 3.5 ms a code where this costs a tenth of it, and every
     confirmation carries one (with both, notifications' CPU per booking in the
     confirmation-latency bench went from 5.8 to 13.5 ms)."""
-    matrix = _make(text).matrix
-    width = (len(matrix) + 2 * border) * scale
+    modules = matrix(text)
+    width = (len(modules) + 2 * border) * scale
     light, dark = "1" * scale, "0" * scale  # a module's pixels; in a 1-bit PNG 1 is white
     edge = light * border
     light_row = _row("1" * width)
     rows = [light_row] * (border * scale)
-    for modules in matrix:
-        line = _row(edge + "".join(dark if m else light for m in modules) + edge)
+    for row in modules:
+        line = _row(edge + "".join(dark if m else light for m in row) + edge)
         rows.extend([line] * scale)
     rows.extend([light_row] * (border * scale))
     header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)  # 1 bit, greyscale
@@ -38,7 +70,9 @@ def png(text: str, *, scale: int = 6, border: int = 4) -> bytes:
         (
             _SIGNATURE,
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(b"".join(rows), 9)),
+            # Level 6, not 9: on these long runs of identical rows 9 costs twice the CPU
+            # (0.21 against 0.11 ms a code) for a PNG a few bytes larger (503 against 498).
+            _chunk(b"IDAT", zlib.compress(b"".join(rows), 6)),
             _chunk(b"IEND", b""),
         )
     )
@@ -58,3 +92,97 @@ def _row(bits: str) -> bytes:
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+# segno's tables: symbol capacity in bits, and the blocks, by version and level.
+_CAPACITY = cast(dict[int, dict[int, int]], consts.SYMBOL_CAPACITY)
+_ECC = cast(dict[int, dict[int, object]], consts.ECC)
+_ERROR_M = consts.ERROR_LEVEL_M
+_BOOSTS = (consts.ERROR_LEVEL_Q, consts.ERROR_LEVEL_H)
+
+
+def _byte_mode_version(length: int) -> tuple[int, int]:
+    """segno's choice: the smallest version that holds the text at level M, then the highest
+    error level that still fits that version (its `boost_error`)."""
+    for version in range(1, 41):
+        needed = 4 + (8 if version <= 9 else 16) + 8 * length
+        if _CAPACITY[version][_ERROR_M] >= needed:
+            error = _ERROR_M
+            for level in _BOOSTS:
+                if _CAPACITY[version][level] < needed:
+                    break
+                error = level
+            return version, error
+    raise ValueError("too long for a QR code")
+
+
+class _Codewords:
+    """What segno's `make_blocks` reads: the data codewords as integers."""
+
+    def __init__(self, codewords: bytes) -> None:
+        self._codewords = codewords
+
+    def toints(self) -> Iterator[int]:
+        # An iterator, as segno's own: each block takes the next codewords from it.
+        return iter(self._codewords)
+
+
+def _final_message(version: int, error: int, data: bytes) -> str:
+    """The interleaved data and error correction codewords as a string of bits (ISO/IEC
+    18004 7.4 to 7.6), for byte mode; the remainder bits are zeros and left out."""
+    capacity = _CAPACITY[version][error]
+    count_bits = 8 if version <= 9 else 16
+    bits = f"0100{len(data):0{count_bits}b}" + "".join(f"{b:08b}" for b in data)
+    bits += "0" * min(capacity - len(bits), 4)
+    # As segno pads: to the next boundary, a whole zero codeword when already on one (which
+    # becomes the first pad codeword, or is cut off when the data fills the symbol).
+    bits += "0" * (8 - len(bits) % 8)
+    codewords = int(bits, 2).to_bytes(len(bits) // 8, "big")[: capacity // 8]
+    pad = capacity // 8 - len(codewords)
+    codewords += (b"\xec\x11" * (pad // 2 + 1))[:pad]
+    data_blocks, error_blocks = encoder.make_blocks(_ECC[version][error], _Codewords(codewords))
+    interleaved = bytearray()
+    for blocks in (data_blocks, error_blocks):
+        for column in zip_longest(*blocks):
+            interleaved.extend(b for b in column if b is not None)
+    return f"{int.from_bytes(interleaved, 'big'):0{len(interleaved) * 8}b}"
+
+
+def _set_bits(bits: str) -> list[int]:
+    return [n for n, bit in enumerate(bits) if bit == "1"]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    width: int
+    # The finished symbol for an all-zero message: function patterns, format and version
+    # information, and the mask over the data modules (row after row).
+    base: bytes
+    # Where each bit of the final message goes (index into `base`), in segno's order.
+    positions: tuple[int, ...]
+
+
+@lru_cache(maxsize=16)
+def _layout(version: int, error: int) -> _Layout:
+    """Built with segno's own steps (`encoder._encode`), once per version and level: its
+    placement is run on the bits' indices instead of the bits, which records its order."""
+    width = encoder.calc_matrix_size(version)
+    grid = encoder.make_matrix(width, width)
+    encoder.add_finder_patterns(grid, width, width)
+    encoder.add_alignment_patterns(grid, width, width)
+    free = [(i, j) for i in range(width) for j in range(width) if grid[i][j] == 0x2]
+    traced: tuple[list[object], ...] = tuple(list(row) for row in grid)
+    encoder.add_codewords(traced, [(n,) for n in range(len(free))], version)
+    order = sorted(
+        (cell[0], i * width + j)
+        for i, row in enumerate(traced)
+        for j, cell in enumerate(row)
+        if isinstance(cell, tuple)
+    )
+    for i, j in free:
+        grid[i][j] = 0
+    _, grid = encoder.find_and_apply_best_mask(grid, width, width, _MASK)
+    encoder.add_format_info(grid, version, error, _MASK)
+    encoder.add_version_info(grid, version)
+    return _Layout(width, b"".join(bytes(row) for row in grid), tuple(p for _, p in order))

@@ -114,8 +114,10 @@ async def notifications(
     overrides.setdefault("smtp_port", smtp.port)
     app = create_app(notifications_settings(infra, **overrides))
     async with running(app) as client:
+        # 60 s, not 15: with the machine's broker busy its connects time out and are retried
+        # (broker.connect_failed), and tests failed here before doing anything.
         await wait_for(
-            lambda: _consuming(app), timeout=15, message="notifications consumers started"
+            lambda: _consuming(app), timeout=60, message="notifications consumers started"
         )
         yield app, client
 

@@ -3,6 +3,8 @@ with a light border (a reader needs the quiet zone), and the file is a well-form
 
 from __future__ import annotations
 
+import random
+import string
 import struct
 import zlib
 
@@ -63,3 +65,19 @@ def test_the_code_holds_the_link_at_medium_error_correction() -> None:
     assert qr.png(LINK) == qr.png(LINK)  # stable: the same email composed twice is the same
     svg = qr.svg(LINK, title="Your code")
     assert svg.startswith("<svg") and "<title>Your code</title>" in svg
+
+
+def test_the_fast_matrix_is_segnos_for_every_length_and_level() -> None:
+    """`qr.matrix` builds byte-mode codes itself: module for module what segno makes, from
+    version 1 to 17, at every error level segno's boost reaches (M, Q, H), and for the texts it
+    leaves to segno (alphanumeric, non-ASCII)."""
+    rnd = random.Random(19)
+    alphabet = string.ascii_letters + string.digits + "/:.-_?=&%~"
+    texts = [LINK, "HTTPS://UPPER.EXAMPLE/ONLY", "https://console.example.org/checkin/t/é"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(n)) for n in range(1, 400, 3)]
+    levels = set()
+    for text in texts:
+        expected = segno.make(text, error="m", micro=False, mask=0)
+        levels.add(expected.error)
+        assert [bytes(row) for row in qr.matrix(text)] == [bytes(r) for r in expected.matrix], text
+    assert levels == {"M", "Q", "H"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parseaddr
 from typing import Any
 
 from services.notifications.composing.contexts import booking_context, event_context
@@ -17,6 +16,7 @@ from services.notifications.composing.mime import (
     compose,
     domain_of,
     message_id_for,
+    sender_of,
 )
 from services.notifications.composing.rendering import render
 from services.notifications.domain import emails
@@ -54,7 +54,7 @@ def _calendar(
 ) -> CalendarPart | None:
     if email.calendar_method is None:
         return None
-    organiser_name, organiser_email = parseaddr(settings.mail_from)
+    organiser_name, organiser_email = sender_of(settings.mail_from)
     ics = calendar_invite(
         method="CANCEL" if email.calendar_method == "CANCEL" else "REQUEST",
         booking_id=booking.booking_id,

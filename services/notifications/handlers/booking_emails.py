@@ -26,15 +26,15 @@ class EventNotKnownYet(RuntimeError):
 
 async def _apply(uow: UnitOfWork, booking: BookingState) -> EventState | None:
     """The event, if this booking version is news; None for a stale or repeated one."""
-    event = await event_store.get(uow, booking.event_id)
-    if event is None:
+    raw_event, applied = await booking_store.apply_state_with_event(uow, booking)
+    if raw_event is None:
         raise EventNotKnownYet(f"event {booking.event_id} not in the replica yet")
-    if not await booking_store.apply_state(uow, booking):
+    if not applied:
         log.info(
             "booking.stale_ignored", booking_id=str(booking.booking_id), version=booking.version
         )
         return None
-    return event
+    return EventState.model_validate(raw_event)
 
 
 async def _send(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,10 +26,19 @@ _APPLY = sa.text(
 )
 
 
-async def apply_state(uow: UnitOfWork, state: BookingState) -> bool:
-    """Store the booking if this version is newer than the one held; True if it was. A stale
-    or repeated message changes nothing and sends nothing."""
-    values = {
+# The same upsert, and the booking's event from the replica, in one round trip: a booking
+# message needs both, and through the unit of work each statement costs ~0.3 ms of CPU.
+_APPLY_WITH_EVENT = sa.text(
+    f"""
+    WITH applied AS ({_APPLY.text})
+    SELECT (SELECT state FROM events WHERE event_id = :event_id) AS event,
+           EXISTS (SELECT 1 FROM applied) AS applied
+    """
+)
+
+
+def _values(state: BookingState) -> dict[str, object]:
+    return {
         "booking_id": state.booking_id,
         "event_id": state.event_id,
         "version": state.version,
@@ -36,7 +46,21 @@ async def apply_state(uow: UnitOfWork, state: BookingState) -> bool:
         "campaign_id": state.campaign_id,
         "state": state.model_dump_json(),
     }
-    return (await uow.execute(_APPLY, values)).first() is not None
+
+
+async def apply_state(uow: UnitOfWork, state: BookingState) -> bool:
+    """Store the booking if this version is newer than the one held; True if it was. A stale
+    or repeated message changes nothing and sends nothing."""
+    return (await uow.execute(_APPLY, _values(state))).first() is not None
+
+
+async def apply_state_with_event(
+    uow: UnitOfWork, state: BookingState
+) -> tuple[dict[str, Any] | None, bool]:
+    """`apply_state`, and the raw state of the booking's event (None if the replica does not
+    hold it yet: the caller then fails the message, which rolls the booking back too)."""
+    row = (await uow.execute(_APPLY_WITH_EVENT, _values(state))).one()
+    return (dict(row.event) if row.event is not None else None), bool(row.applied)
 
 
 async def get(uow: UnitOfWork, booking_id: uuid.UUID) -> BookingState | None:

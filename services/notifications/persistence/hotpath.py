@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from services.notifications.domain.deliveries import Claimed
 from services.notifications.persistence.deliveries import CLAIM_SQL, DUE_SQL, PULL_FORWARD_SQL
+from shared.contracts import Envelope
 
 # Fenced: only the sender whose claim is still the current one records its 250 (a lapsed
 # claim taken over has a new token). The ids it returns are the ones recorded.
@@ -32,6 +33,24 @@ MARK_SENT_SQL = """
            AS v(id, answer, sent_at, token)
      WHERE d.id = v.id AND d.state = 'sending' AND d.claim_token = v.token
     RETURNING d.id
+"""
+
+# The same fenced UPDATE, and the `notifications.email.sent` outbox rows of the emails it
+# recorded (joined on the delivery id, so a 250 whose claim was taken over announces nothing),
+# in one statement: one round trip and one implicit transaction for a group of transactional
+# emails, where the unit of work took four (BEGIN, UPDATE, outbox INSERT, COMMIT) through
+# SQLAlchemy. Outbox parameters: $5 delivery ids, then shared.db.OUTBOX_INSERT's four arrays.
+MARK_SENT_ANNOUNCED_SQL = f"""
+    WITH recorded AS ({MARK_SENT_SQL}),
+    announced AS (
+        INSERT INTO outbox (message_id, routing_key, body, correlation_id)
+        SELECT o.message_id, o.routing_key, o.body, o.correlation_id
+          FROM unnest(CAST($5 AS uuid[]), CAST($6 AS uuid[]), CAST($7 AS text[]),
+                      CAST($8 AS bytea[]), CAST($9 AS text[]))
+               AS o(delivery_id, message_id, routing_key, body, correlation_id)
+          JOIN recorded ON recorded.id = o.delivery_id
+    )
+    SELECT id FROM recorded
 """
 
 _INSERT_CAMPAIGN = """
@@ -112,6 +131,30 @@ class HotPath:
         ids, answers, times, tokens = zip(*sent, strict=True)
         rows = await self._fetch(
             MARK_SENT_SQL, list(ids), [a[:500] for a in answers], list(times), list(tokens)
+        )
+        return {row["id"] for row in rows}
+
+    async def mark_sent_announced(
+        self,
+        sent: Sequence[tuple[uuid.UUID, str, datetime, uuid.UUID]],
+        announcements: Sequence[tuple[uuid.UUID, Envelope]],
+    ) -> set[uuid.UUID]:
+        """Record 250s and, for each delivery recorded, its envelope in the outbox (one
+        statement, so both or neither); returns the ids recorded."""
+        if not sent:
+            return set()
+        ids, answers, times, tokens = zip(*sent, strict=True)
+        rows = await self._fetch(
+            MARK_SENT_ANNOUNCED_SQL,
+            list(ids),
+            [a[:500] for a in answers],
+            list(times),
+            list(tokens),
+            [delivery_id for delivery_id, _ in announcements],
+            [env.message_id for _, env in announcements],
+            [env.type for _, env in announcements],
+            [env.to_json() for _, env in announcements],
+            [env.correlation_id for _, env in announcements],
         )
         return {row["id"] for row in rows}
 

@@ -25,7 +25,7 @@ from services.notifications.domain.outcomes import Outcome
 from services.notifications.metrics import CLAIMS_LOST, EMAILS, RECORD_SECONDS
 from services.notifications.persistence import outcomes
 from services.notifications.persistence.hotpath import HotPath
-from shared.contracts import EmailOutcome
+from shared.contracts import EmailOutcome, Envelope, new_envelope
 from shared.db import Database, UnitOfWork
 from shared.logging import background_task, get_logger, log_context, mask_email
 from shared.messaging.transient import is_transient
@@ -143,6 +143,18 @@ class OutcomeRecorder:
             recorded = await self._hot.mark_sent(sent)
             self._count(items, recorded)
             return
+        if all(i.outcome.kind == "sent" and i.delivery.campaign_id is None for i in items):
+            # Transactional emails sent (every confirmation): each is announced, in the same
+            # statement that records it, on the hot path.
+            announced = [(i.delivery.id, self._announcement(i)) for i in items]
+            recorded = await self._hot.mark_sent_announced(sent, announced)
+            if recorded:
+                self._db.outbox_committed()
+            for item in items:
+                if item.delivery.id in recorded:
+                    self._log_sent(item)
+            self._count(items, recorded)
+            return
         async with self._db.unit_of_work() as uow:
             recorded = await outcomes.mark_sent(
                 uow, [s for s, i in zip(sent, items, strict=True) if i.outcome.kind == "sent"]
@@ -164,12 +176,22 @@ class OutcomeRecorder:
                 _claim_lost(item)
 
     def _sent(self, uow: UnitOfWork, item: Recorded, recorded: bool) -> None:
-        d = item.delivery
         # Campaign emails are reported per chunk (campaign.progressed), not one by one.
-        if recorded and d.campaign_id is None:
+        if recorded and item.delivery.campaign_id is None:
             uow.emit("notifications.email.sent", email_outcome(item))
-            with log_context(correlation_id=d.correlation_id or None):
-                log.info("email.sent", **_fields(d))
+            self._log_sent(item)
+
+    def _announcement(self, item: Recorded) -> Envelope:
+        """`notifications.email.sent` for one transactional email, as `uow.emit` makes it."""
+        return new_envelope(
+            "notifications.email.sent", email_outcome(item), producer=self._db.producer
+        )
+
+    @staticmethod
+    def _log_sent(item: Recorded) -> None:
+        d = item.delivery
+        with log_context(correlation_id=d.correlation_id or None):
+            log.info("email.sent", **_fields(d))
 
     async def _not_sent(self, uow: UnitOfWork, item: Recorded) -> None:
         d = item.delivery
