@@ -48,6 +48,8 @@ from shared.settings import ServiceSettings
 TEMPORARY_SUFFIX = ".migrating"
 TEMPORARY_ARGUMENTS: FieldTable = {"x-queue-type": "quorum"}
 BATCH = 200
+# How long a drained queue may still count the move's closed channel as a consumer.
+RELEASE_WAIT = 30.0
 
 
 @dataclass
@@ -223,6 +225,15 @@ async def _delete_drained(connection: AbstractConnection, name: str) -> None:
     channel = await connection.channel()
     try:
         queue = await channel.declare_queue(name, passive=True)
+        # The move's own basic.get channel is closed, but a quorum queue learns of that through
+        # its Raft log: on a busy broker it still counts it for a moment (seen: 14 and 82
+        # "consumers" of a queue in a vhost nobody else used).
+        deadline = asyncio.get_running_loop().time() + RELEASE_WAIT
+        while queue.declaration_result.consumer_count and (
+            asyncio.get_running_loop().time() < deadline
+        ):
+            await asyncio.sleep(0.2)
+            queue = await channel.declare_queue(name, passive=True)
         _refuse_consumers(queue)
         left = queue.declaration_result.message_count
         if left:
