@@ -13,6 +13,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.logging import describe_error, get_logger
@@ -117,7 +118,7 @@ def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 # Registered by class as well as under Exception: handlers for classes run inside the app, so
 # the request's log line and metrics record the 503 the caller got (the catch-all runs outside
 # every middleware, after they have recorded a 500).
-_INFRASTRUCTURE_ERRORS = (DBAPIError, ConnectionError, TimeoutError, OSError)
+_INFRASTRUCTURE_ERRORS = (DBAPIError, PoolTimeout, ConnectionError, TimeoutError, OSError)
 
 
 def error_answer(exc: Exception) -> JSONResponse:

@@ -61,3 +61,35 @@ async def test_a_statement_error_is_not_transient() -> None:
     finally:
         await engine.dispose()
     assert not is_transient(raised.value)
+
+
+async def test_a_pool_with_no_free_connection_in_time_is_transient() -> None:
+    # Every connection of the process busy for pool_timeout (a loaded machine): a 503 to try
+    # again, not a 500 (seen once under load in the two-process option-groups test).
+    engine = create_async_engine(pg_url("postgres"), pool_size=1, max_overflow=0, pool_timeout=0.2)
+    try:
+        async with engine.connect() as held:
+            await held.execute(sa.text("SELECT 1"))
+            with pytest.raises(sa.exc.TimeoutError) as raised:
+                async with engine.connect() as conn:
+                    await conn.execute(sa.text("SELECT 1"))
+    finally:
+        await engine.dispose()
+    assert is_transient(raised.value)
+
+
+async def test_a_deadlock_victim_is_transient() -> None:
+    engine = create_async_engine(pg_url("postgres"), pool_size=2)
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as raised:
+            async with engine.connect() as conn:
+                # The server's own deadlock error, raised as PostgreSQL raises it.
+                await conn.execute(
+                    sa.text(
+                        "DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$"
+                    )
+                )
+    finally:
+        await engine.dispose()
+    assert getattr(raised.value.orig, "sqlstate", None) == "40P01"
+    assert is_transient(raised.value)
