@@ -90,21 +90,7 @@ async def test_killed_mid_campaign_then_restarted_each_invitee_once(
     second = None
     try:
         await first.wait_ready()
-        event = event_state()
-        await bus.publish("catalogue.event.published", event)
-        cohort = uuid.uuid4()
-        invitees = []
-        for n in range(INVITEES):
-            change = member(cohort, n + 1)
-            invitees.append(change.email)
-            await bus.publish("catalogue.cohort.member_added", change)
-        await wait_for(
-            lambda: _roster_has(notif_engine, cohort, INVITEES),
-            timeout=60,
-            message="roster replicated",
-        )
-        async with httpx.AsyncClient(base_url=first.url, headers=STAFF, timeout=10) as client:
-            campaign = await wait_for(lambda: _launch(client, event.event_id, cohort), timeout=10)
+        invitees, campaign = await launched_to_a_new_cohort(bus, notif_engine, first, INVITEES)
         assert campaign["counts"]["recipients"] == INVITEES
         cid = campaign["id"]
 
@@ -141,6 +127,27 @@ async def _roster_has(engine: AsyncEngine, cohort: uuid.UUID, size: int) -> bool
             sa.select(sa.func.count()).where(cohort_members.c.cohort_id == cohort)
         )
     return found == size
+
+
+async def launched_to_a_new_cohort(
+    bus: Bus, notif_engine: AsyncEngine, service: ServiceProcess, count: int
+) -> tuple[list[str], dict]:  # type: ignore[type-arg]
+    """An event and a cohort of `count` replicated, then a campaign to it launched: the
+    invitees' addresses and the launched campaign."""
+    event = event_state()
+    await bus.publish("catalogue.event.published", event)
+    cohort = uuid.uuid4()
+    invitees = []
+    for n in range(count):
+        change = member(cohort, n + 1)
+        invitees.append(change.email)
+        await bus.publish("catalogue.cohort.member_added", change)
+    await wait_for(
+        lambda: _roster_has(notif_engine, cohort, count), timeout=60, message="roster replicated"
+    )
+    async with httpx.AsyncClient(base_url=service.url, headers=STAFF, timeout=10) as client:
+        campaign = await wait_for(lambda: _launch(client, event.event_id, cohort), timeout=10)
+    return invitees, campaign
 
 
 async def _launch(client: httpx.AsyncClient, event_id: uuid.UUID, cohort: uuid.UUID) -> dict:  # type: ignore[type-arg]

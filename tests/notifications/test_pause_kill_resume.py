@@ -10,7 +10,6 @@ unfinished chunks, whose second run sends only what is missing.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import httpx
@@ -18,14 +17,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.notifications.conftest import Bus
-from tests.notifications.factories import event_state, member
 from tests.notifications.test_crash_mid_campaign import (
     STAFF,
     HoldingSink,
     _completed,
-    _launch,
-    _roster_has,
     _states,
+    launched_to_a_new_cohort,
     process,
 )
 from tests.support.infra import Infra
@@ -43,21 +40,8 @@ async def test_paused_killed_restarted_resumed_each_invitee_once(
     second = None
     try:
         await first.wait_ready()
-        event = event_state()
-        await bus.publish("catalogue.event.published", event)
-        cohort = uuid.uuid4()
-        invitees = []
-        for n in range(INVITEES):
-            change = member(cohort, n + 1)
-            invitees.append(change.email)
-            await bus.publish("catalogue.cohort.member_added", change)
-        await wait_for(
-            lambda: _roster_has(notif_engine, cohort, INVITEES),
-            timeout=60,
-            message="roster replicated",
-        )
+        invitees, campaign = await launched_to_a_new_cohort(bus, notif_engine, first, INVITEES)
         async with httpx.AsyncClient(base_url=first.url, headers=STAFF, timeout=10) as client:
-            campaign = await wait_for(lambda: _launch(client, event.event_id, cohort), timeout=10)
             cid = campaign["id"]
             await wait_for(lambda: sink.waiting >= 4, timeout=30, message="sends held at MAIL")
             paused = await client.post(f"/staff/campaigns/{cid}/pause")
