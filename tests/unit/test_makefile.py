@@ -17,6 +17,7 @@ NEEDS = {
     "bench-campaign": {},
     "bench-confirmation-latency": {},
     "bench-cluster": {},
+    "bench-relay": {},
     "test": {"chromium": "chromium"},
 }
 
