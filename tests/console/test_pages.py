@@ -118,6 +118,28 @@ async def test_an_event_from_form_to_published_with_bookings(
     assert "grace@example.org" in export.text
 
 
+async def _published(
+    system: System, admin: httpx.AsyncClient, title: str, **extra: str
+) -> tuple[str, str]:
+    """An event made from the form and published, once bookings has it: its page and id."""
+    page = await admin.get("/events/new")
+    made = await admin.post("/events/new", data=_event_form(page.text, title, **extra))
+    assert made.status_code == 303, made.text
+    event_url = made.headers["location"].split("?")[0]
+    event_id = event_url.rsplit("/", 1)[-1]
+    shown = await admin.get(event_url)
+    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
+    assert published.status_code == 303
+
+    async def replicated() -> bool:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(f"{system.url('bookings')}/public/events/{event_id}")
+            return r.status_code == 200
+
+    await wait_for(replicated, timeout=30, message="event in bookings")
+    return event_url, event_id
+
+
 def _chosen(option: dict) -> dict[str, str]:
     """The booking form's field for an option: its group's select."""
     return {f"option.{option['group_id']}": option["option_id"]}
@@ -308,21 +330,7 @@ def _form_values(page: str) -> dict[str, str]:
 async def test_staff_change_a_booking_option_from_the_attendees_page(
     console_system: System, admin: httpx.AsyncClient
 ) -> None:
-    page = await admin.get("/events/new")
-    made = await admin.post("/events/new", data=_event_form(page.text, "Dinner and walk"))
-    assert made.status_code == 303, made.text
-    event_url = made.headers["location"].split("?")[0]
-    event_id = event_url.rsplit("/", 1)[-1]
-    shown = await admin.get(event_url)
-    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
-    assert published.status_code == 303
-
-    async def replicated() -> bool:
-        async with httpx.AsyncClient() as client:
-            r = await client.get(f"{console_system.url('bookings')}/public/events/{event_id}")
-            return r.status_code == 200
-
-    await wait_for(replicated, timeout=30, message="event in bookings")
+    event_url, event_id = await _published(console_system, admin, "Dinner and walk")
     options = {o["name"]: o for o in (await _event(console_system, event_id))["options"]}
     attendees = await admin.get(f"{event_url}/attendees")
     for name, option in (("Ada <i>", "Canal walk"), ("Grace", "Cookery")):
@@ -424,21 +432,7 @@ async def test_staff_book_someone_in_with_a_choice_in_each_option_group(
         "options.2.group": "Workshop",
         "options.2.group_optional": "on",
     }
-    page = await admin.get("/events/new")
-    made = await admin.post("/events/new", data=_event_form(page.text, "Two groups", **groups))
-    assert made.status_code == 303, made.text
-    event_url = made.headers["location"].split("?")[0]
-    event_id = event_url.rsplit("/", 1)[-1]
-    shown = await admin.get(event_url)
-    published = await admin.post(f"{event_url}/publish", data={"csrf_token": csrf_of(shown.text)})
-    assert published.status_code == 303
-
-    async def replicated() -> bool:
-        async with httpx.AsyncClient() as client:
-            r = await client.get(f"{console_system.url('bookings')}/public/events/{event_id}")
-            return r.status_code == 200
-
-    await wait_for(replicated, timeout=30, message="event in bookings")
+    event_url, event_id = await _published(console_system, admin, "Two groups", **groups)
     event = await _event(console_system, event_id)
     options = {o["name"]: o for o in event["options"]}
     dinner = options["Cookery"]["group_id"]
