@@ -113,7 +113,20 @@ def record_window(metrics: str) -> dict[str, float]:
     return {
         "record_mean_ms": total / count * 1000 if count else float("nan"),
         "record_p99_ms": p99 * 1000,
+        "smtp_mean_ms": mean_of(metrics, "smtp_send_seconds") * 1000,
+        "wait_mean_ms": mean_of(metrics, "smtp_wait_seconds", 'priority="campaign"') * 1000,
     }
+
+
+def mean_of(metrics: str, histogram: str, labels: str = "") -> float:
+    """A histogram's mean from its _sum and _count lines (with `labels` in them, if given)."""
+    values: dict[str, float] = {}
+    for line in metrics.splitlines():
+        for part in ("_sum", "_count"):
+            if line.startswith(histogram + part) and labels in line:
+                values[part] = float(line.rsplit(" ", 1)[1])
+    count = values.get("_count", 0.0)
+    return values.get("_sum", 0.0) / count if count else float("nan")
 
 
 def cpu_seconds(procs: list[ServiceProcess]) -> float:
@@ -226,6 +239,8 @@ def report(results: dict[str, object]) -> None:
         f"  crash window (250 -> recorded): mean {service['record_mean_ms']:.1f} ms, p99 <= "
         f"{service['record_p99_ms']:.0f} ms; emails in it at any moment ~"
         f"{service['rate'] * service['record_mean_ms'] / 1000:.1f}",
+        f"  per email: SMTP transaction {service['smtp_mean_ms']:.1f} ms mean, waited for a "
+        f"connection {service['wait_mean_ms']:.1f} ms mean",
         f"  CPU per email: service {service['service_cpu_us_per_email']:.0f} us, "
         f"sink and bench {service['bench_cpu_us_per_email']:.0f} us; "
         f"launch request {service['launch_seconds'] * 1000:.0f} ms",
