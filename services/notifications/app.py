@@ -41,6 +41,7 @@ def _consumers(workers: Workers) -> ConsumerFactory:
             sender=workers.sender,
             mails=workers.mails,
             hot=workers.hot,
+            pace=workers.progress,
         )
 
     return build

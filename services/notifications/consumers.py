@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from services.notifications.handlers import booking_emails, campaign_work, catalogue, sending
+from services.notifications.handlers.campaign_progress import ProgressPace
 from services.notifications.handlers.campaign_work import CampaignMails
 from services.notifications.handlers.queueing import MailingHandler, mailing_table
 from services.notifications.persistence.hotpath import HotPath
@@ -67,6 +68,7 @@ def consumer_specs(
     sender: Sender,
     mails: CampaignMails,
     hot: HotPath,
+    pace: ProgressPace | None = None,
 ) -> Sequence[ConsumerSpec]:
     """Each queue with its handlers; what emails a handler queues, `sender` sends after its
     commit (handlers/queueing.py)."""
@@ -86,6 +88,7 @@ def consumer_specs(
             mails=mails,
             hot=hot,
             batch=settings.campaign_claim_batch,
+            pace=pace,
         )
 
     catalogue_queue = NOTIFICATIONS_CATALOGUE_EVENTS.queue

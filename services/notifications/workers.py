@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.notifications.domain.deliveries import RetryPolicy
+from services.notifications.handlers.campaign_progress import ProgressPace
 from services.notifications.handlers.campaign_work import CampaignMails
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.scheduler import Scheduler
@@ -23,6 +24,7 @@ class Workers:
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
         self.mails = CampaignMails(settings)
+        self.progress = ProgressPace()
         self._db: Database | None = None
         self.bucket = TokenBucket(settings.send_rate, burst=settings.send_burst)
         self.pool = SmtpPool(

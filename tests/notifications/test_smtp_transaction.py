@@ -129,3 +129,34 @@ async def test_the_fast_paths_give_what_aiosmtplib_would_write() -> None:
     assert data_payload(b"a\r\nb\r\n") == b"a\r\nb\r\n.\r\n"
     assert data_payload(b"a\r\n.b") == b"a\r\n..b\r\n.\r\n"
     assert data_payload(b"a\rb\n") == b"a\r\nb\r\n.\r\n"
+
+
+async def test_a_message_is_composed_by_its_worker_and_a_failed_composition_is_unsendable() -> None:
+    """Composed at send time, one email at a time per connection (a batch composed up front
+    held the event loop while every connection's answer waited); a composer that raises
+    makes that one email unsendable and the connection carries on."""
+    sink = RawSink()
+    await sink.start()
+    composed: list[str] = []
+
+    def compose(address: str) -> bytes:
+        composed.append(address)
+        return DOTTED
+
+    def broken() -> bytes:
+        raise ValueError("no template")
+
+    try:
+        async with pool(sink.port) as smtp:
+            first = smtp.submit("ann@example.org", lambda: compose("ann"), priority=TRANSACTIONAL)
+            failed = smtp.submit("bob@example.org", broken, priority=TRANSACTIONAL)
+            last = smtp.submit("cy@example.org", lambda: compose("cy"), priority=TRANSACTIONAL)
+            # Nothing is composed before a worker takes the job.
+            assert composed == []
+            outcomes = [await first, await failed, await last]
+    finally:
+        await sink.stop()
+    assert [o.kind for o in outcomes] == ["sent", "unsendable", "sent"], outcomes
+    assert "could not compose the email: ValueError: no template" in outcomes[1].detail
+    assert composed == ["ann", "cy"]
+    assert sink.raw == [DOTTED, DOTTED]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -92,10 +94,57 @@ async def emit_progress(uow: UnitOfWork, campaign: Campaign, status: str) -> Non
     uow.emit("notifications.campaign.progressed", progress(campaign, status, c))
 
 
-async def finish_chunk(db: Database, campaign_id: uuid.UUID, chunk: int, *, state: str) -> None:
-    """Mark a chunk done (or parked), tell how far the campaign is, and complete it when this
-    was the last chunk. The campaign row's lock serialises chunks finishing at once in several
-    processes, so exactly one of them sees "none left" and completes it."""
+class ProgressPace:
+    """When a running campaign's progress is counted again. A count reads every invitee's row,
+    so counting after each chunk grew with the square of the campaign's size: a 10,000-invitee
+    campaign spent more PostgreSQL CPU on its 40 counts than on sending its emails. Between
+    chunks a count is taken at most every `every` seconds and at most `share` of the time (a
+    count of 200 ms waits 2 s for the next); completion is always counted."""
+
+    def __init__(
+        self,
+        every: float = 1.0,
+        share: float = 0.1,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        remembered: int = 1000,
+    ) -> None:
+        self._every = every
+        self._share = share
+        self._clock = clock
+        self._remembered = remembered
+        self._next: dict[uuid.UUID, float] = {}
+
+    def due(self, campaign_id: uuid.UUID) -> bool:
+        return self._clock() >= self._next.get(campaign_id, float("-inf"))
+
+    def counted(self, campaign_id: uuid.UUID, started: float) -> None:
+        """A count that began at `started` (this pace's clock) has just ended."""
+        now = self._clock()
+        self._next.pop(campaign_id, None)
+        self._next[campaign_id] = now + max(self._every, (now - started) / self._share)
+        while len(self._next) > self._remembered:  # the oldest first (dicts keep order)
+            del self._next[next(iter(self._next))]
+
+    def forget(self, campaign_id: uuid.UUID) -> None:
+        self._next.pop(campaign_id, None)
+
+    def now(self) -> float:
+        return self._clock()
+
+
+async def finish_chunk(
+    db: Database,
+    campaign_id: uuid.UUID,
+    chunk: int,
+    *,
+    state: str,
+    pace: ProgressPace | None = None,
+) -> None:
+    """Mark a chunk done (or parked), tell how far the campaign is (as often as `pace` allows;
+    always without one), and complete it when this was the last chunk. The campaign row's
+    lock serialises chunks finishing at once in several processes, so exactly one of them
+    sees "none left" and completes it."""
     async with db.unit_of_work() as uow:
         campaign = await campaign_store.get(uow, campaign_id, for_update=True)
         if campaign is None:
@@ -107,10 +156,18 @@ async def finish_chunk(db: Database, campaign_id: uuid.UUID, chunk: int, *, stat
             await campaign_store.update(
                 uow, campaign_id, status=status, finished_at=datetime.now(UTC)
             )
+        if status == "running" and pace is not None and not pace.due(campaign_id):
+            await uow.commit()
+            return
+        started = pace.now() if pace is not None else 0.0
         c = await counts(uow, campaign)
+        if pace is not None:
+            pace.counted(campaign_id, started)
         _show(campaign, status, c)
         uow.emit("notifications.campaign.progressed", progress(campaign, status, c))
         if status == "completed":
+            if pace is not None:
+                pace.forget(campaign_id)
             uow.emit("notifications.campaign.completed", progress(campaign, status, c))
             log.info(
                 "campaign.completed", campaign_id=str(campaign_id), sent=c.sent, failed=c.failed

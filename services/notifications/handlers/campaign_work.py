@@ -20,7 +20,7 @@ from services.notifications.composing.campaign_mail import CampaignFacts, Campai
 from services.notifications.domain.campaigns import Campaign
 from services.notifications.domain.deliveries import Claimed
 from services.notifications.domain.emails import campaign_key
-from services.notifications.handlers.campaign_progress import finish_chunk
+from services.notifications.handlers.campaign_progress import ProgressPace, finish_chunk
 from services.notifications.persistence import campaigns as campaign_store
 from services.notifications.persistence import events as event_store
 from services.notifications.persistence.hotpath import HotPath
@@ -108,6 +108,7 @@ async def run_chunk(
     mails: CampaignMails,
     hot: HotPath,
     batch: int,
+    pace: ProgressPace | None = None,
 ) -> None:
     """Send a chunk `batch` emails at a time; between batches a pause or cancel is noticed."""
     with log_context(campaign_id=str(payload.campaign_id), chunk=payload.chunk):
@@ -128,7 +129,7 @@ async def run_chunk(
             log.info("campaign.chunk_interrupted")
             return
         total.raise_if_incomplete()
-        await finish_chunk(db, campaign.id, payload.chunk, state="done")
+        await finish_chunk(db, campaign.id, payload.chunk, state="done", pace=pace)
         log.info("campaign.chunk_sent", sent=total.sent, failed=total.failed)
 
 

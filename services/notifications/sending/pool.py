@@ -1,8 +1,9 @@
 """A small pool of persistent SMTP connections, each owned by one worker coroutine.
 
-Callers submit (recipient, MIME bytes, priority) and await the outcome. Workers take the most
-urgent job first (transactional emails before campaign ones), wait for a token from the rate
-limiter, and carry it over their own connection, which they open lazily, reuse, renew after
+Callers submit (recipient, MIME bytes or a function that composes them, priority) and await the
+outcome. Workers take the most urgent job first (transactional emails before campaign ones),
+wait for a token from the rate limiter, compose the message if it is not composed yet, and
+carry it over their own connection, which they open lazily, reuse, renew after
 `max_per_connection` emails and close when idle. A job whose sender's claim is about to run
 out (`send_by`, on the monotonic clock) is not started: another sender may take it over.
 
@@ -18,6 +19,7 @@ import contextlib
 import itertools
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Literal
@@ -63,7 +65,7 @@ class _Job:
     priority: int
     seq: int
     recipient: str = field(compare=False)
-    raw: bytes = field(compare=False)
+    message: bytes | Callable[[], bytes] = field(compare=False)
     future: asyncio.Future[Outcome] = field(compare=False)
     send_by: float = field(compare=False, default=float("inf"))
     submitted: float = field(default_factory=time.perf_counter, compare=False)
@@ -189,10 +191,18 @@ class SmtpPool:
         ]
 
     def submit(
-        self, recipient: str, raw: bytes, *, priority: int, send_by: float = float("inf")
+        self,
+        recipient: str,
+        message: bytes | Callable[[], bytes],
+        *,
+        priority: int,
+        send_by: float = float("inf"),
     ) -> asyncio.Future[Outcome]:
+        """`message` may be a function that composes it: it is then called by the worker just
+        before the transaction. A campaign batch composed up front held the event loop for
+        ~5 ms per 50 emails, while every connection's answer waited behind it."""
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(priority, next(self._seq), recipient, raw, future, send_by))
+        self._queue.put_nowait(_Job(priority, next(self._seq), recipient, message, future, send_by))
         return future
 
     async def connect(self) -> aiosmtplib.SMTP:
@@ -254,10 +264,17 @@ class SmtpPool:
             job.future.set_result(Outcome("lapsed", "the claim ran out before the send"))
             return
         try:
+            raw = job.message() if callable(job.message) else job.message
+        except Exception as exc:
+            job.future.set_result(
+                Outcome("unsendable", f"could not compose the email: {type(exc).__name__}: {exc}")
+            )
+            return
+        try:
             await self._bucket.acquire()
             started = time.perf_counter()
             SMTP_WAIT_SECONDS.labels(_PRIORITY_NAMES[job.priority]).observe(started - job.submitted)
-            outcome = await connection.send(job.recipient, job.raw)
+            outcome = await connection.send(job.recipient, raw)
         except asyncio.CancelledError:
             if not job.future.done():
                 job.future.set_result(Outcome("unavailable", "the sender stopped"))

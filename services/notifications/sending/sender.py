@@ -202,16 +202,16 @@ class Sender:
     ) -> Outcome:
         """Send, then record at once: each 250 is committed within a round trip or so (the
         recorder groups whatever arrives together), not at the end of the batch."""
-        try:
-            raw = delivery.message if delivery.message is not None else _compose(compose, delivery)
-        except Exception as exc:
-            outcome = Outcome(
-                "unsendable", f"could not compose the email: {type(exc).__name__}: {exc}"
-            )
-        else:
-            outcome = await self._pool.submit(
-                delivery.recipient, raw, priority=priority, send_by=send_by
-            )
+        # Composed by the pool's worker just before its transaction (a failure to compose
+        # comes back as `unsendable`).
+        message = (
+            delivery.message
+            if delivery.message is not None
+            else partial(_compose, compose, delivery)
+        )
+        outcome = await self._pool.submit(
+            delivery.recipient, message, priority=priority, send_by=send_by
+        )
         if outcome.kind == "lapsed":
             log.warning("email.claim_lapsed", delivery_id=str(delivery.id), kind=delivery.kind)
         try:
