@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import email
 import email.policy
+import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -20,7 +22,7 @@ from services.notifications.composing.contexts import (
     choices_text,
     sample_context,
 )
-from services.notifications.composing.mime import compose
+from services.notifications.composing.mime import base64_crlf, compose
 from services.notifications.composing.rendering import TEMPLATE_NAMES, TEMPLATES, render
 from services.notifications.domain import audience, campaigns, reminders
 from services.notifications.domain.changes import what_changed
@@ -47,6 +49,12 @@ from shared.errors import Conflict
 def test_headers_cannot_carry_line_breaks() -> None:
     assert clean_header("Hello\r\nBcc: victim@example.org") == "Hello Bcc: victim@example.org"
     assert "\n" not in subject("confirmation", title="Evil\nTitle")
+
+
+def test_base64_lines_are_what_the_standard_library_writes() -> None:
+    for size in (0, 1, 2, 56, 57, 58, 113, 114, 171, 3697, 10_000):
+        data = os.urandom(size)
+        assert base64_crlf(data) == base64.encodebytes(data).replace(b"\n", b"\r\n"), size
 
 
 def test_dedupe_key_is_per_booking_kind_and_version() -> None:
