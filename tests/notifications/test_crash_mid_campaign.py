@@ -11,6 +11,7 @@ the commit that records it) is inherent to SMTP and documented in `sending/recor
 from __future__ import annotations
 
 import asyncio
+import signal
 import uuid
 from pathlib import Path
 
@@ -119,6 +120,29 @@ async def test_killed_mid_campaign_then_restarted_each_invitee_once(
     assert at_kill < INVITEES
     assert received == sorted(invitees), "each invitee exactly once"
     assert final["counts"]["sent"] == INVITEES and final["counts"]["queued"] == 0
+
+
+async def test_stopped_mid_send_it_shuts_down_without_an_error_line(
+    infra: Infra, bus: Bus, notif_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """SIGTERM while emails are held mid-transaction: the process waits its grace, ends the
+    sends still running (their rows stay claimed until the lease lapses) and exits, and its
+    log has no error in it (an ended batch left a gathered future no one read, logged as
+    'exception was never retrieved' at every such stop)."""
+    sink = await HoldingSink(hold_after=10).start()
+    proc = process(infra, sink, tmp_path / "stopped.log").start()
+    try:
+        await proc.wait_ready()
+        await launched_to_a_new_cohort(bus, notif_engine, proc, 40)
+        await wait_for(lambda: sink.waiting >= 4, timeout=30, message="sends held at MAIL")
+        code = await asyncio.to_thread(proc.terminate)
+    finally:
+        proc.stop()
+        sink.released.set()
+        await sink.stop()
+    errors = [line for line in proc.log_lines() if line.get("level") in ("error", "critical")]
+    assert code in (0, -signal.SIGTERM)  # uvicorn ends by its signal once it has shut down
+    assert errors == [], errors
 
 
 async def _roster_has(engine: AsyncEngine, cohort: uuid.UUID, size: int) -> bool:

@@ -170,7 +170,11 @@ class Sender:
             self._jobs.add(job)
             job.add_done_callback(self._jobs.discard)
             jobs.append(job)
-        for outcome in await asyncio.shield(asyncio.gather(*jobs)):
+        sends = asyncio.gather(*jobs)
+        # Read even when no one awaits it any more (the caller was cancelled and shutdown then
+        # ended the sends): else it is logged as "exception was never retrieved".
+        sends.add_done_callback(_read_outcome)
+        for outcome in await asyncio.shield(sends):
             summary.add(outcome)
         for outcome in await asyncio.gather(*mine):
             summary.add(outcome)
@@ -227,6 +231,11 @@ class Sender:
         async with self._db.unit_of_work() as uow:
             found = await deliveries.states(uow, ids)
         return sum(1 for state in found.values() if state == life_cycle.State.SENDING)
+
+
+def _read_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _compose(compose: Compose | None, delivery: Claimed) -> bytes:
