@@ -59,6 +59,7 @@ class Runtime:
             self.publisher,
             batch_size=settings.outbox_batch_size,
             poll_interval=settings.outbox_poll_interval,
+            retention=settings.outbox_retention,
         )
         self.consumers: list[ConsumerRunner] = []
         self.queues = [sub.queue for sub in BY_SERVICE.get(settings.service_name, ())]

@@ -99,6 +99,9 @@ class ServiceSettings(BaseSettings):
     run_workers: bool = True
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 200
+    # Seconds a published outbox row is kept (for inspection) before it is deleted; 0 deletes
+    # it as soon as the broker confirms it (shared/messaging/relay.py says why).
+    outbox_retention: float = Field(default=0.0, ge=0)
     shutdown_grace: float = 10.0
     # Seconds between samples of this service's queue depths and readiness for /metrics.
     queue_depth_interval: float = 15.0

@@ -129,6 +129,9 @@ def settings_for(service: str, infra: Infra, **overrides: object):  # type: igno
         "amqp_url": infra.amqp_url,
         "retry_delays": [0.1, 0.2],
         "outbox_poll_interval": 0.2,
+        # Tests read what a service emitted from its outbox, so published rows are kept (the
+        # relay's own tests check the default, deleted once confirmed).
+        "outbox_retention": 86400,
         "staff_token_public_key": PUBLIC_KEY,
     }
     if service == "bookings":

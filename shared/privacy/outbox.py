@@ -1,6 +1,7 @@
-"""Published outbox rows are kept a while for operations (shared/messaging/relay.py); the ones
-that carried an erased person's address go at once. An unpublished row is left alone: it is a
-message another service still needs, and the relay's purge removes it after it is sent."""
+"""Published outbox rows kept for inspection (`OUTBOX_RETENTION`, shared/messaging/relay.py; by
+default none are kept): the ones that carried an erased person's address go at once. An
+unpublished row is left alone: it is a message another service still needs, and the relay
+removes it once it is sent."""
 
 from __future__ import annotations
 

@@ -61,6 +61,8 @@ class Infra:
             "ENVIRONMENT": "test",
             "DATABASE_URL": self.database_urls[service],
             "AMQP_URL": self.amqp_url,
+            # Tests read what a service emitted from its outbox (tests/conftest.py).
+            "OUTBOX_RETENTION": "86400",
             # Services started as processes trust this session's staff token key.
             "STAFF_TOKEN_PUBLIC_KEY": PUBLIC_KEY,
         }
