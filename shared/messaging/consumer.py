@@ -105,6 +105,11 @@ class ConsumerRunner:
     def queue_name(self) -> str:
         return self.subscription.queue
 
+    @property
+    def consuming(self) -> bool:
+        """Whether the broker has this consumer's subscription (`start` has finished)."""
+        return self._tag is not None
+
     async def start(self) -> None:
         self._channel = await self._broker.channel(prefetch=self._prefetch, confirms=False)
         exchange = await declare_exchange(self._channel, self._exchange_name)
