@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from services.catalogue.handlers import tally as handlers
 from services.catalogue.privacy.handlers import PRIVACY_HANDLERS
+from services.catalogue.settings import CatalogueSettings
 from shared.messaging.handlers import one_statement_batch, transactional_table
 from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS, CATALOGUE_PRIVACY
 from shared.runtime import ConsumerSpec, Runtime
@@ -21,6 +22,8 @@ BOOKING_EVENT_HANDLERS = {
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    settings = runtime.settings
+    linger = settings.booking_events_linger if isinstance(settings, CatalogueSettings) else 0.0
     return [
         ConsumerSpec(
             CATALOGUE_BOOKING_EVENTS,
@@ -30,6 +33,7 @@ def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
             batch=one_statement_batch(
                 runtime.db, CATALOGUE_BOOKING_EVENTS.queue, handlers.record_bookings
             ),
+            linger=linger,
         ),
         ConsumerSpec(
             CATALOGUE_PRIVACY,
