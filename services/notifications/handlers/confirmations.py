@@ -1,0 +1,106 @@
+"""A confirmation (or a promotion) on the hot path: the event read, the email composed, then
+one statement claims the message, applies the booking, schedules its reminders and writes
+the delivery row (persistence/hotpath.CONFIRM_SQL), and the email is sent after it.
+
+Through the unit of work the same use case (handlers/booking_emails.confirmed) took six
+round trips to the database, each costing more CPU than composing the email; here it takes
+two, and the message is acked after the statement committed, as before. The effect is the
+same, step for step: nothing for a repeated message, no email for a stale version, an
+unknown event fails the message (its retry finds the event), the recipient's hourly cap and
+the dedupe key as in `queue_email`. Anything else (an erased person's message) goes to the
+unit-of-work handler, which knows the other cases.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.domain import emails, reminders
+from services.notifications.handlers.booking_emails import EventNotKnownYet
+from services.notifications.handlers.queueing import settle_queued
+from services.notifications.persistence.hotpath import HotPath
+from services.notifications.sending.sender import Sender
+from services.notifications.settings import NotificationsSettings
+from shared.contracts import BookingState, Envelope, EventState, parse_payload
+from shared.logging import current_correlation_id, get_logger
+from shared.messaging.consumer import Handler
+from shared.privacy.hashing import is_erased_address
+
+log = get_logger(__name__)
+
+
+def hot_confirmation(
+    kind: str,
+    *,
+    consumer: str,
+    hot: HotPath,
+    sender: Sender,
+    settings: NotificationsSettings,
+    otherwise: Handler,
+) -> Handler:
+    """The handler for `bookings.booking.confirmed` (kind "confirmation") or `.promoted`
+    ("promoted"); `otherwise` is the unit-of-work handler of the same message type."""
+    email = BookingEmail(kind, calendar_method="REQUEST")
+
+    async def handle(envelope: Envelope) -> None:
+        booking = parse_payload(envelope)
+        assert isinstance(booking, BookingState)
+        if is_erased_address(booking.attendee.email):
+            await otherwise(envelope)
+            return
+        raw_event = await hot.event_state(booking.event_id)
+        if raw_event is None:
+            raise EventNotKnownYet(f"event {booking.event_id} not in the replica yet")
+        event = EventState.model_validate_json(raw_event)
+        due = reminders.due_times(event, settings.reminder_offsets, datetime.now(UTC))
+        composed = compose_booking_email(
+            email,
+            booking=booking,
+            event=event,
+            settings=settings,
+            correlation_id=current_correlation_id(),
+        )
+        dedupe_key = emails.dedupe_key(booking.booking_id, email.kind, booking.version)
+        done = await hot.confirm(
+            consumer=consumer,
+            message_id=envelope.message_id,
+            booking=booking,
+            due=due,
+            delivery={
+                "id": composed.delivery_id,
+                "dedupe_key": dedupe_key,
+                "kind": email.kind,
+                "recipient": booking.attendee.email,
+                "recipient_name": booking.attendee.name,
+                "subject": composed.subject,
+                "message": composed.message,
+                "message_id": composed.message_id,
+                "correlation_id": current_correlation_id(),
+            },
+            hourly_cap=settings.recipient_hourly_cap,
+        )
+        if not done.claimed:
+            log.info("message.duplicate_ignored", consumer=consumer)
+            return
+        if not done.applied:
+            log.info(
+                "booking.stale_ignored",
+                booking_id=str(booking.booking_id),
+                version=booking.version,
+            )
+            return
+        delivery_id = settle_queued(
+            done.queued,
+            kind=email.kind,
+            dedupe_key=dedupe_key,
+            recipient=booking.attendee.email,
+            hourly_cap=settings.recipient_hourly_cap,
+            booking_id=booking.booking_id,
+            event_id=booking.event_id,
+        )
+        if delivery_id is not None:
+            sender.send_soon([delivery_id])
+
+    handle.__name__ = f"hot_{kind}"
+    return handle
