@@ -62,6 +62,7 @@ class Runtime:
             self.publisher,
             batch_size=settings.outbox_batch_size,
             poll_interval=settings.outbox_poll_interval,
+            linger=settings.outbox_linger,
         )
         self.consumers: list[ConsumerRunner] = []
         self.queues = [sub.queue for sub in BY_SERVICE.get(settings.service_name, ())]

@@ -99,6 +99,10 @@ class ServiceSettings(BaseSettings):
     run_workers: bool = True
     outbox_poll_interval: float = 1.0
     outbox_batch_size: int = 200
+    # Seconds the relay waits, once a commit woke it, for more commits to join its batch
+    # (each batch costs a transaction of four round trips and a publish): for a service whose
+    # messages may leave that much later. 0 publishes at once.
+    outbox_linger: float = Field(default=0.0, ge=0, le=1)
     shutdown_grace: float = 10.0
     # Seconds between samples of this service's queue depths and readiness for /metrics.
     queue_depth_interval: float = 15.0
