@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.notifications.persistence.tables import bookings, deliveries, reminders
+from services.notifications.persistence.tables import bookings, deliveries, events, reminders
 from tests.notifications.conftest import Bus, notifications
 from tests.notifications.factories import booking_state, event_state
 from tests.support.infra import Infra
@@ -113,3 +113,32 @@ async def test_a_promotion_sends_its_email_with_the_invite(
     kinds = {r.kind for r in await rows(notif_engine, deliveries, waiting.booking_id)}
     assert kinds == {"waitlisted", "promoted"}
     assert await rows(notif_engine, reminders, waiting.booking_id)
+
+
+async def test_a_confirmation_after_the_event_changed_tells_the_new_event(
+    infra: Infra, smtp: SmtpSink, bus: Bus, notif_engine: AsyncEngine
+) -> None:
+    """The hot path keeps the event's state between messages: one made after the replica
+    moved on to a newer version is composed again from that version."""
+    event = event_state(title="Immersion day")
+    first, second = booking_state(event), booking_state(event)
+    renamed = event.model_copy(update={"version": 2, "title": "Immersion day, Salford"})
+    async with notifications(infra, smtp):
+        await bus.publish("catalogue.event.published", event)
+        await bus.publish("bookings.booking.confirmed", first)
+        await wait_for(lambda: smtp.to(first.attendee.email), timeout=15)
+        # The replica catches up without emailing anyone (a resync), then the next booking.
+        await bus.publish("catalogue.event.resynced", renamed)
+
+        async def replica_version() -> bool:
+            async with notif_engine.connect() as conn:
+                held = await conn.scalar(
+                    sa.select(events.c.version).where(events.c.event_id == event.event_id)
+                )
+            return held == 2
+
+        await wait_for(replica_version, timeout=15, message="the replica at version 2")
+        await bus.publish("bookings.booking.confirmed", second)
+        [message] = await wait_for(lambda: smtp.to(second.attendee.email), timeout=15)
+    assert str(smtp.to(first.attendee.email)[0]["Subject"]).endswith(": Immersion day")
+    assert str(message["Subject"]).endswith(": Immersion day, Salford")

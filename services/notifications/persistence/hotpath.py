@@ -69,13 +69,18 @@ _INSERT_CAMPAIGN = """
 # A confirmation (or promotion) in one statement, once its email is composed: the inbox claim,
 # the booking replica's upsert by version, the reminders and the email's delivery row, each
 # step only if the one before it wrote (claimed, then newer), so a repeated message changes
-# nothing and a stale one queues nothing. Through the unit of work these were six round trips
-# (BEGIN, claim, upsert, reminders, delivery, COMMIT); a single statement is its own
-# transaction, all or nothing. The recipient's hourly cap is persistence/deliveries._QUEUE's,
-# mirrored from domain.deliveries.state_at_queue.
+# nothing and a stale one queues nothing. The email was composed from an event state the
+# caller may have kept from an earlier message: nothing is claimed unless the replica still
+# holds that version of the event ($23), and `event_current` says so. Through the unit of
+# work these were six round trips (BEGIN, claim, upsert, reminders, delivery, COMMIT); a
+# single statement is its own transaction, all or nothing. The recipient's hourly cap is
+# persistence/deliveries._QUEUE's, mirrored from domain.deliveries.state_at_queue.
 CONFIRM_SQL = """
-    WITH claimed AS (
-        INSERT INTO inbox (consumer, message_id) VALUES ($1::text, $2::uuid)
+    WITH current AS (
+        SELECT 1 FROM events WHERE event_id = $4::uuid AND version = $23::integer
+    ),
+    claimed AS (
+        INSERT INTO inbox (consumer, message_id) SELECT $1::text, $2::uuid FROM current
         ON CONFLICT DO NOTHING RETURNING message_id
     ),
     applied AS (
@@ -116,7 +121,8 @@ CONFIRM_SQL = """
         ON CONFLICT (dedupe_key) DO NOTHING
         RETURNING id, state, (SELECT suppressed FROM recent) AS suppressed
     )
-    SELECT EXISTS (SELECT 1 FROM claimed) AS claimed,
+    SELECT EXISTS (SELECT 1 FROM current) AS event_current,
+           EXISTS (SELECT 1 FROM claimed) AS claimed,
            EXISTS (SELECT 1 FROM applied) AS applied,
            queued.id, queued.state, queued.suppressed
       FROM (SELECT 1) AS one LEFT JOIN queued ON true
@@ -125,9 +131,11 @@ CONFIRM_SQL = """
 
 @dataclass(frozen=True)
 class Confirmed:
-    """What `HotPath.confirm` did: claimed (else a repeat), applied (else stale), and the
-    delivery row it wrote (None when one with the same dedupe key was there)."""
+    """What `HotPath.confirm` did: nothing unless the event was current (else the email must
+    be composed again from the replica's state), claimed (else a repeat), applied (else
+    stale), and the delivery row it wrote (None when one with the same dedupe key was there)."""
 
+    event_current: bool
     claimed: bool
     applied: bool
     queued: tuple[uuid.UUID, State, int] | None
@@ -268,6 +276,7 @@ class HotPath:
         consumer: str,
         message_id: uuid.UUID,
         booking: BookingState,
+        event_version: int,
         due: Sequence[Due],
         delivery: Mapping[str, Any],
         hourly_cap: int,
@@ -299,9 +308,12 @@ class HotPath:
             delivery["correlation_id"],
             hourly_cap > 0 and not str(delivery["kind"]).startswith("test:"),
             hourly_cap,
+            event_version,
         )
         queued = (row["id"], State(row["state"]), int(row["suppressed"])) if row["id"] else None
-        return Confirmed(bool(row["claimed"]), bool(row["applied"]), queued)
+        return Confirmed(
+            bool(row["event_current"]), bool(row["claimed"]), bool(row["applied"]), queued
+        )
 
     async def campaign_status(self, campaign_id: uuid.UUID) -> str | None:
         rows = await self._fetch("SELECT status FROM campaigns WHERE id = $1", campaign_id)
