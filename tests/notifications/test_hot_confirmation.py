@@ -4,14 +4,17 @@ queues): the same rules as every booking email, through the real broker, databas
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
+from services.notifications.persistence.hotpath import HotPath
 from services.notifications.persistence.tables import bookings, deliveries, events, reminders
-from tests.notifications.conftest import Bus, notifications
+from tests.notifications.conftest import Bus, notifications, notifications_settings
 from tests.notifications.factories import booking_state, event_state
 from tests.support.infra import Infra
 from tests.support.smtp import SmtpSink
@@ -142,3 +145,62 @@ async def test_a_confirmation_after_the_event_changed_tells_the_new_event(
         [message] = await wait_for(lambda: smtp.to(second.attendee.email), timeout=15)
     assert str(smtp.to(first.attendee.email)[0]["Subject"]).endswith(": Immersion day")
     assert str(message["Subject"]).endswith(": Immersion day, Salford")
+
+
+async def test_a_confirmation_written_but_never_sent_goes_out_once_its_claim_lapses(
+    infra: Infra, smtp: SmtpSink, bus: Bus, notif_engine: AsyncEngine
+) -> None:
+    """As if the process died just after the statement committed: the row is written claimed
+    by it (`sending`, a short lease here) and nobody sends it until the lease has lapsed."""
+    event = event_state()
+    booking = booking_state(event)
+    settings = notifications_settings(infra)
+    async with notifications(infra, smtp):
+        await bus.publish("catalogue.event.published", event)
+
+        async def replicated() -> bool:
+            async with notif_engine.connect() as conn:
+                found = await conn.scalar(
+                    sa.select(events.c.version).where(events.c.event_id == event.event_id)
+                )
+            return found is not None
+
+        await wait_for(replicated, timeout=15, message="the event replicated")
+    composed = compose_booking_email(
+        BookingEmail("confirmation", calendar_method="REQUEST"),
+        booking=booking,
+        event=event,
+        settings=settings,
+        correlation_id="died-after-commit",
+    )
+    hot = HotPath(infra.database_urls["notifications"])
+    try:
+        done = await hot.confirm(
+            consumer="notifications.booking-events",
+            message_id=uuid.uuid4(),
+            booking=booking,
+            event_version=event.version,
+            due=[],
+            delivery={
+                "id": composed.delivery_id,
+                "dedupe_key": f"booking:{booking.booking_id}:confirmation:v1",
+                "kind": "confirmation",
+                "recipient": booking.attendee.email,
+                "recipient_name": booking.attendee.name,
+                "subject": composed.subject,
+                "message": composed.message,
+                "message_id": composed.message_id,
+                "correlation_id": "died-after-commit",
+            },
+            hourly_cap=settings.recipient_hourly_cap,
+            claim_token=uuid.uuid4(),
+            lease=1.0,
+        )
+    finally:
+        await hot.close()
+    assert done.queued is not None and done.queued[1].value == "sending"
+    async with notifications(infra, smtp):
+        [message] = await wait_for(lambda: smtp.to(booking.attendee.email), timeout=30)
+        await asyncio.sleep(1)  # a second copy, were one coming, would be here by now
+    assert message["X-Correlation-ID"] == "died-after-commit"
+    assert len(smtp.to(booking.attendee.email)) == 1

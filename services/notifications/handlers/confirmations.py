@@ -4,10 +4,12 @@ the delivery row (persistence/hotpath.CONFIRM_SQL), and the email is sent after 
 
 Through the unit of work the same use case (handlers/booking_emails.confirmed) took six
 round trips to the database, each costing more CPU than composing the email; here it takes
-one, and the message is acked after the statement committed, as before. The event's state is
-kept from one message to the next (a rush books one event): the statement claims nothing
-unless the replica still holds that version, and the email is then composed again from the
-state read afresh, so it never says less than the replica knew at its commit. The effect is the
+one, and the message is acked after the statement committed, as before; the row is written
+already claimed by this process, so the sender starts on it without a claim of its own.
+The event's state is kept from one message to the next (a rush books one event): the
+statement claims nothing unless the replica still holds that version, and the email is then
+composed again from the state read afresh, so it never says less than the replica knew at
+its commit. The effect is the
 same, step for step: nothing for a repeated message, no email for a stale version, an
 unknown event fails the message (its retry finds the event), the recipient's hourly cap and
 the dedupe key as in `queue_email`. Anything else (an erased person's message) goes to the
@@ -16,11 +18,15 @@ unit-of-work handler, which knows the other cases.
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from services.notifications.composing.booking_mail import BookingEmail, compose_booking_email
 from services.notifications.domain import emails, reminders
+from services.notifications.domain.deliveries import Claimed, State
 from services.notifications.handlers.booking_emails import EventNotKnownYet
 from services.notifications.handlers.queueing import settle_queued
 from services.notifications.persistence.hotpath import Confirmed, HotPath
@@ -40,6 +46,15 @@ _EVENT_READS = 3
 
 class EventKeptChanging(RuntimeError):
     """The event changed between every read and the statement; a retry will catch up."""
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """The composed email's row as `Claimed` has it, and the claim it is written under."""
+
+    fields: dict[str, Any]
+    claim_token: uuid.UUID
+    claimed_at: float
 
 
 def hot_confirmation(
@@ -75,7 +90,7 @@ def hot_confirmation(
         dedupe_key = emails.dedupe_key(booking.booking_id, email.kind, booking.version)
         event = events.get(booking.event_id) or await event_of(booking.event_id)
         for _ in range(_EVENT_READS):
-            done = await _confirm(event, booking, dedupe_key, envelope)
+            done, delivery = await _confirm(event, booking, dedupe_key, envelope)
             if done.event_current:
                 break
             event = await event_of(booking.event_id)
@@ -100,12 +115,24 @@ def hot_confirmation(
             booking_id=booking.booking_id,
             event_id=booking.event_id,
         )
-        if delivery_id is not None:
-            sender.send_soon([delivery_id])
+        if delivery_id is not None and done.queued is not None:
+            assert done.queued[1] is State.SENDING and done.created_at is not None
+            sender.send_claimed_soon(
+                Claimed(
+                    **delivery.fields,
+                    booking_id=booking.booking_id,
+                    event_id=booking.event_id,
+                    campaign_id=None,
+                    attempts=1,
+                    created_at=done.created_at,
+                    claim_token=delivery.claim_token,
+                ),
+                claimed_at=delivery.claimed_at,
+            )
 
     async def _confirm(
         event: EventState, booking: BookingState, dedupe_key: str, envelope: Envelope
-    ) -> Confirmed:
+    ) -> tuple[Confirmed, _Delivery]:
         due = reminders.due_times(event, settings.reminder_offsets, datetime.now(UTC))
         composed = compose_booking_email(
             email,
@@ -114,15 +141,9 @@ def hot_confirmation(
             settings=settings,
             correlation_id=current_correlation_id(),
         )
-        return await hot.confirm(
-            consumer=consumer,
-            message_id=envelope.message_id,
-            booking=booking,
-            event_version=event.version,
-            due=due,
-            delivery={
+        delivery = _Delivery(
+            {
                 "id": composed.delivery_id,
-                "dedupe_key": dedupe_key,
                 "kind": email.kind,
                 "recipient": booking.attendee.email,
                 "recipient_name": booking.attendee.name,
@@ -131,8 +152,22 @@ def hot_confirmation(
                 "message_id": composed.message_id,
                 "correlation_id": current_correlation_id(),
             },
-            hourly_cap=settings.recipient_hourly_cap,
+            claim_token=uuid.uuid4(),
+            # Before the statement, so this sender's clock runs out before the lease does.
+            claimed_at=time.monotonic(),
         )
+        done = await hot.confirm(
+            consumer=consumer,
+            message_id=envelope.message_id,
+            booking=booking,
+            event_version=event.version,
+            due=due,
+            delivery={**delivery.fields, "dedupe_key": dedupe_key},
+            hourly_cap=settings.recipient_hourly_cap,
+            claim_token=delivery.claim_token,
+            lease=settings.claim_lease,
+        )
+        return done, delivery
 
     handle.__name__ = f"hot_{kind}"
     return handle

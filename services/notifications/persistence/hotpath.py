@@ -74,7 +74,11 @@ _INSERT_CAMPAIGN = """
 # holds that version of the event ($23), and `event_current` says so. Through the unit of
 # work these were six round trips (BEGIN, claim, upsert, reminders, delivery, COMMIT); a
 # single statement is its own transaction, all or nothing. The recipient's hourly cap is
-# persistence/deliveries._QUEUE's, mirrored from domain.deliveries.state_at_queue.
+# persistence/deliveries._QUEUE's, mirrored from domain.deliveries.state_at_queue. A row that
+# is not suppressed is written already claimed by this process (`sending`, with its claim
+# token $24 and a lease of $25 seconds, as CLAIM_SQL would leave it): the sender starts on it
+# at once, without a claim's round trip reading the message back; if the process dies first,
+# the lease lapses and the retry pass sends it, as it does a claim lapsed in any other way.
 CONFIRM_SQL = """
     WITH current AS (
         SELECT 1 FROM events WHERE event_id = $4::uuid AND version = $23::integer
@@ -111,20 +115,25 @@ CONFIRM_SQL = """
     queued AS (
         INSERT INTO deliveries (id, dedupe_key, kind, booking_id, event_id, recipient,
                                 recipient_name, subject, message, message_id, correlation_id,
-                                state, reason)
+                                state, reason, claim_token, lease_until, attempts, updated_at)
         SELECT $12::uuid, $13::text, $14::text, $3::uuid, $4::uuid, $15::text, $16::text,
-               $17::text, $18::bytea, $19::text, $20::text,
-               CASE WHEN $21::boolean AND recent.n >= $22::integer THEN 'suppressed'
-                    ELSE 'queued' END,
-               CASE WHEN $21::boolean AND recent.n >= $22::integer THEN 'recipient_cap' END
-          FROM recent, applied
+               $17::text, $18::bytea, $19::text, $20::text, o.state, o.reason,
+               CASE WHEN o.state = 'sending' THEN $24::uuid END,
+               CASE WHEN o.state = 'sending'
+                    THEN now() + make_interval(secs => $25::double precision) END,
+               CASE WHEN o.state = 'sending' THEN 1 ELSE 0 END, now()
+          FROM recent, applied,
+               LATERAL (SELECT CASE WHEN $21::boolean AND recent.n >= $22::integer
+                                    THEN 'suppressed' ELSE 'sending' END AS state,
+                               CASE WHEN $21::boolean AND recent.n >= $22::integer
+                                    THEN 'recipient_cap' END AS reason) AS o
         ON CONFLICT (dedupe_key) DO NOTHING
-        RETURNING id, state, (SELECT suppressed FROM recent) AS suppressed
+        RETURNING id, state, (SELECT suppressed FROM recent) AS suppressed, created_at
     )
     SELECT EXISTS (SELECT 1 FROM current) AS event_current,
            EXISTS (SELECT 1 FROM claimed) AS claimed,
            EXISTS (SELECT 1 FROM applied) AS applied,
-           queued.id, queued.state, queued.suppressed
+           queued.id, queued.state, queued.suppressed, queued.created_at
       FROM (SELECT 1) AS one LEFT JOIN queued ON true
 """
 
@@ -133,12 +142,15 @@ CONFIRM_SQL = """
 class Confirmed:
     """What `HotPath.confirm` did: nothing unless the event was current (else the email must
     be composed again from the replica's state), claimed (else a repeat), applied (else
-    stale), and the delivery row it wrote (None when one with the same dedupe key was there)."""
+    stale), and the delivery row it wrote (None when one with the same dedupe key was there):
+    its id, state (`sending` under the caller's claim token, or `suppressed`), the recipient's
+    suppressed count before it, and when it was written."""
 
     event_current: bool
     claimed: bool
     applied: bool
     queued: tuple[uuid.UUID, State, int] | None
+    created_at: datetime | None = None
 
 
 class DatabaseAway(ConnectionError):
@@ -280,10 +292,12 @@ class HotPath:
         due: Sequence[Due],
         delivery: Mapping[str, Any],
         hourly_cap: int,
+        claim_token: uuid.UUID,
+        lease: float,
     ) -> Confirmed:
         """`CONFIRM_SQL` for one booking message and its composed email (`delivery`: id,
         dedupe_key, kind, recipient, recipient_name, subject, message, message_id,
-        correlation_id)."""
+        correlation_id), its row claimed under `claim_token` for `lease` seconds."""
         [row] = await self._fetch(
             CONFIRM_SQL,
             consumer,
@@ -309,10 +323,16 @@ class HotPath:
             hourly_cap > 0 and not str(delivery["kind"]).startswith("test:"),
             hourly_cap,
             event_version,
+            claim_token,
+            lease,
         )
         queued = (row["id"], State(row["state"]), int(row["suppressed"])) if row["id"] else None
         return Confirmed(
-            bool(row["event_current"]), bool(row["claimed"]), bool(row["applied"]), queued
+            bool(row["event_current"]),
+            bool(row["claimed"]),
+            bool(row["applied"]),
+            queued,
+            row["created_at"],
         )
 
     async def campaign_status(self, campaign_id: uuid.UUID) -> str | None:
