@@ -1,6 +1,7 @@
 """The invite's text is icalendar's own serialisation of the same calendar, byte for byte:
-the folding of short lines skipped and the VTIMEZONE made once per event change nothing,
-whatever the names, places and lengths (long lines, non-ASCII, escapes at a fold)."""
+the folding of short lines skipped, and the parts made once per event (the head, each
+session's shared lines, the VTIMEZONE) change nothing, whatever the names, places and
+lengths (long lines, non-ASCII, escapes at a fold)."""
 
 from __future__ import annotations
 
@@ -62,16 +63,21 @@ CASES = [
 def test_the_invite_is_icalendars_own_text(
     fields: dict[str, object], name: str, method: str
 ) -> None:
-    arguments = {
-        "method": method,
-        "booking_id": uuid.uuid4(),
-        "event": event(**fields),
-        "invitee": Invitee(name, "sam.leader@example.org", "https://b.example.org/m/" + "t" * 80),
-        "organiser": Organiser("Leading GM", "programme@leadinggm.example.org"),
-        "sequence": 4,
-        "domain": "leadinggm.example.org",
-        "stamp": datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC),
-    }
-    calendar, zone = invite_calendar(**arguments)  # type: ignore[arg-type]
-    calendar.add_component(_timezone(*zone))
-    assert calendar_invite(**arguments) == calendar.to_ical().decode()  # type: ignore[arg-type]
+    the_event = event(**fields)
+    # Two bookers of the same event: the second invite reuses the parts made for the first.
+    for person, sequence in ((name, 4), ("Another Booker", 5)):
+        arguments = {
+            "method": method,
+            "booking_id": uuid.uuid4(),
+            "event": the_event,
+            "invitee": Invitee(
+                person, "sam.leader@example.org", "https://b.example.org/m/" + "t" * 80
+            ),
+            "organiser": Organiser("Leading GM", "programme@leadinggm.example.org"),
+            "sequence": sequence,
+            "domain": "leadinggm.example.org",
+            "stamp": datetime(2031, 1, 2, 3, 4, sequence, tzinfo=UTC),
+        }
+        calendar, zone = invite_calendar(**arguments)  # type: ignore[arg-type]
+        calendar.add_component(_timezone(*zone))
+        assert calendar_invite(**arguments) == calendar.to_ical().decode()  # type: ignore[arg-type]
