@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 
+# Cached: every email about an event (each confirmation of a rush) shows the same times; the
+# zone conversion and formatting took 16 us a call, 1.5 us cached (3 % of notifications'
+# samples in a profile of the confirmation rush).
+@functools.lru_cache(maxsize=1024)
 def format_when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
     """`Tuesday 12 May 2027, 09:30–16:30 (BST)` in the event's own time zone."""
     tz = ZoneInfo(timezone)

@@ -4,13 +4,14 @@ SVG, and an SVG for web pages. Medium error correction survives a crease or a cr
 from __future__ import annotations
 
 import io
+import operator
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import zip_longest
-from typing import cast
+from typing import Any, cast
 
 import segno
 from segno import consts, encoder
@@ -33,19 +34,24 @@ def matrix(text: str) -> tuple[bytearray, ...]:
     A check-in link is ASCII with lower-case letters, which segno always encodes in byte mode;
     for such text the symbol is built here from a layout made once per version (segno's own
     function patterns, format and version information, and the order in which its placement
-    fills the data modules), so a code costs its Reed-Solomon blocks and one pass over its set
-    bits: about a fifth of segno's 0.8 ms, which every confirmation paid. Other text goes to
-    segno; tests/unit/test_qr.py compares the two over many texts and versions."""
+    fills the data modules), so a code costs its Reed-Solomon blocks (`_blocks`) and one
+    gather of its bits into the layout: about a tenth of segno's 0.8 ms, which every
+    confirmation paid (a pass over the set bits in Python, and segno's own Reed-Solomon
+    division, had left 0.2-0.4 ms). Other text goes to segno; tests/unit/test_qr.py compares
+    the two over many texts and versions."""
     data = text.encode("ascii") if text.isascii() else b""
     if not data or _ALPHANUMERIC.issuperset(text):
         return _make(text).matrix
     version, error = _byte_mode_version(len(data))
     layout = _layout(version, error)
-    bits = _final_message(version, error, data)
-    cells = bytearray(layout.base)
-    positions = layout.positions
-    for n in _set_bits(bits):
-        cells[positions[n]] ^= 1
+    # Each module's message bit (0 for a function module: the index past the last bit),
+    # gathered in one C-level call, then XORed onto the base symbol (masking is an XOR).
+    bits = _final_message(version, error, data).encode("ascii").translate(_BIT_VALUES) + b"\0"
+    placed = bytes(layout.gather(bits))
+    size = len(layout.base)
+    cells = bytearray(
+        (int.from_bytes(layout.base, "big") ^ int.from_bytes(placed, "big")).to_bytes(size, "big")
+    )
     width = layout.width
     return tuple(cells[row * width : (row + 1) * width] for row in range(width))
 
@@ -54,16 +60,18 @@ def png(text: str, *, scale: int = 6, border: int = 4) -> bytes:
     """A 1-bit greyscale PNG of the code, written here from segno's matrix with zlib: segno's
     own pure-Python writer costs about 3.5 ms a code where this costs a tenth of it, and every
     confirmation carries one (with both, notifications' CPU per booking in the
-    confirmation-latency bench went from 5.8 to 13.5 ms)."""
+    confirmation-latency bench went from 5.8 to 13.5 ms). Each module row's pixels are made
+    by `bytes.translate` and `replace` rather than joined module by module."""
     modules = matrix(text)
     width = (len(modules) + 2 * border) * scale
-    light, dark = "1" * scale, "0" * scale  # a module's pixels; in a 1-bit PNG 1 is white
+    light, dark = b"1" * scale, b"0" * scale  # a module's pixels; in a 1-bit PNG 1 is white
     edge = light * border
-    light_row = _row("1" * width)
+    light_row = _row(b"1" * width)
     rows = [light_row] * (border * scale)
     for row in modules:
-        line = _row(edge + "".join(dark if m else light for m in row) + edge)
-        rows.extend([line] * scale)
+        # Modules (1 dark) as placeholder letters, then each letter as its pixels.
+        pixels = bytes(row).translate(_MODULE_LETTERS).replace(b"d", dark).replace(b"l", light)
+        rows.extend([_row(edge + pixels + edge)] * scale)
     rows.extend([light_row] * (border * scale))
     header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)  # 1 bit, greyscale
     return b"".join(
@@ -84,10 +92,16 @@ def svg(text: str, *, scale: int = 6, title: str = "Check-in code") -> str:
     return out.getvalue().decode()
 
 
-def _row(bits: str) -> bytes:
-    """One scanline: filter byte 0, then the pixels eight to a byte, the last one padded."""
-    bits += "1" * (-len(bits) % 8)
+def _row(bits: bytes) -> bytes:
+    """One scanline: filter byte 0, then the pixels (ASCII 0 and 1) eight to a byte, the
+    last one padded."""
+    bits += b"1" * (-len(bits) % 8)
     return b"\x00" + int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+# ASCII "0"/"1" to the byte values 0/1; module values 0/1 to the letters `png` expands.
+_BIT_VALUES = bytes.maketrans(b"01", b"\x00\x01")
+_MODULE_LETTERS = bytes.maketrans(b"\x00\x01", b"ld")
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -117,17 +131,6 @@ def _byte_mode_version(length: int) -> tuple[int, int]:
     raise ValueError("too long for a QR code")
 
 
-class _Codewords:
-    """What segno's `make_blocks` reads: the data codewords as integers."""
-
-    def __init__(self, codewords: bytes) -> None:
-        self._codewords = codewords
-
-    def toints(self) -> Iterator[int]:
-        # An iterator, as segno's own: each block takes the next codewords from it.
-        return iter(self._codewords)
-
-
 def _final_message(version: int, error: int, data: bytes) -> str:
     """The interleaved data and error correction codewords as a string of bits (ISO/IEC
     18004 7.4 to 7.6), for byte mode; the remainder bits are zeros and left out."""
@@ -141,7 +144,7 @@ def _final_message(version: int, error: int, data: bytes) -> str:
     codewords = int(bits, 2).to_bytes(len(bits) // 8, "big")[: capacity // 8]
     pad = capacity // 8 - len(codewords)
     codewords += (b"\xec\x11" * (pad // 2 + 1))[:pad]
-    data_blocks, error_blocks = encoder.make_blocks(_ECC[version][error], _Codewords(codewords))
+    data_blocks, error_blocks = _blocks(version, error, codewords)
     interleaved = bytearray()
     for blocks in (data_blocks, error_blocks):
         for column in zip_longest(*blocks):
@@ -149,8 +152,37 @@ def _final_message(version: int, error: int, data: bytes) -> str:
     return f"{int.from_bytes(interleaved, 'big'):0{len(interleaved) * 8}b}"
 
 
-def _set_bits(bits: str) -> list[int]:
-    return [n for n, bit in enumerate(bits) if bit == "1"]
+def _blocks(version: int, error: int, codewords: bytes) -> tuple[list[bytes], list[bytes]]:
+    """segno's `make_blocks` (its blocks and its generator polynomials), with the division
+    done as a shift register held in one integer: per data codeword one table look-up and
+    an XOR, where segno XORs each error codeword in a Python loop (~0.1 ms of every code)."""
+    data_blocks, error_blocks = [], []
+    at = 0
+    for ec_info in cast(list[Any], _ECC[version][error]):
+        words = ec_info.num_total - ec_info.num_data
+        table = _feedback_table(words)
+        top, mask = 8 * (words - 1), (1 << (8 * words)) - 1
+        for _ in range(ec_info.num_blocks):
+            block = codewords[at : at + ec_info.num_data]
+            at += ec_info.num_data
+            remainder = 0
+            for codeword in block:
+                remainder = ((remainder << 8) & mask) ^ table[codeword ^ (remainder >> top)]
+            data_blocks.append(block)
+            error_blocks.append(remainder.to_bytes(words, "big"))
+    return data_blocks, error_blocks
+
+
+@lru_cache(maxsize=32)
+def _feedback_table(words: int) -> tuple[int, ...]:
+    """For each feedback byte, the generator polynomial times it (its `words` codewords after
+    the leading 1, as one integer): what segno's synthetic division XORs in for that byte."""
+    gen = consts.GEN_POLY[words]
+    log, exp = cast(tuple[int, ...], consts.GALIOS_LOG), cast(tuple[int, ...], consts.GALIOS_EXP)
+    rows = [0]
+    for coef in range(1, 256):
+        rows.append(int.from_bytes(bytes(exp[log[coef] + g] for g in gen), "big"))
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -159,8 +191,9 @@ class _Layout:
     # The finished symbol for an all-zero message: function patterns, format and version
     # information, and the mask over the data modules (row after row).
     base: bytes
-    # Where each bit of the final message goes (index into `base`), in segno's order.
-    positions: tuple[int, ...]
+    # For each module (index into `base`), the index of the message bit placed there, or
+    # one past the last bit for a function module, as one call: `gather(bits + b"\0")`.
+    gather: Callable[[bytes], tuple[int, ...]]
 
 
 @lru_cache(maxsize=16)
@@ -185,4 +218,17 @@ def _layout(version: int, error: int) -> _Layout:
     _, grid = encoder.find_and_apply_best_mask(grid, width, width, _MASK)
     encoder.add_format_info(grid, version, error, _MASK)
     encoder.add_version_info(grid, version)
-    return _Layout(width, b"".join(bytes(row) for row in grid), tuple(p for _, p in order))
+    # The message's bits come first in the placement order; the remainder bits after them
+    # (zeros, left out of the final message) and the function modules read the zero that
+    # follows the last bit.
+    total = _message_bits(version, error)
+    source = [total] * (width * width)
+    for n, (_, position) in enumerate(order):
+        if n < total:
+            source[position] = n
+    return _Layout(width, b"".join(bytes(row) for row in grid), operator.itemgetter(*source))
+
+
+def _message_bits(version: int, error: int) -> int:
+    """Bits of the final message: every data and error codeword (remainder bits excluded)."""
+    return 8 * sum(e.num_total * e.num_blocks for e in cast(list[Any], _ECC[version][error]))

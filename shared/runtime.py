@@ -33,6 +33,9 @@ class ConsumerSpec:
     # Optional: applies what is already delivered, several messages at once (see
     # `ConsumerRunner`); for a busy queue whose handlers are short transactions.
     batch: BatchHandler | None = None
+    # Optional, with `batch`: seconds a batch not yet full waits for more deliveries (see
+    # `ConsumerRunner`), for a queue that may lag that much behind.
+    linger: float = 0.0
 
 
 ConsumerFactory = Callable[["Runtime"], Sequence[ConsumerSpec]]
@@ -60,6 +63,7 @@ class Runtime:
             batch_size=settings.outbox_batch_size,
             poll_interval=settings.outbox_poll_interval,
             retention=settings.outbox_retention,
+            linger=settings.outbox_linger,
         )
         self.consumers: list[ConsumerRunner] = []
         self.queues = [sub.queue for sub in BY_SERVICE.get(settings.service_name, ())]
@@ -92,6 +96,7 @@ class Runtime:
                 delivery_limit=self.settings.delivery_limit,
                 on_park=spec.on_park,
                 batch=spec.batch,
+                linger=spec.linger,
             )
             for spec in specs
         ]

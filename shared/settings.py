@@ -102,6 +102,10 @@ class ServiceSettings(BaseSettings):
     # Seconds a published outbox row is kept (for inspection) before it is deleted; 0 deletes
     # it as soon as the broker confirms it (shared/messaging/relay.py says why).
     outbox_retention: float = Field(default=0.0, ge=0)
+    # Seconds the relay waits, once a commit woke it, for more commits to join its batch
+    # (each batch costs a transaction of four round trips and a publish): for a service whose
+    # messages may leave that much later. 0 publishes at once.
+    outbox_linger: float = Field(default=0.0, ge=0, le=1)
     shutdown_grace: float = 10.0
     # Seconds between samples of this service's queue depths and readiness for /metrics.
     queue_depth_interval: float = 15.0

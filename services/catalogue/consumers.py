@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from services.catalogue.handlers import tally as handlers
 from services.catalogue.privacy.handlers import PRIVACY_HANDLERS
-from shared.messaging.handlers import transactional_batch, transactional_table
+from services.catalogue.settings import CatalogueSettings
+from shared.messaging.handlers import one_statement_batch, transactional_table
 from shared.messaging.queues import CATALOGUE_BOOKING_EVENTS, CATALOGUE_PRIVACY
 from shared.runtime import ConsumerSpec, Runtime
 
@@ -18,21 +19,21 @@ BOOKING_EVENT_HANDLERS = {
     "bookings.booking.cancelled": handlers.record_booking,
     "bookings.booking.resynced": handlers.record_booking,
 }
-# The busiest queue (one message per booking decision): applied in batches.
-BOOKING_EVENT_BATCH = {type_: handlers.record_bookings for type_ in BOOKING_EVENT_HANDLERS}
 
 
 def consumers(runtime: Runtime) -> Sequence[ConsumerSpec]:
+    settings = runtime.settings
+    linger = settings.booking_events_linger if isinstance(settings, CatalogueSettings) else 0.0
     return [
         ConsumerSpec(
             CATALOGUE_BOOKING_EVENTS,
             transactional_table(runtime.db, CATALOGUE_BOOKING_EVENTS.queue, BOOKING_EVENT_HANDLERS),
-            batch=transactional_batch(
-                runtime.db,
-                CATALOGUE_BOOKING_EVENTS.queue,
-                BOOKING_EVENT_HANDLERS,
-                BOOKING_EVENT_BATCH,
+            # The busiest queue (one message per booking decision): what is delivered
+            # together, a lone message too, is claimed and applied in one statement.
+            batch=one_statement_batch(
+                runtime.db, CATALOGUE_BOOKING_EVENTS.queue, handlers.record_bookings
             ),
+            linger=linger,
         ),
         ConsumerSpec(
             CATALOGUE_PRIVACY,

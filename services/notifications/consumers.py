@@ -8,6 +8,7 @@ from functools import partial
 from services.notifications.handlers import booking_emails, campaign_work, catalogue, sending
 from services.notifications.handlers.campaign_progress import ProgressPace
 from services.notifications.handlers.campaign_work import CampaignMails
+from services.notifications.handlers.confirmations import hot_confirmation
 from services.notifications.handlers.queueing import MailingHandler, mailing_table
 from services.notifications.persistence.hotpath import HotPath
 from services.notifications.privacy.handlers import privacy_handlers, privacy_mailing_handlers
@@ -94,6 +95,23 @@ def consumer_specs(
     catalogue_queue = NOTIFICATIONS_CATALOGUE_EVENTS.queue
     booking_queue = NOTIFICATIONS_BOOKING_EVENTS.queue
     privacy_queue = NOTIFICATIONS_PRIVACY.queue
+    booking = transactional_table(
+        db, booking_queue, skip_erased_people(booking_handlers(settings))
+    ) | mailing_table(
+        db, booking_queue, skip_erased_people(booking_mailing_handlers(settings)), sender
+    )
+    # One message per booking: the two that tell someone they have a place take the hot
+    # path (handlers/confirmations.py), with the handler above for what it does not cover.
+    for verb, kind in (("confirmed", "confirmation"), ("promoted", "promoted")):
+        type_ = f"bookings.booking.{verb}"
+        booking[type_] = hot_confirmation(
+            kind,
+            consumer=booking_queue,
+            hot=hot,
+            sender=sender,
+            settings=settings,
+            otherwise=booking[type_],
+        )
     return [
         ConsumerSpec(
             NOTIFICATIONS_CATALOGUE_EVENTS,
@@ -101,14 +119,7 @@ def consumer_specs(
             | mailing_table(db, catalogue_queue, catalogue_mailing_handlers(settings), sender),
             prefetch=settings.booking_prefetch,
         ),
-        ConsumerSpec(
-            NOTIFICATIONS_BOOKING_EVENTS,
-            transactional_table(db, booking_queue, skip_erased_people(booking_handlers(settings)))
-            | mailing_table(
-                db, booking_queue, skip_erased_people(booking_mailing_handlers(settings)), sender
-            ),
-            prefetch=settings.booking_prefetch,
-        ),
+        ConsumerSpec(NOTIFICATIONS_BOOKING_EVENTS, booking, prefetch=settings.booking_prefetch),
         ConsumerSpec(
             NOTIFICATIONS_PRIVACY,
             transactional_table(db, privacy_queue, privacy_handlers())

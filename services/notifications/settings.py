@@ -45,6 +45,10 @@ class NotificationsSettings(ServiceSettings):
     # Seconds the recorder waits to let more outcomes share a commit (a crash in that window
     # can resend those emails, so keep it to milliseconds).
     record_linger: float = Field(default=0.002, ge=0, le=0.05)
+    # Every email sent is announced (notifications.email.sent) through the outbox: at 100
+    # confirmations/s each announcement was a relay batch of its own. Nothing waits on them
+    # within 50 ms (campaign work items, the other messages here, can wait as long).
+    outbox_linger: float = Field(default=0.05, ge=0, le=1)
 
     mail_from: str = "Leading GM Programme <programme@leadinggm.example.org>"
     programme_name: str = "Leading GM Leadership Programme"

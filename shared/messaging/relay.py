@@ -3,8 +3,9 @@
 Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several processes relay one outbox without
 publishing a row twice in the usual case; a crash after the broker's ack and before the mark
 publishes that row again, which idempotent consumers absorb. A commit that wrote outbox rows
-wakes the relay at once (no polling delay on the happy path); the poll only picks up rows
-left by another process or a crash.
+wakes the relay at once (no polling delay on the happy path), or after a `linger` that lets
+the next commits join the batch; the poll only picks up rows left by another process or a
+crash.
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval: float = 1.0,
         retention: float = 0.0,
+        linger: float = 0.0,
     ) -> None:
         self._db = db
         self._publisher = publisher
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._retention = timedelta(seconds=retention)
+        self._linger = linger
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_gauges = 0.0
@@ -81,6 +84,9 @@ class OutboxRelay:
                 await asyncio.sleep(min(0.2 * 2**failures, 5))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+            if self._linger and self._wakeup.is_set():
+                # Woken by a commit: the next few commits join its batch.
+                await asyncio.sleep(self._linger)
             self._wakeup.clear()
 
     async def publish_batch(self) -> int:

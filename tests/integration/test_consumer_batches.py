@@ -76,7 +76,7 @@ class Effects:
 
 
 def runner_for(
-    rt: Runtime, sub: Subscription, effects: Effects, batch: BatchHandler
+    rt: Runtime, sub: Subscription, effects: Effects, batch: BatchHandler, *, linger: float = 0.0
 ) -> ConsumerRunner:
     single = transactional_table(rt.db, sub.queue, {TYPE: effects.one})[TYPE]
 
@@ -99,6 +99,7 @@ def runner_for(
         retry_delays=DELAYS,
         delivery_limit=20,
         batch=counted,
+        linger=linger,
     )
 
 
@@ -226,5 +227,25 @@ async def test_a_batch_committed_but_never_acked_is_redelivered_and_deduped(
             e.payload["title"] for e in messages
         )
         assert await claimed(runtime, sub.queue) == {e.message_id for e in messages}
+    finally:
+        await runner.stop(grace=2)
+
+
+async def test_with_a_linger_messages_arriving_one_by_one_share_a_batch(runtime: Runtime) -> None:
+    sub = subscription("batch-linger")
+    effects = Effects()
+    await queued(runtime, sub, [])
+    runner = runner_for(runtime, sub, effects, batch_for(runtime, sub, effects), linger=1.0)
+    await runner.start()
+    try:
+        trickle = [envelope(f"t-{i}") for i in range(5)]
+        # Published one at a time to a consumer already waiting: without the linger each
+        # would be applied (and acked) alone.
+        await queued(runtime, sub, trickle)
+        await wait_for(lambda: len(effects.applied) == len(trickle), message="all applied")
+        assert await wait_for(lambda: settled(runtime, runner), message="acked")
+        assert len(effects.batches) < len(trickle)
+        assert sorted(effects.applied) == sorted(e.payload["title"] for e in trickle)
+        assert await claimed(runtime, sub.queue) == {e.message_id for e in trickle}
     finally:
         await runner.stop(grace=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import aio_pika
 import pytest
@@ -13,9 +13,12 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from shared.contracts import Envelope, EventState, new_envelope
+from shared.db import Database, make_engine
 from shared.messaging.consumer import ConsumerRunner
 from shared.messaging.handlers import transactional
 from shared.messaging.parked import ParkedMessage, list_parked, replay_parked
+from shared.messaging.publisher import Outgoing, Publisher
+from shared.messaging.relay import OutboxRelay
 from shared.messaging.schema import inbox_table, outbox_table
 from shared.messaging.topology import Subscription, declare_exchange
 from shared.runtime import Runtime
@@ -266,3 +269,47 @@ async def test_redelivered_message_has_one_effect(runtime: Runtime) -> None:
             )
         ).scalar_one()
     assert rows == 1
+
+
+class CountingPublisher(Publisher):
+    """The runtime's publisher, recording which messages went out in each batch."""
+
+    def __init__(self, inner: Publisher) -> None:
+        self._inner = inner
+        self.batches: list[set[str]] = []
+
+    async def publish_many(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        self.batches.append({m.message_id for m in messages})
+        return await self._inner.publish_many(messages)
+
+
+async def test_a_lingering_relay_publishes_the_commits_of_its_linger_in_one_batch(
+    runtime: Runtime, infra: Infra
+) -> None:
+    # The catalogue's database: no relay of this module publishes its outbox.
+    db = Database(make_engine(infra.database_urls["catalogue"], pool_size=2), producer="t")
+    publisher = CountingPublisher(runtime.publisher)
+    relay = OutboxRelay(db, publisher, poll_interval=30, linger=0.5)
+    key = "catalogue.event.updated"
+    queue = await bound_queue(runtime, key)
+    relay.start()
+    try:
+        emitted = []
+        for _ in range(4):  # four commits, each waking the relay, well inside its linger
+            async with db.unit_of_work() as uow:
+                emitted.append(str(uow.emit(key, event_state()).message_id))
+                await uow.commit()
+            await asyncio.sleep(0.02)
+        arrived: set[str] = set()
+
+        async def all_arrived() -> bool:
+            while (message := await queue.get(fail=False)) is not None:
+                arrived.add(Envelope.from_json(message.body).message_id.hex)
+            return {uuid.UUID(m).hex for m in emitted} <= arrived
+
+        await wait_for(all_arrived, timeout=30, message="the four messages published")
+        [batch] = [b for b in publisher.batches if b & set(emitted)]
+        assert set(emitted) <= batch
+    finally:
+        await relay.stop()
+        await db.dispose()

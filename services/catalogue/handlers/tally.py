@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
 from services.catalogue.persistence import tally
@@ -13,6 +14,9 @@ async def record_booking(booking: BookingState, uow: UnitOfWork) -> None:
     await tally.apply(uow, booking)
 
 
-async def record_bookings(bookings: Sequence[BookingState], uow: UnitOfWork) -> None:
-    """`record_booking` for a batch of messages, in one statement."""
-    await tally.apply_many(uow, bookings)
+def record_bookings(
+    messages: Sequence[tuple[uuid.UUID, BookingState]],
+) -> tuple[str, Sequence[object]]:
+    """`record_booking` for a batch of messages, with their inbox claim, as one statement
+    (`shared.messaging.handlers.one_statement_batch`)."""
+    return tally.claim_and_apply(messages)

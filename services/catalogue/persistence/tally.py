@@ -11,6 +11,7 @@ from services.catalogue.domain.events import ConfirmedPlaces
 from services.catalogue.persistence.tables import booking_tally
 from shared.contracts import BookingState
 from shared.db import UnitOfWork, upsert_if_newer
+from shared.messaging.handlers import INBOX_CLAIMED
 
 
 def _option_ids(booking: BookingState) -> list[uuid.UUID]:
@@ -31,39 +32,40 @@ async def apply(uow: UnitOfWork, booking: BookingState) -> bool:
     return await upsert_if_newer(uow, booking_tally, values, key=["booking_id"])
 
 
-# `apply` for many bookings in one statement. The option lists travel as array literals (one
-# text each), since an array of arrays must be rectangular; the SQL text never changes, so
-# its prepared statement is reused.
-_APPLY_MANY = sa.text(
-    "INSERT INTO booking_tally AS t (booking_id, event_id, option_ids, status, version)"
-    " SELECT b, e, CAST(o AS uuid[]), s, v FROM unnest(CAST(:bookings AS uuid[]),"
-    " CAST(:events AS uuid[]), CAST(:options AS text[]), CAST(:statuses AS text[]),"
-    " CAST(:versions AS integer[])) AS x(b, e, o, s, v)"
+# The inbox claim and `apply` of each claimed message in one statement (see
+# `shared.messaging.handlers.one_statement_batch`). Per booking only the newest version among
+# the fresh messages (the first delivered among equal ones) is written: one statement may not
+# touch a row twice, and `apply` in delivery order keeps the same one. The option lists travel
+# as array literals (one text each), since an array of arrays must be rectangular; the SQL
+# text never changes, so its prepared statement is reused.
+CLAIM_AND_APPLY = (
+    f"WITH {INBOX_CLAIMED},"
+    " fresh AS (SELECT DISTINCT ON (x.b) x.b, x.e, x.o, x.s, x.v"
+    " FROM unnest(CAST($3 AS uuid[]), CAST($4 AS uuid[]), CAST($5 AS uuid[]),"
+    " CAST($6 AS text[]), CAST($7 AS text[]), CAST($8 AS integer[]))"
+    " WITH ORDINALITY AS x(m, b, e, o, s, v, n)"
+    " JOIN claimed ON claimed.message_id = x.m ORDER BY x.b, x.v DESC, x.n),"
+    " applied AS (INSERT INTO booking_tally AS t (booking_id, event_id, option_ids, status,"
+    " version) SELECT b, e, CAST(o AS uuid[]), s, v FROM fresh"
     " ON CONFLICT (booking_id) DO UPDATE SET event_id = excluded.event_id,"
     " option_ids = excluded.option_ids, status = excluded.status, version = excluded.version"
-    " WHERE t.version < excluded.version"
+    " WHERE t.version < excluded.version)"
+    " SELECT message_id FROM claimed"
 )
 
 
-async def apply_many(uow: UnitOfWork, bookings: Sequence[BookingState]) -> None:
-    """`apply` for each booking, in one statement: the same end state, since only the newest
-    version of a booking is kept either way (and one statement may not touch a row twice)."""
-    newest: dict[uuid.UUID, BookingState] = {}
-    for booking in bookings:
-        held = newest.get(booking.booking_id)
-        if held is None or booking.version > held.version:
-            newest[booking.booking_id] = booking
-    rows = list(newest.values())
-    await uow.execute(
-        _APPLY_MANY,
-        {
-            "bookings": [b.booking_id for b in rows],
-            "events": [b.event_id for b in rows],
-            "options": ["{" + ",".join(str(o) for o in _option_ids(b)) + "}" for b in rows],
-            "statuses": [b.status for b in rows],
-            "versions": [b.version for b in rows],
-        },
-    )
+def claim_and_apply(
+    messages: Sequence[tuple[uuid.UUID, BookingState]],
+) -> tuple[str, list[list[object]]]:
+    """`CLAIM_AND_APPLY` and its parameters for a batch of booking messages."""
+    return CLAIM_AND_APPLY, [
+        [m for m, _ in messages],
+        [b.booking_id for _, b in messages],
+        [b.event_id for _, b in messages],
+        ["{" + ",".join(str(o) for o in _option_ids(b)) + "}" for _, b in messages],
+        [b.status for _, b in messages],
+        [b.version for _, b in messages],
+    ]
 
 
 async def confirmed(uow: UnitOfWork, event_id: uuid.UUID) -> ConfirmedPlaces:

@@ -126,6 +126,32 @@ async def queue_email(
         correlation_id=current_correlation_id(),
         hourly_cap=hourly_cap,
     )
+    delivery_id = settle_queued(
+        queued,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        recipient=recipient,
+        hourly_cap=hourly_cap,
+        booking_id=booking_id,
+        event_id=event_id,
+    )
+    if delivery_id is not None:
+        send.add(uow, delivery_id)
+    return delivery_id
+
+
+def settle_queued(
+    queued: tuple[uuid.UUID, State, int] | None,
+    *,
+    kind: str,
+    dedupe_key: str,
+    recipient: str,
+    hourly_cap: int,
+    booking_id: uuid.UUID | None,
+    event_id: uuid.UUID | None,
+) -> uuid.UUID | None:
+    """What a delivery row's insert came to, logged and counted: the id to send, or None
+    (queued before, or suppressed over the recipient's cap)."""
     if queued is None:
         log.info("email.already_queued", kind=kind, dedupe_key=dedupe_key)
         return None
@@ -141,7 +167,6 @@ async def queue_email(
                 cap=hourly_cap,
             )
         return None
-    send.add(uow, delivery_id)
     log.info(
         "email.queued",
         kind=kind,

@@ -12,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from services.notifications.domain.deliveries import Claimed
+from services.notifications.domain.deliveries import Claimed, State
+from services.notifications.domain.reminders import Due
 from services.notifications.persistence.deliveries import CLAIM_SQL, DUE_SQL, PULL_FORWARD_SQL
-from shared.contracts import Envelope
+from shared.contracts import BookingState, Envelope
 
 # Fenced: only the sender whose claim is still the current one records its 250 (a lapsed
 # claim taken over has a new token). The ids it returns are the ones recorded.
@@ -62,6 +64,93 @@ _INSERT_CAMPAIGN = """
            AS v(id, dedupe_key, recipient, recipient_name)
     ON CONFLICT (dedupe_key) DO NOTHING
 """
+
+
+# A confirmation (or promotion) in one statement, once its email is composed: the inbox claim,
+# the booking replica's upsert by version, the reminders and the email's delivery row, each
+# step only if the one before it wrote (claimed, then newer), so a repeated message changes
+# nothing and a stale one queues nothing. The email was composed from an event state the
+# caller may have kept from an earlier message: nothing is claimed unless the replica still
+# holds that version of the event ($23), and `event_current` says so. Through the unit of
+# work these were six round trips (BEGIN, claim, upsert, reminders, delivery, COMMIT); a
+# single statement is its own transaction, all or nothing. The recipient's hourly cap is
+# persistence/deliveries._QUEUE's, mirrored from domain.deliveries.state_at_queue. A row that
+# is not suppressed is written already claimed by this process (`sending`, with its claim
+# token $24 and a lease of $25 seconds, as CLAIM_SQL would leave it): the sender starts on it
+# at once, without a claim's round trip reading the message back; if the process dies first,
+# the lease lapses and the retry pass sends it, as it does a claim lapsed in any other way.
+CONFIRM_SQL = """
+    WITH current AS (
+        SELECT 1 FROM events WHERE event_id = $4::uuid AND version = $23::integer
+    ),
+    claimed AS (
+        INSERT INTO inbox (consumer, message_id) SELECT $1::text, $2::uuid FROM current
+        ON CONFLICT DO NOTHING RETURNING message_id
+    ),
+    applied AS (
+        INSERT INTO bookings (booking_id, event_id, version, status, campaign_id, state)
+        SELECT $3::uuid, $4::uuid, $5::integer, $6::text, $7::uuid, CAST($8::text AS jsonb)
+          FROM claimed
+        ON CONFLICT (booking_id) DO UPDATE
+           SET version = excluded.version, status = excluded.status,
+               campaign_id = coalesce(excluded.campaign_id, bookings.campaign_id),
+               state = excluded.state
+         WHERE bookings.version < excluded.version
+        RETURNING booking_id
+    ),
+    reminded AS (
+        INSERT INTO reminders (id, booking_id, event_id, session_id, offset_seconds, due_at)
+        SELECT gen_random_uuid(), $3::uuid, $4::uuid, r.session_id, r.offset_seconds, r.due_at
+          FROM applied, unnest($9::uuid[], $10::integer[], $11::timestamptz[])
+               AS r(session_id, offset_seconds, due_at)
+        ON CONFLICT ON CONSTRAINT uq_reminders_booking_session_offset DO NOTHING
+    ),
+    recent AS (
+        SELECT count(*) FILTER (WHERE state <> 'suppressed') AS n,
+               count(*) FILTER (WHERE state = 'suppressed') AS suppressed
+          FROM deliveries
+         WHERE campaign_id IS NULL AND lower(recipient) = lower($15::text)
+           AND created_at > now() - interval '1 hour' AND kind NOT LIKE 'test:%'
+    ),
+    queued AS (
+        INSERT INTO deliveries (id, dedupe_key, kind, booking_id, event_id, recipient,
+                                recipient_name, subject, message, message_id, correlation_id,
+                                state, reason, claim_token, lease_until, attempts, updated_at)
+        SELECT $12::uuid, $13::text, $14::text, $3::uuid, $4::uuid, $15::text, $16::text,
+               $17::text, $18::bytea, $19::text, $20::text, o.state, o.reason,
+               CASE WHEN o.state = 'sending' THEN $24::uuid END,
+               CASE WHEN o.state = 'sending'
+                    THEN now() + make_interval(secs => $25::double precision) END,
+               CASE WHEN o.state = 'sending' THEN 1 ELSE 0 END, now()
+          FROM recent, applied,
+               LATERAL (SELECT CASE WHEN $21::boolean AND recent.n >= $22::integer
+                                    THEN 'suppressed' ELSE 'sending' END AS state,
+                               CASE WHEN $21::boolean AND recent.n >= $22::integer
+                                    THEN 'recipient_cap' END AS reason) AS o
+        ON CONFLICT (dedupe_key) DO NOTHING
+        RETURNING id, state, (SELECT suppressed FROM recent) AS suppressed, created_at
+    )
+    SELECT EXISTS (SELECT 1 FROM current) AS event_current,
+           EXISTS (SELECT 1 FROM claimed) AS claimed,
+           EXISTS (SELECT 1 FROM applied) AS applied,
+           queued.id, queued.state, queued.suppressed, queued.created_at
+      FROM (SELECT 1) AS one LEFT JOIN queued ON true
+"""
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """What `HotPath.confirm` did: nothing unless the event was current (else the email must
+    be composed again from the replica's state), claimed (else a repeat), applied (else
+    stale), and the delivery row it wrote (None when one with the same dedupe key was there):
+    its id, state (`sending` under the caller's claim token, or `suppressed`), the recipient's
+    suppressed count before it, and when it was written."""
+
+    event_current: bool
+    claimed: bool
+    applied: bool
+    queued: tuple[uuid.UUID, State, int] | None
+    created_at: datetime | None = None
 
 
 class DatabaseAway(ConnectionError):
@@ -187,6 +276,64 @@ class HotPath:
             "SELECT dedupe_key, id FROM deliveries WHERE dedupe_key = ANY($1::text[])", keys
         )
         return {row["dedupe_key"]: row["id"] for row in found}
+
+    async def event_state(self, event_id: uuid.UUID) -> str | None:
+        """The replica's event state as JSON text (None if it does not hold the event yet)."""
+        rows = await self._fetch("SELECT state::text FROM events WHERE event_id = $1", event_id)
+        return str(rows[0][0]) if rows else None
+
+    async def confirm(
+        self,
+        *,
+        consumer: str,
+        message_id: uuid.UUID,
+        booking: BookingState,
+        event_version: int,
+        due: Sequence[Due],
+        delivery: Mapping[str, Any],
+        hourly_cap: int,
+        claim_token: uuid.UUID,
+        lease: float,
+    ) -> Confirmed:
+        """`CONFIRM_SQL` for one booking message and its composed email (`delivery`: id,
+        dedupe_key, kind, recipient, recipient_name, subject, message, message_id,
+        correlation_id), its row claimed under `claim_token` for `lease` seconds."""
+        [row] = await self._fetch(
+            CONFIRM_SQL,
+            consumer,
+            message_id,
+            booking.booking_id,
+            booking.event_id,
+            booking.version,
+            booking.status,
+            booking.campaign_id,
+            booking.model_dump_json(),
+            [d.session_id for d in due],
+            [int(d.offset.total_seconds()) for d in due],
+            [d.due_at for d in due],
+            delivery["id"],
+            delivery["dedupe_key"],
+            delivery["kind"],
+            delivery["recipient"],
+            delivery["recipient_name"],
+            delivery["subject"],
+            delivery["message"],
+            delivery["message_id"],
+            delivery["correlation_id"],
+            hourly_cap > 0 and not str(delivery["kind"]).startswith("test:"),
+            hourly_cap,
+            event_version,
+            claim_token,
+            lease,
+        )
+        queued = (row["id"], State(row["state"]), int(row["suppressed"])) if row["id"] else None
+        return Confirmed(
+            bool(row["event_current"]),
+            bool(row["claimed"]),
+            bool(row["applied"]),
+            queued,
+            row["created_at"],
+        )
 
     async def campaign_status(self, campaign_id: uuid.UUID) -> str | None:
         rows = await self._fetch("SELECT status FROM campaigns WHERE id = $1", campaign_id)

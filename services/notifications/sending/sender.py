@@ -110,6 +110,31 @@ class Sender:
         self._soon.add(task)
         task.add_done_callback(self._soon.discard)
 
+    def send_claimed_soon(self, delivery: Claimed, *, claimed_at: float) -> None:
+        """Send now, in the background, a transactional email whose row was written already
+        claimed by this process (handlers/confirmations.py), its lease taken at `claimed_at`
+        (this process's monotonic clock, read before the statement that wrote it). As `send`
+        does after its claim: registered as in flight, sent and recorded even if nobody
+        waits, and a failure leaves the row to the retry pass once the lease has lapsed."""
+        recorded = asyncio.get_running_loop().create_future()
+        self._inflight[delivery.id] = recorded
+        send_by = life_cycle.send_by(
+            claimed_at, lease=self._lease, smtp_timeout=self._pool.config.timeout
+        )
+        job = asyncio.ensure_future(self._send_claimed(delivery, send_by, recorded))
+        job.add_done_callback(partial(self._forget, delivery.id))
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+
+    async def _send_claimed(
+        self, delivery: Claimed, send_by: float, recorded: asyncio.Future[Outcome]
+    ) -> Outcome:
+        try:
+            return await self._send_one(delivery, TRANSACTIONAL, send_by, None, recorded)
+        except Exception as exc:
+            log.warning("email.send_soon_failed", error=str(exc)[:300])
+            return Outcome("lapsed", "not recorded by this process")
+
     async def _send_soon(self, ids: list[uuid.UUID]) -> None:
         try:
             await self.send(ids, priority=TRANSACTIONAL)
