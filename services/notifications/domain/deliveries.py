@@ -11,6 +11,10 @@
     failed ──staff resend──> deferred (due now)
 
 - **queued**: written with its dedupe key in the transaction of the change that calls for it.
+  A confirmation or promotion the process sends itself is written already **sending**, under
+  the claim this process would have taken (`handlers/confirmations.py`): the claim's round
+  trip saved, the same lease, so a process that dies after the commit leaves a claim that
+  lapses and the retry pass takes over.
 - **sending**: claimed by one sender with a fencing token (`claim_token`) and a lease
   (`lease_until`). Only the holder of the current token may record the outcome; a claim whose
   lease lapsed is taken over with a new token, so the old holder's late word is refused.
