@@ -57,6 +57,8 @@ async def look(stage: Stage, event_id: uuid.UUID, *, explain: bool) -> Growth:
         sizes = {name: kb for name, kb in rows}
     finally:
         await conn.close()
+    # After the figures above, so they show what the rush left.
+    await stage.tidy_like_autovacuum("ANALYZE")
     batch_us, plans = await probe(stage, event_id, explain=explain)
     return Growth(event_row, sizes, batch_us, plans)
 

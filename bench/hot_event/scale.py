@@ -28,6 +28,7 @@ class Size:
     rush: Rush | None  # None: skipped, it would not have fitted in the time left
     growth: growth.Growth | None = None
     reason: str = ""
+    tidied: bool = False  # VACUUM (ANALYZE) ran before its rush (autovacuum is off)
 
 
 async def scale_run(
@@ -54,6 +55,7 @@ async def scale_run(
             ran.append(Size(people, None, reason=f"~{expected:,.0f} s needed, {left:,.0f} s left"))
             continue
         await stage.purge_queues()
+        tidied = await stage.tidy_like_autovacuum()
         event = await stage.add_event(capacity=places, title=f"Scale {people}")
         done = await rush(
             stage, server, groups, [event.event_id],
@@ -62,7 +64,7 @@ async def scale_run(
         )  # fmt: skip
         rate = done.result.rate
         seen = await growth.look(stage, event.event_id, explain=explain)
-        ran.append(Size(people, done, seen))
+        ran.append(Size(people, done, seen, tidied=tidied))
     return ran
 
 
@@ -81,6 +83,11 @@ def report_scale(sizes: list[Size], places: int) -> bool:
     print("       people  answers/s  p99 ms   postgresql (batch, relay)   HTTP workers   relay"
           "   probe   rows")  # fmt: skip
     measured = [s for s in sizes if s.rush is not None]
+    if any(s.tidied for s in measured):
+        print(
+            "    the server's autovacuum is off: VACUUM (ANALYZE) ran before each size's rush"
+            " and ANALYZE before its probe, as autovacuum would have"
+        )
     for s in sizes:
         if s.rush is None:
             print(f"    {s.people:>9,}   skipped: {s.reason}")
