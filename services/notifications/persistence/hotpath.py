@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from services.notifications.domain.deliveries import Claimed, State
 from services.notifications.domain.reminders import Due
+from services.notifications.persistence.bookings import UPSERT_IF_NEWER
 from services.notifications.persistence.deliveries import CLAIM_SQL, DUE_SQL, PULL_FORWARD_SQL
 from shared.contracts import BookingState, Envelope
 
@@ -79,7 +80,7 @@ _INSERT_CAMPAIGN = """
 # token $24 and a lease of $25 seconds, as CLAIM_SQL would leave it): the sender starts on it
 # at once, without a claim's round trip reading the message back; if the process dies first,
 # the lease lapses and the retry pass sends it, as it does a claim lapsed in any other way.
-CONFIRM_SQL = """
+CONFIRM_SQL = f"""
     WITH current AS (
         SELECT 1 FROM events WHERE event_id = $4::uuid AND version = $23::integer
     ),
@@ -91,12 +92,7 @@ CONFIRM_SQL = """
         INSERT INTO bookings (booking_id, event_id, version, status, campaign_id, state)
         SELECT $3::uuid, $4::uuid, $5::integer, $6::text, $7::uuid, CAST($8::text AS jsonb)
           FROM claimed
-        ON CONFLICT (booking_id) DO UPDATE
-           SET version = excluded.version, status = excluded.status,
-               campaign_id = coalesce(excluded.campaign_id, bookings.campaign_id),
-               state = excluded.state
-         WHERE bookings.version < excluded.version
-        RETURNING booking_id
+        {UPSERT_IF_NEWER}
     ),
     reminded AS (
         INSERT INTO reminders (id, booking_id, event_id, session_id, offset_seconds, due_at)
