@@ -289,7 +289,9 @@ async def test_a_lingering_relay_publishes_the_commits_of_its_linger_in_one_batc
     # The catalogue's database: no relay of this module publishes its outbox.
     db = Database(make_engine(infra.database_urls["catalogue"], pool_size=2), producer="t")
     publisher = CountingPublisher(runtime.publisher)
-    relay = OutboxRelay(db, publisher, poll_interval=30, linger=0.5)
+    # A linger far longer than four commits take even on a busy machine, so they always
+    # share one batch (at 0.5 s with pauses between them, a slow machine could split it).
+    relay = OutboxRelay(db, publisher, poll_interval=30, linger=2.0)
     key = "catalogue.event.updated"
     queue = await bound_queue(runtime, key)
     relay.start()
@@ -299,7 +301,6 @@ async def test_a_lingering_relay_publishes_the_commits_of_its_linger_in_one_batc
             async with db.unit_of_work() as uow:
                 emitted.append(str(uow.emit(key, event_state()).message_id))
                 await uow.commit()
-            await asyncio.sleep(0.02)
         arrived: set[str] = set()
 
         async def all_arrived() -> bool:
