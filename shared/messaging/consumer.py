@@ -13,7 +13,11 @@ batch with one `multiple` ack after the commit. Messages are taken strictly in d
 and one batch at a time, so every earlier delivery on the channel is settled before that ack.
 If the batch fails for any reason, its messages go one by one through the path above: a bad
 message is retried or parked on its own and never holds back or loses the others; a crash
-between commit and ack redelivers a batch whose inbox rows make it change nothing. With a
+between commit and ack redelivers a batch whose inbox rows make it change nothing. A channel
+that closes (its broker node stopped) cancels the tasks of its deliveries; the handler's own
+work is not cancelled with them but runs to its end (`_to_the_end`): a cancel landing just
+after a commit would otherwise skip what the handler does after it (send the email it
+queued), and the redelivered message, its inbox row found, would not do it either. With a
 `linger`, a batch not yet full waits that long for more deliveries before it is applied: at a
 steady trickle (100 bookings/s) each message would otherwise be a batch of its own, paying a
 round trip to the database and an ack alone, which cost more CPU than the message itself.
@@ -104,6 +108,8 @@ class ConsumerRunner:
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
+        # Handlers' work whose delivery was cancelled by its channel closing, still running.
+        self._finishing: set[asyncio.Future[None]] = set()
         self._stopping = False
         self._idle = asyncio.Event()
         self._idle.set()
@@ -146,6 +152,8 @@ class ConsumerRunner:
             log.warning(
                 "consumer.stop_timeout", queue=self.queue_name, inflight=len(self._inflight)
             )
+        if self._finishing:
+            await asyncio.wait(set(self._finishing), timeout=grace)
         if self._channel is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._channel.close(), timeout=2)
@@ -223,7 +231,7 @@ class ConsumerRunner:
             handled = [e for e in envelopes if e.type in self._handlers]
             try:
                 if handled:
-                    await batch(handled)
+                    await self._to_the_end(batch(handled))
             except Exception as exc:
                 log.warning(
                     "batch.failed_one_by_one",
@@ -237,6 +245,30 @@ class ConsumerRunner:
                 return
         for message in messages:
             await self._process(message)
+
+    async def _to_the_end(self, work: Awaitable[None]) -> None:
+        """Await `work`; if this delivery's task is cancelled meanwhile (its channel closed),
+        the work goes on by itself and the cancel goes on up: the message is not acked, and
+        comes back on the next channel."""
+        task = asyncio.ensure_future(work)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                self._finishing.add(task)
+                task.add_done_callback(self._finished)
+            raise
+
+    def _finished(self, task: asyncio.Future[None]) -> None:
+        self._finishing.discard(task)
+        exc = None if task.cancelled() else task.exception()
+        if exc is not None:
+            # Its message comes back and takes the usual path (retry, then park).
+            log.warning(
+                "message.handler_failed_after_cancel",
+                queue=self.queue_name,
+                error=describe_error(exc)[:500],
+            )
 
     @staticmethod
     async def _ack_batch(messages: list[AbstractIncomingMessage]) -> None:
@@ -301,7 +333,7 @@ class ConsumerRunner:
         wait = 0.5
         while True:
             try:
-                await handler(envelope)
+                await self._to_the_end(handler(envelope))
                 break
             except Exception as exc:
                 if self._transient(exc) and not self._stopping:

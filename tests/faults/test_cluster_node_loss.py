@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.notifications.persistence.tables import cohort_members, events
+from services.notifications.persistence.tables import bookings, cohort_members, deliveries, events
 from tests.e2e.test_booking_flow import publish_event
 from tests.faults.test_broker_outage import invite
 from tests.support.rabbit_node import RabbitCluster
@@ -68,6 +68,37 @@ async def event_in_notifications(system: System, event_id: str) -> bool:
     finally:
         await engine.dispose()
     return bool(found)
+
+
+async def where_they_are(system: System, emails: list[str]) -> str:
+    """What notifications holds for bookings whose confirmation did not arrive: its delivery
+    rows (none: the message never arrived or was not applied), for a failure that says where."""
+    engine = create_async_engine(system.infra.database_urls["notifications"])
+    try:
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(
+                        deliveries.c.recipient,
+                        deliveries.c.state,
+                        deliveries.c.reason,
+                        deliveries.c.attempts,
+                        deliveries.c.lease_until,
+                        deliveries.c.created_at,
+                    ).where(deliveries.c.recipient.in_(emails))
+                )
+            ).all()
+            replicas = await conn.scalar(
+                sa.select(sa.func.count()).where(
+                    bookings.c.state["attendee"]["email"].astext.in_(emails)
+                )
+            )
+    finally:
+        await engine.dispose()
+    return (
+        f"{len(emails)} without an email, {replicas} in the booking replica, delivery rows:"
+        f" {[tuple(str(v) for v in row) for row in rows]}"
+    )
 
 
 async def test_losing_the_busiest_node_mid_rush_loses_nothing(cluster: RabbitCluster) -> None:
@@ -151,12 +182,16 @@ async def test_losing_the_busiest_node_mid_rush_loses_nothing(cluster: RabbitClu
         assert [status for status, _ in answers] == [201] * BOOKINGS
         assert max(seconds for _, seconds in answers) < ANSWER_WITHIN, sorted(answers)[-3:]
         assert all(code == 200 and s < ANSWER_WITHIN for _, code, s in probes), probes
-        await wait_for(
-            lambda: all(system.smtp.to(e) for e in booked),
-            timeout=90,
-            interval=0.5,
-            message="a confirmation for every booking",
-        )
+        try:
+            await wait_for(
+                lambda: all(system.smtp.to(e) for e in booked),
+                timeout=90,
+                interval=0.5,
+                message="a confirmation for every booking",
+            )
+        except AssertionError as missing:
+            unsent = [e for e in booked if not system.smtp.to(e)]
+            raise AssertionError(f"{missing}: {await where_they_are(system, unsent)}") from None
         await wait_for(
             lambda: all(system.smtp.to(e) for e in invitees),
             timeout=180,
