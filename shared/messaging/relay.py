@@ -16,7 +16,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.db import Database
 from shared.logging import describe_error, get_logger, log_context
@@ -27,10 +26,19 @@ from shared.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE
 log = get_logger(__name__)
 
 
-def _id_in(ids: list[int]) -> sa.ColumnElement[bool]:
-    # One array parameter: the same statement text (and prepared statement) whatever the
-    # number of rows, not one bind parameter per row.
-    return outbox.c.id == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.BigInteger)))
+# The relay's statements (asyncpg). The ids as one array parameter: the same prepared
+# statement whatever the number of rows.
+_CLAIM = """
+    SELECT id, message_id, routing_key, body, correlation_id FROM outbox
+     WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+_DELETE = "DELETE FROM outbox WHERE id = ANY($1::bigint[])"
+_MARK = """
+    UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])
+"""
+_FAILED = """
+    UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])
+"""
 
 
 class OutboxRelay:
@@ -91,26 +99,17 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish up to one batch of unpublished rows; returns how many were confirmed."""
-        async with self._db.engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(
-                        outbox.c.id,
-                        outbox.c.message_id,
-                        outbox.c.routing_key,
-                        outbox.c.body,
-                        outbox.c.correlation_id,
-                    )
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+        # On the driver connection: through SQLAlchemy the claim, the delete and the commit
+        # cost notifications about 0.25 ms of CPU per email at 100 bookings/s (batches of a
+        # few rows), more than the publish itself.
+        async with self._db.driver_connection() as conn, conn.transaction():
+            rows = await conn.fetch(_CLAIM, self._batch_size)
             if not rows:
                 return 0
             outgoing = [
-                Outgoing(row.routing_key, row.body, str(row.message_id), row.correlation_id)
+                Outgoing(
+                    row["routing_key"], row["body"], str(row["message_id"]), row["correlation_id"]
+                )
                 for row in rows
             ]
             results: list[BaseException | None]
@@ -129,33 +128,28 @@ class OutboxRelay:
                 for row, result in zip(rows, results, strict=True)
                 if isinstance(result, BaseException)
             ]
-            if confirmed and not self._retention:
-                # Gone once the broker has it. Marking it published writes a second version of
-                # every row (a new tuple: `published_at` is in the unpublished index), kept with
-                # the first until the purge: in the 100,000-person rush the outbox outgrew
-                # PostgreSQL's buffers and each booking's statements cost 40 % more (issue 19's
-                # probe), and each message's personal data stayed for no reader.
-                await conn.execute(sa.delete(outbox).where(_id_in([row.id for row in confirmed])))
-            elif confirmed:
+            if confirmed:
+                # Without a retention, gone once the broker has it. Marking it published
+                # writes a second version of every row (a new tuple: `published_at` is in the
+                # unpublished index), kept with the first until the purge: in the
+                # 100,000-person rush the outbox outgrew PostgreSQL's buffers and each
+                # booking's statements cost 40 % more (issue 19's probe), and each message's
+                # personal data stayed for no reader.
                 await conn.execute(
-                    sa.update(outbox)
-                    .where(_id_in([row.id for row in confirmed]))
-                    .values(published_at=datetime.now(UTC), attempts=outbox.c.attempts + 1)
+                    _MARK if self._retention else _DELETE, [row["id"] for row in confirmed]
                 )
             # Usually one reason for the whole batch (broker gone, no confirm in time): one
             # statement per distinct reason, not one per row.
             by_reason: dict[str, list[int]] = {}
             for row, error in failed:
-                by_reason.setdefault(str(error)[:1000], []).append(row.id)
+                by_reason.setdefault(str(error)[:1000], []).append(row["id"])
             for reason, ids in by_reason.items():
-                await conn.execute(
-                    sa.update(outbox)
-                    .where(_id_in(ids))
-                    .values(attempts=outbox.c.attempts + 1, last_error=reason)
-                )
+                await conn.execute(_FAILED, ids, reason)
         for row in confirmed:
-            with log_context(correlation_id=row.correlation_id, message_id=str(row.message_id)):
-                log.info("outbox.published", routing_key=row.routing_key)
+            with log_context(
+                correlation_id=row["correlation_id"], message_id=str(row["message_id"])
+            ):
+                log.info("outbox.published", routing_key=row["routing_key"])
         if failed:
             raise RuntimeError(f"{len(failed)} outbox messages not confirmed: {failed[0][1]!r}")
         return len(confirmed)
