@@ -8,6 +8,7 @@ import string
 import struct
 import zlib
 
+import pytest
 import segno
 
 from shared import qr
@@ -45,8 +46,9 @@ def _pixels(data: bytes) -> list[list[int]]:
     return rows
 
 
-def test_each_pixel_is_its_modules_colour_inside_a_light_border() -> None:
-    scale, border = 3, 4
+@pytest.mark.parametrize("scale", [3, 6, 8, 16])
+def test_each_pixel_is_its_modules_colour_inside_a_light_border(scale: int) -> None:
+    border = 4
     matrix = segno.make(LINK, error="m", micro=False, mask=0).matrix
     pixels = _pixels(qr.png(LINK, scale=scale, border=border))
     size = len(matrix) + 2 * border
