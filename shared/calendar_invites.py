@@ -12,11 +12,21 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Component, Event, Timezone, vCalAddress, vText
+from icalendar import (
+    Calendar,
+    Component,
+    Event,
+    Timezone,
+    vCalAddress,
+    vDDDTypes,
+    vInt,
+    vText,
+    vUri,
+)
 from icalendar.parser import Contentline
 
 from shared.contracts import EventState
@@ -105,18 +115,20 @@ def calendar_invite(
     )
     parts = [_calendar_head(method)]
     entries = slots(event)
+    # The booker's lines but the uid are the same in every session's entry: made once.
+    booker = {
+        "SEQUENCE": _property_line("SEQUENCE", vInt(sequence)),
+        "DTSTAMP": _property_line("DTSTAMP", vDDDTypes(stamp.astimezone(UTC))),
+        "DESCRIPTION": _property_line("DESCRIPTION", vText(description)),
+        "URL": _property_line("URL", vUri(invitee.manage_url)),
+        "ATTENDEE": _property_line("ATTENDEE", attendee),
+    }
     for session_id, title, starts_at, ends_at in entries:
-        own = Event()
-        own.add("uid", session_uid(booking_id, session_id, domain))
-        own.add("sequence", sequence)
-        own.add("dtstamp", stamp)
-        own.add("description", description)
-        own.add("url", invitee.manage_url)
-        own.add("attendee", attendee)
         lines = {
-            **_shared_lines(method, title, starts_at, ends_at, event.timezone, place, organiser)
+            **_shared_lines(method, title, starts_at, ends_at, event.timezone, place, organiser),
+            **booker,
+            "UID": _property_line("UID", vText(session_uid(booking_id, session_id, domain))),
         }
-        lines.update(_lines_of(own))
         parts.append(
             "BEGIN:VEVENT\r\n" + "".join(lines[n] for n in _event_order()) + "END:VEVENT\r\n"
         )
@@ -129,7 +141,33 @@ def calendar_invite(
 
 def _line(line: Contentline) -> str:
     """One content line as icalendar writes it, folded only when it must be (see `serialised`)."""
-    return (line if len(line) < 75 and line.isascii() else line.to_ical().decode()) + "\r\n"
+    if line.isascii():
+        return (line if len(line) < 75 else fold_ascii(line)) + "\r\n"
+    return line.to_ical().decode() + "\r\n"
+
+
+def fold_ascii(line: str) -> str:
+    """An ASCII line folded exactly as icalendar's `_foldline` folds it, by slicing: 74
+    characters a line, one fewer where that would end it on a backslash or a caret (an
+    escape stays whole). icalendar's loop measures each character's UTF-8 length, which was
+    most of an invite's cost: its description, link and attendee lines are all long.
+    tests/unit/test_calendar_invite_text.py compares the two."""
+    parts = []
+    start = 0
+    while len(line) - start > 74:
+        end = start + 74
+        if line[end - 1] in "\\^":
+            end -= 1
+        parts.append(line[start:end])
+        start = end
+    parts.append(line[start:])
+    return "\r\n ".join(parts)
+
+
+def _property_line(name: str, value: Any) -> str:
+    """One property's line as `Event.add` then `content_line` write it, from the value in the
+    type `add` would have chosen (`add`'s type inference cost more than the line itself)."""
+    return _line(Contentline.from_parts(name, value.params, value, sorted=True))
 
 
 def _lines_of(component: Component) -> dict[str, str]:

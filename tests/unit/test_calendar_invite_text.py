@@ -5,6 +5,7 @@ lengths (long lines, non-ASCII, escapes at a fold)."""
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -81,3 +82,17 @@ def test_the_invite_is_icalendars_own_text(
         calendar, zone = invite_calendar(**arguments)  # type: ignore[arg-type]
         calendar.add_component(_timezone(*zone))
         assert calendar_invite(**arguments) == calendar.to_ical().decode()  # type: ignore[arg-type]
+
+
+def test_ascii_lines_fold_as_icalendar_folds_them() -> None:
+    from icalendar.parser.string import _foldline
+
+    from shared.calendar_invites import fold_ascii
+
+    chance = random.Random(19)
+    # Escapes (backslash, caret) land on every fold boundary among these lengths.
+    alphabet = "ab\\^;, :"
+    for length in [*range(60, 240), 600]:
+        for _ in range(4):
+            line = "".join(chance.choice(alphabet) for _ in range(length))
+            assert fold_ascii(line) == _foldline(line), line
