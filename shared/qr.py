@@ -10,7 +10,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import zip_longest
 from typing import Any, cast
 
 import segno
@@ -164,7 +163,7 @@ def _final_message(version: int, error: int, data: bytes) -> str:
     18004 7.4 to 7.6), for byte mode; the remainder bits are zeros and left out."""
     capacity = _CAPACITY[version][error]
     count_bits = 8 if version <= 9 else 16
-    bits = f"0100{len(data):0{count_bits}b}" + "".join(f"{b:08b}" for b in data)
+    bits = f"0100{len(data):0{count_bits}b}{int.from_bytes(data, 'big'):0{8 * len(data)}b}"
     bits += "0" * min(capacity - len(bits), 4)
     # As segno pads: to the next boundary, a whole zero codeword when already on one (which
     # becomes the first pad codeword, or is cut off when the data fills the symbol).
@@ -173,11 +172,19 @@ def _final_message(version: int, error: int, data: bytes) -> str:
     pad = capacity // 8 - len(codewords)
     codewords += (b"\xec\x11" * (pad // 2 + 1))[:pad]
     data_blocks, error_blocks = _blocks(version, error, codewords)
-    interleaved = bytearray()
-    for blocks in (data_blocks, error_blocks):
-        for column in zip_longest(*blocks):
-            interleaved.extend(b for b in column if b is not None)
+    interleaved = _interleaved(data_blocks) + _interleaved(error_blocks)
     return f"{int.from_bytes(interleaved, 'big'):0{len(interleaved) * 8}b}"
+
+
+def _interleaved(blocks: list[bytes]) -> bytes:
+    """Column by column: every block's first codeword, then every block's second, ...; a
+    longer block's last codeword (the second group has one more) after the full columns.
+    By slices: the same bytes as walking the columns, a fraction of the CPU."""
+    count, short = len(blocks), min(len(block) for block in blocks)
+    out = bytearray(count * short)
+    for index, block in enumerate(blocks):
+        out[index::count] = block[:short]
+    return bytes(out) + bytes(block[short] for block in blocks if len(block) > short)
 
 
 def _blocks(version: int, error: int, codewords: bytes) -> tuple[list[bytes], list[bytes]]:
